@@ -1,0 +1,25 @@
+package fusefs
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configures the kernel side of a mount.
+type Options struct {
+	// Kernel caching windows (libfuse attribute-expiration-sec,
+	// entry-expiration-sec, negative-entry-expiration-sec).
+	AttrTimeout, EntryTimeout, NegativeTimeout time.Duration
+	AllowOther                                 bool
+	ReadOnly                                   bool
+	// FSName is the mount source shown in /proc/mounts ("cloudfuse:bucket").
+	FSName string
+	// DisableWritebackCache turns off the kernel's writeback cache.
+	DisableWritebackCache bool
+	// DirectIO bypasses the kernel page cache for file data.
+	DirectIO bool
+	// Options are extra "-o" mount options passed through to the kernel.
+	Options []string
+	Debug   bool
+	Logger  *slog.Logger
+}

@@ -1,0 +1,62 @@
+package vfs
+
+import (
+	"log/slog"
+	"time"
+)
+
+// DirLayout says how directory markers and symlinks are written to the store.
+// Both layouts are always understood when reading.
+type DirLayout int
+
+const (
+	// LayoutS3 writes a directory as a zero-byte "dir/" object (Cloudfuse,
+	// s3fs, rclone, the AWS console).
+	LayoutS3 DirLayout = iota
+	// LayoutAzure writes a directory as a zero-byte "dir" blob with metadata
+	// hdi_isfolder=true (BlobFuse2, ADLS Gen2).
+	LayoutAzure
+)
+
+// Options configures a filesystem. The zero value of each field is a usable
+// default where one is noted.
+type Options struct {
+	Layout DirLayout
+
+	// CacheDir holds staged object copies (file cache). Required unless
+	// ReadOnly. Created 0700 if missing.
+	CacheDir string
+	// CacheTimeout is how long an unused clean file stays cached after its
+	// last close (Cloudfuse file-cache-timeout; default 120s).
+	CacheTimeout time.Duration
+	// CacheMaxBytes bounds the cache dir (0: only disk thresholds apply).
+	CacheMaxBytes int64
+	// HighDiskThreshold and LowDiskThreshold are percentages of the cache
+	// disk: above high, clean files are evicted until usage is below low.
+	HighDiskThreshold, LowDiskThreshold int
+
+	// AttrTTL is how long attributes and listings from the store are
+	// trusted (attr_cache timeout; default 120s). 0 disables the cache.
+	AttrTTL time.Duration
+	// NegativeTTL is how long a missing name is remembered (0: not at all).
+	NegativeTTL time.Duration
+	// MaxCachedEntries bounds the attribute cache (default 500000).
+	MaxCachedEntries int
+
+	ReadOnly bool
+	// NoSymlinks refuses symlink creation and shows stored symlinks as
+	// regular files (Cloudfuse --no-symlinks).
+	NoSymlinks bool
+
+	// Defaults for objects that carry no ownership metadata.
+	DefaultUID, DefaultGID uint32
+	DefaultFileMode        uint32 // permission bits, default 0644
+	DefaultDirMode         uint32 // permission bits, default 0755
+
+	// PartSize and UploadConcurrency govern multipart uploads of staged
+	// files (defaults 8 MiB and 4).
+	PartSize          int64
+	UploadConcurrency int
+
+	Logger *slog.Logger
+}
