@@ -1,0 +1,58 @@
+package fusefs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"syscall"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+// errnoTable is the one place where errors become errno values. The first
+// entry that matches (errors.Is) wins.
+var errnoTable = []struct {
+	err   error
+	errno syscall.Errno
+}{
+	{context.Canceled, syscall.EINTR},
+	{context.DeadlineExceeded, syscall.ETIMEDOUT},
+	{vfs.ErrNotEmpty, syscall.ENOTEMPTY},
+	{vfs.ErrIsDir, syscall.EISDIR},
+	{vfs.ErrNotDir, syscall.ENOTDIR},
+	{vfs.ErrInvalid, syscall.EINVAL},
+	{vfs.ErrNameTooLong, syscall.ENAMETOOLONG},
+	{vfs.ErrReadOnly, syscall.EROFS},
+	{vfs.ErrNotSupp, syscall.ENOTSUP},
+	{vfs.ErrStale, syscall.ESTALE},
+	{vfs.ErrNoSpace, syscall.ENOSPC},
+	{vfs.ErrFileTooBig, syscall.EFBIG},
+	{vfs.ErrBadHandle, syscall.EBADF},
+	{vfs.ErrPerm, syscall.EPERM},
+	{fs.ErrNotExist, syscall.ENOENT},
+	{fs.ErrExist, syscall.EEXIST},
+	{storage.ErrNotFound, syscall.ENOENT},
+	{storage.ErrPermission, syscall.EACCES},
+	{storage.ErrNotSupported, syscall.ENOTSUP},
+	{storage.ErrTooLarge, syscall.EFBIG},
+	{storage.ErrInvalidKey, syscall.EINVAL},
+	{storage.ErrPrecondition, syscall.ESTALE},
+}
+
+// toErrno maps err to an errno; unknown errors are EIO.
+func toErrno(err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	for _, e := range errnoTable {
+		if errors.Is(err, e.err) {
+			return e.errno
+		}
+	}
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return en
+	}
+	return syscall.EIO
+}

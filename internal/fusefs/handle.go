@@ -1,0 +1,74 @@
+package fusefs
+
+import (
+	"context"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+// handle is an open file.
+type handle struct {
+	h *vfs.Handle
+	n *node
+}
+
+var (
+	_ fs.FileReader   = (*handle)(nil)
+	_ fs.FileWriter   = (*handle)(nil)
+	_ fs.FileFlusher  = (*handle)(nil)
+	_ fs.FileFsyncer  = (*handle)(nil)
+	_ fs.FileReleaser = (*handle)(nil)
+)
+
+func (h *handle) fail(op string, err error) syscall.Errno {
+	p, _ := h.n.path()
+	return h.n.fail(op, p, err)
+}
+
+// Read serves file data.
+func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n, err := h.h.Read(ctx, dest, off)
+	if err != nil {
+		return nil, h.fail("read", err)
+	}
+	return fuse.ReadResultData(dest[:n]), 0
+}
+
+// Write stores file data.
+func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	n, err := h.h.Write(ctx, data, off)
+	if err != nil {
+		return uint32(n), h.fail("write", err)
+	}
+	return uint32(n), 0
+}
+
+// Flush runs on every close(2) of a descriptor: changed data is uploaded
+// here so close reports upload errors.
+func (h *handle) Flush(ctx context.Context) syscall.Errno {
+	if err := h.h.Flush(ctx); err != nil {
+		return h.fail("flush", err)
+	}
+	return 0
+}
+
+// Fsync uploads changed data.
+func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	if err := h.h.Flush(ctx); err != nil {
+		return h.fail("fsync", err)
+	}
+	return 0
+}
+
+// Release drops the handle after the last descriptor is closed.
+func (h *handle) Release(ctx context.Context) syscall.Errno {
+	h.n.forget(h.h)
+	if err := h.h.Release(ctx); err != nil {
+		return h.fail("release", err)
+	}
+	return 0
+}

@@ -1,0 +1,65 @@
+// Package fusefs adapts vfs to the kernel through go-fuse: one node per
+// inode, paths resolved from the inode tree, errors mapped in errno.go.
+package fusefs
+
+import (
+	"fmt"
+	"log"
+	"log/slog"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+// Mount serves v at mountpoint and returns once the kernel has the mount.
+// The caller stops it with server.Unmount() and waits with server.Wait().
+func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	m := &mount{v: v, opts: opts, log: opts.Logger}
+	root := &node{m: m}
+	entry, attr, neg := opts.EntryTimeout, opts.AttrTimeout, opts.NegativeTimeout
+	mo := fuse.MountOptions{
+		AllowOther:    opts.AllowOther,
+		FsName:        opts.FSName,
+		Name:          "cloudfuse",
+		MaxWrite:      1 << 20,
+		MaxReadAhead:  1 << 20,
+		MaxBackground: 64,
+		DirectMount:   true,
+		Debug:         opts.Debug,
+		Options:       append([]string(nil), opts.Options...),
+	}
+	if opts.ReadOnly {
+		mo.Options = append(mo.Options, "ro")
+	}
+	if !opts.DisableWritebackCache && !opts.ReadOnly && !opts.DirectIO {
+		mo.ExtraCapabilities |= fuse.CAP_WRITEBACK_CACHE
+	}
+	if opts.Debug {
+		mo.Logger = log.New(&slogWriter{l: opts.Logger}, "", 0)
+	}
+	fopts := &fs.Options{
+		MountOptions:    mo,
+		EntryTimeout:    &entry,
+		AttrTimeout:     &attr,
+		NegativeTimeout: &neg,
+	}
+	srv, err := fs.Mount(mountpoint, root, fopts)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	return srv, nil
+}
+
+// slogWriter sends go-fuse's debug lines to the mount's logger.
+type slogWriter struct{ l *slog.Logger }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	w.l.Debug("fuse", "msg", string(p))
+	return len(p), nil
+}
+

@@ -1,0 +1,406 @@
+package fusefs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+// node is one inode. It keeps no state of its own beyond a handle used to
+// answer getattr after the file was unlinked while open; everything else is
+// found by path in vfs.
+type node struct {
+	fs.Inode
+	m *mount
+
+	mu   sync.Mutex
+	open *vfs.Handle // most recent live handle, for orphaned inodes
+}
+
+// mount is shared by every node of one mount.
+type mount struct {
+	v    *vfs.FS
+	opts Options
+	log  *slog.Logger
+}
+
+var (
+	_ fs.NodeLookuper   = (*node)(nil)
+	_ fs.NodeGetattrer  = (*node)(nil)
+	_ fs.NodeSetattrer  = (*node)(nil)
+	_ fs.NodeReaddirer  = (*node)(nil)
+	_ fs.NodeMkdirer    = (*node)(nil)
+	_ fs.NodeRmdirer    = (*node)(nil)
+	_ fs.NodeUnlinker   = (*node)(nil)
+	_ fs.NodeRenamer    = (*node)(nil)
+	_ fs.NodeCreater    = (*node)(nil)
+	_ fs.NodeOpener     = (*node)(nil)
+	_ fs.NodeSymlinker  = (*node)(nil)
+	_ fs.NodeReadlinker = (*node)(nil)
+	_ fs.NodeStatfser   = (*node)(nil)
+	_ fs.NodeMknoder    = (*node)(nil)
+	_ fs.NodeLinker     = (*node)(nil)
+	_ fs.NodeFsyncer    = (*node)(nil)
+)
+
+// path returns the node's path in vfs; ok is false for an inode that is no
+// longer in the tree (unlinked while open).
+func (n *node) path() (string, bool) {
+	var segs []string
+	cur := &n.Inode
+	for !cur.IsRoot() {
+		name, parent := cur.Parent()
+		if parent == nil {
+			return "", false
+		}
+		segs = append(segs, name)
+		cur = parent
+	}
+	p := ""
+	for i := len(segs) - 1; i >= 0; i-- {
+		if p == "" {
+			p = segs[i]
+		} else {
+			p += "/" + segs[i]
+		}
+	}
+	return p, true
+}
+
+func (n *node) child(name string) string {
+	p, _ := n.path()
+	if p == "" {
+		return name
+	}
+	return p + "/" + name
+}
+
+func (n *node) fail(op, p string, err error) syscall.Errno {
+	en := toErrno(err)
+	if en == syscall.EIO {
+		n.m.log.Error("operation failed", "op", op, "path", p, "err", err)
+	} else {
+		n.m.log.Debug("operation refused", "op", op, "path", p, "errno", en.Error(), "err", err)
+	}
+	return en
+}
+
+// fillAttr converts vfs attributes for the kernel.
+func fillAttr(a vfs.Attr, out *fuse.Attr) {
+	out.Mode = modeOf(a)
+	out.Size = uint64(a.Size)
+	out.Blocks = (uint64(a.Size) + 511) / 512
+	out.Blksize = 4096
+	out.Owner = fuse.Owner{Uid: a.UID, Gid: a.GID}
+	out.Nlink = 1
+	if a.Kind == vfs.KindDir {
+		out.Nlink = 2
+	}
+	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
+}
+
+func modeOf(a vfs.Attr) uint32 {
+	switch a.Kind {
+	case vfs.KindDir:
+		return syscall.S_IFDIR | a.Mode
+	case vfs.KindSymlink:
+		return syscall.S_IFLNK | a.Mode
+	}
+	return syscall.S_IFREG | a.Mode
+}
+
+func typeOf(a vfs.Attr) uint32 { return modeOf(a) & syscall.S_IFMT }
+
+// newChild returns the inode for name, reusing the existing one when it
+// has the same type so the kernel keeps one inode per path.
+func (n *node) newChild(ctx context.Context, name string, a vfs.Attr) *fs.Inode {
+	if ch := n.GetChild(name); ch != nil && ch.StableAttr().Mode == typeOf(a) {
+		return ch
+	}
+	return n.NewInode(ctx, &node{m: n.m}, fs.StableAttr{Mode: typeOf(a)})
+}
+
+func (n *node) entry(ctx context.Context, name string, a vfs.Attr, out *fuse.EntryOut) *fs.Inode {
+	fillAttr(a, &out.Attr)
+	n.setTimeouts(out)
+	return n.newChild(ctx, name, a)
+}
+
+func (n *node) setTimeouts(out *fuse.EntryOut) {
+	out.SetEntryTimeout(n.m.opts.EntryTimeout)
+	out.SetAttrTimeout(n.m.opts.AttrTimeout)
+}
+
+// Lookup finds a child by name.
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	p := n.child(name)
+	a, err := n.m.v.Lookup(ctx, p)
+	if err != nil {
+		if en := toErrno(err); en == syscall.ENOENT {
+			out.SetEntryTimeout(n.m.opts.NegativeTimeout)
+			return nil, en
+		}
+		return nil, n.fail("lookup", p, err)
+	}
+	return n.entry(ctx, name, a, out), 0
+}
+
+// Getattr reports attributes, from the open handle when there is one.
+func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if h, ok := f.(*handle); ok {
+		fillAttr(h.h.Attr(), &out.Attr)
+		out.SetTimeout(n.m.opts.AttrTimeout)
+		return 0
+	}
+	p, ok := n.path()
+	if !ok {
+		n.mu.Lock()
+		h := n.open
+		n.mu.Unlock()
+		if h == nil {
+			return syscall.ENOENT
+		}
+		fillAttr(h.Attr(), &out.Attr)
+		return 0
+	}
+	a, err := n.m.v.Lookup(ctx, p)
+	if err != nil {
+		return n.fail("getattr", p, err)
+	}
+	fillAttr(a, &out.Attr)
+	out.SetTimeout(n.m.opts.AttrTimeout)
+	return 0
+}
+
+// Setattr handles truncate, chmod, chown and utimens.
+func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	var s vfs.SetAttr
+	if sz, ok := in.GetSize(); ok {
+		v := int64(sz)
+		s.Size = &v
+	}
+	if m, ok := in.GetMode(); ok {
+		v := m & vfs.ModePerm
+		s.Mode = &v
+	}
+	if u, ok := in.GetUID(); ok {
+		s.UID = &u
+	}
+	if g, ok := in.GetGID(); ok {
+		s.GID = &g
+	}
+	if t, ok := in.GetMTime(); ok {
+		s.Mtime = &t
+	}
+	if t, ok := in.GetATime(); ok {
+		s.Atime = &t
+	}
+	var vh *vfs.Handle
+	if h, ok := f.(*handle); ok {
+		vh = h.h
+	}
+	p, ok := n.path()
+	if !ok && vh == nil {
+		return syscall.ENOENT
+	}
+	a, err := n.m.v.Setattr(ctx, p, vh, s)
+	if err != nil {
+		return n.fail("setattr", p, err)
+	}
+	fillAttr(a, &out.Attr)
+	out.SetTimeout(n.m.opts.AttrTimeout)
+	return 0
+}
+
+// Readdir lists the directory; the listing also primes the attribute
+// cache, so the lookups of READDIRPLUS cost no requests.
+func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	p, _ := n.path()
+	ents, err := n.m.v.ReadDir(ctx, p)
+	if err != nil {
+		return nil, n.fail("readdir", p, err)
+	}
+	list := make([]fuse.DirEntry, len(ents))
+	for i, e := range ents {
+		list[i] = fuse.DirEntry{Name: e.Name, Mode: typeOf(e.Attr)}
+	}
+	return fs.NewListDirStream(list), 0
+}
+
+// Mkdir creates a directory owned by the caller.
+func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	p := n.child(name)
+	uid, gid := caller(ctx)
+	a, err := n.m.v.Mkdir(ctx, p, mode&^umask(ctx), uid, gid)
+	if err != nil {
+		return nil, n.fail("mkdir", p, err)
+	}
+	return n.entry(ctx, name, a, out), 0
+}
+
+// Rmdir removes an empty directory.
+func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	p := n.child(name)
+	if err := n.m.v.Rmdir(ctx, p); err != nil {
+		return n.fail("rmdir", p, err)
+	}
+	return 0
+}
+
+// Unlink removes a file or symlink.
+func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	p := n.child(name)
+	if err := n.m.v.Unlink(ctx, p); err != nil {
+		return n.fail("unlink", p, err)
+	}
+	return 0
+}
+
+// Rename moves a child, possibly to another directory.
+func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	np, ok := newParent.(*node)
+	if !ok {
+		return syscall.EXDEV
+	}
+	from, to := n.child(name), np.child(newName)
+	fl := vfs.RenameFlags{NoReplace: flags&renameNoReplace != 0, Exchange: flags&renameExchange != 0}
+	if err := n.m.v.Rename(ctx, from, to, fl); err != nil {
+		return n.fail("rename", from, err)
+	}
+	return 0
+}
+
+const (
+	renameNoReplace = 1 << 0
+	renameExchange  = 1 << 1
+)
+
+// Create makes and opens a new file owned by the caller.
+func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	p := n.child(name)
+	uid, gid := caller(ctx)
+	fl := openFlags(flags)
+	h, a, err := n.m.v.Create(ctx, p, fl, mode&^umask(ctx), uid, gid)
+	if err != nil {
+		return nil, nil, 0, n.fail("create", p, err)
+	}
+	ino := n.entry(ctx, name, a, out)
+	if cn, ok := ino.Operations().(*node); ok {
+		cn.remember(h)
+	}
+	return ino, &handle{h: h, n: ino.Operations().(*node)}, n.m.openFlags(), 0
+}
+
+// Open opens an existing file.
+func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	p, ok := n.path()
+	if !ok {
+		return nil, 0, syscall.ENOENT
+	}
+	h, err := n.m.v.Open(ctx, p, openFlags(flags))
+	if err != nil {
+		return nil, 0, n.fail("open", p, err)
+	}
+	n.remember(h)
+	return &handle{h: h, n: n}, n.m.openFlags(), 0
+}
+
+func (n *node) remember(h *vfs.Handle) {
+	n.mu.Lock()
+	n.open = h
+	n.mu.Unlock()
+}
+
+func (n *node) forget(h *vfs.Handle) {
+	n.mu.Lock()
+	if n.open == h {
+		n.open = nil
+	}
+	n.mu.Unlock()
+}
+
+func (m *mount) openFlags() uint32 {
+	if m.opts.DirectIO {
+		return fuse.FOPEN_DIRECT_IO
+	}
+	return 0
+}
+
+func openFlags(flags uint32) vfs.OpenFlags {
+	acc := flags & syscall.O_ACCMODE
+	return vfs.OpenFlags{
+		Write:    acc == syscall.O_WRONLY || acc == syscall.O_RDWR,
+		Truncate: flags&syscall.O_TRUNC != 0,
+		Excl:     flags&syscall.O_EXCL != 0,
+	}
+}
+
+// Symlink creates a symbolic link.
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	p := n.child(name)
+	uid, gid := caller(ctx)
+	a, err := n.m.v.Symlink(ctx, target, p, uid, gid)
+	if err != nil {
+		return nil, n.fail("symlink", p, err)
+	}
+	return n.entry(ctx, name, a, out), 0
+}
+
+// Readlink returns a symlink's target.
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	p, _ := n.path()
+	t, err := n.m.v.Readlink(ctx, p)
+	if err != nil {
+		return nil, n.fail("readlink", p, err)
+	}
+	return []byte(t), 0
+}
+
+// Statfs reports capacity.
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	s := n.m.v.Statfs()
+	out.Bsize = s.BlockSize
+	out.Frsize = s.FragmentSiz
+	out.Blocks = s.Blocks
+	out.Bfree = s.BlocksFree
+	out.Bavail = s.BlocksFree
+	out.Files = s.Files
+	out.Ffree = s.FilesFree
+	out.NameLen = s.NameMax
+	return 0
+}
+
+// Mknod is refused: object stores hold no FIFOs or device nodes.
+func (n *node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	return nil, syscall.ENOSYS
+}
+
+// Link is refused: object stores have no hard links.
+func (n *node) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	return nil, syscall.ENOTSUP
+}
+
+// Fsync without a handle has nothing buffered to write.
+func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall.Errno {
+	if h, ok := f.(*handle); ok {
+		return h.Fsync(ctx, flags)
+	}
+	return 0
+}
+
+func caller(ctx context.Context) (uid, gid uint32) {
+	if c, ok := fuse.FromContext(ctx); ok {
+		return c.Uid, c.Gid
+	}
+	return uint32(syscall.Getuid()), uint32(syscall.Getgid())
+}
+
+// umask is applied by the kernel before the mode reaches us; nothing to do.
+func umask(context.Context) uint32 { return 0 }
+

@@ -1,0 +1,195 @@
+package vfs
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// Kind is the type of a filesystem entry.
+type Kind uint8
+
+const (
+	KindFile Kind = iota
+	KindDir
+	KindSymlink
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindDir:
+		return "dir"
+	case KindSymlink:
+		return "symlink"
+	default:
+		return "file"
+	}
+}
+
+// Permission and special bits kept in Attr.Mode (the file type is in Kind).
+const (
+	ModePerm    = 0o7777
+	modeTypeDir = 0o040000
+	modeTypeReg = 0o100000
+	modeTypeLnk = 0o120000
+	modeTypeMsk = 0o170000
+)
+
+// Attr describes one entry.
+type Attr struct {
+	Kind  Kind
+	Size  int64
+	Mode  uint32 // permission and setuid/setgid/sticky bits
+	UID   uint32
+	GID   uint32
+	Mtime time.Time
+	Atime time.Time
+	Ctime time.Time
+}
+
+// Metadata keys kept on objects. They follow the s3fs convention on S3
+// (x-amz-meta-mode holds st_mode in decimal, uid/gid in decimal, times in
+// seconds since the epoch) so buckets written by s3fs keep their attributes,
+// and are valid Azure metadata names. Directory and symlink markers follow
+// BlobFuse2.
+const (
+	metaMode     = "mode"
+	metaUID      = "uid"
+	metaGID      = "gid"
+	metaMtime    = "mtime"
+	metaAtime    = "atime"
+	metaCtime    = "ctime"
+	metaIsFolder = "hdi_isfolder"
+	metaSymlink  = "is_symlink"
+)
+
+// isFolderMarker reports whether obj is an Azure-style directory marker.
+func isFolderMarker(obj storage.Object) bool {
+	return strings.EqualFold(obj.Metadata[metaIsFolder], "true")
+}
+
+// isSymlinkObject reports whether obj stores a symlink in the BlobFuse2 way.
+func isSymlinkObject(obj storage.Object) bool {
+	return strings.EqualFold(obj.Metadata[metaSymlink], "true")
+}
+
+// attrFromObject builds the attributes of an entry stored as obj.
+func (v *FS) attrFromObject(kind Kind, obj storage.Object) Attr {
+	a := Attr{Kind: kind, Size: obj.Size, Mtime: obj.LastModified}
+	switch kind {
+	case KindDir:
+		a.Mode = v.opts.DefaultDirMode
+		a.Size = 4096
+	case KindSymlink:
+		a.Mode = 0o777
+	default:
+		a.Mode = v.opts.DefaultFileMode
+	}
+	a.UID, a.GID = v.opts.DefaultUID, v.opts.DefaultGID
+	applyMeta(&a, obj.Metadata)
+	if a.Atime.IsZero() {
+		a.Atime = a.Mtime
+	}
+	if a.Ctime.IsZero() {
+		a.Ctime = a.Mtime
+	}
+	return a
+}
+
+// implicitDirAttr is the attribute set of a directory that exists only as a
+// common prefix.
+func (v *FS) implicitDirAttr() Attr {
+	return Attr{Kind: KindDir, Size: 4096, Mode: v.opts.DefaultDirMode,
+		UID: v.opts.DefaultUID, GID: v.opts.DefaultGID,
+		Mtime: v.mountTime, Atime: v.mountTime, Ctime: v.mountTime}
+}
+
+// applyMeta overlays ownership, mode and times found in object metadata.
+func applyMeta(a *Attr, md map[string]string) {
+	if md == nil {
+		return
+	}
+	if s, ok := md[metaMode]; ok {
+		if m, err := strconv.ParseUint(s, 10, 32); err == nil {
+			a.Mode = uint32(m) & ModePerm
+		}
+	}
+	if s, ok := md[metaUID]; ok {
+		if u, err := strconv.ParseUint(s, 10, 32); err == nil {
+			a.UID = uint32(u)
+		}
+	}
+	if s, ok := md[metaGID]; ok {
+		if g, err := strconv.ParseUint(s, 10, 32); err == nil {
+			a.GID = uint32(g)
+		}
+	}
+	if t, ok := parseTime(md[metaMtime]); ok {
+		a.Mtime = t
+	}
+	if t, ok := parseTime(md[metaAtime]); ok {
+		a.Atime = t
+	}
+	if t, ok := parseTime(md[metaCtime]); ok {
+		a.Ctime = t
+	}
+}
+
+// parseTime reads seconds since the epoch, optionally with a fraction.
+func parseTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	sec, frac, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var ns int64
+	if frac != "" {
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		f, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+		if err == nil {
+			ns = f
+		}
+	}
+	return time.Unix(n, ns), true
+}
+
+// formatTime writes whole seconds, as s3fs does.
+func formatTime(t time.Time) string {
+	return strconv.FormatInt(t.Unix(), 10)
+}
+
+// metaFor returns the metadata that records a's ownership, mode and times,
+// merged over extra (which may hold markers and user keys).
+func metaFor(a Attr, extra map[string]string) map[string]string {
+	md := make(map[string]string, len(extra)+6)
+	for k, v := range extra {
+		md[k] = v
+	}
+	typ := uint32(modeTypeReg)
+	switch a.Kind {
+	case KindDir:
+		typ = modeTypeDir
+	case KindSymlink:
+		typ = modeTypeLnk
+	}
+	md[metaMode] = strconv.FormatUint(uint64(typ|a.Mode&ModePerm), 10)
+	md[metaUID] = strconv.FormatUint(uint64(a.UID), 10)
+	md[metaGID] = strconv.FormatUint(uint64(a.GID), 10)
+	if !a.Mtime.IsZero() {
+		md[metaMtime] = formatTime(a.Mtime)
+	}
+	if !a.Atime.IsZero() {
+		md[metaAtime] = formatTime(a.Atime)
+	}
+	if !a.Ctime.IsZero() {
+		md[metaCtime] = formatTime(a.Ctime)
+	}
+	return md
+}

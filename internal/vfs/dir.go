@@ -1,0 +1,218 @@
+package vfs
+
+import (
+	"bytes"
+	"errors"
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// DirEntry is one child of a directory with its attributes.
+type DirEntry struct {
+	Name string
+	Attr Attr
+}
+
+// ReadDir lists directory p with one LIST per 1000 children; the result
+// also fills the attribute cache so following lookups cost nothing.
+func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
+	children, err := v.listDir(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	v.meta.putListing(p, children)
+	// Files created or changed here and not yet uploaded.
+	v.mu.Lock()
+	for fp, f := range v.files {
+		if parent(fp) == p && fp != "" {
+			children[base(fp)] = f.node()
+		}
+	}
+	v.mu.Unlock()
+	names := make([]string, 0, len(children))
+	for name := range children {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := make([]DirEntry, len(names))
+	for i, name := range names {
+		out[i] = DirEntry{Name: name, Attr: children[name].Attr}
+	}
+	return out, nil
+}
+
+// listDir reads every page of the listing of directory p. Keys that cannot
+// be names (empty segment, ".", "..") are skipped.
+func (v *FS) listDir(ctx context.Context, p string) (map[string]*node, error) {
+	prefix := dirPrefix(p)
+	children := map[string]*node{}
+	implicit := v.implicitDirAttr()
+	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/"}
+	for {
+		page, err := v.b.List(ctx, opts)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		for _, cp := range page.CommonPrefixes {
+			name := strings.TrimSuffix(strings.TrimPrefix(cp, prefix), "/")
+			if !validName(name) {
+				continue
+			}
+			if old, ok := children[name]; ok && old.Kind == KindDir {
+				continue // an Azure marker already described it
+			}
+			children[name] = &node{Attr: implicit}
+		}
+		for _, obj := range page.Objects {
+			name := strings.TrimPrefix(obj.Key, prefix)
+			if name == "" {
+				continue // this directory's own "p/" marker
+			}
+			switch {
+			case strings.HasSuffix(name, "/"):
+				// A marker of a subdirectory listed as an object: only
+				// possible without a delimiter; treat as the directory.
+				name = strings.TrimSuffix(name, "/")
+				if validName(name) {
+					children[name] = v.dirNode(obj)
+				}
+				continue
+			case !validName(name):
+				continue
+			case isFolderMarker(obj):
+				children[name] = v.dirNode(obj)
+				continue
+			}
+			if old, ok := children[name]; ok && old.Kind == KindDir {
+				v.log.Debug("name is both a file and a directory; showing the directory", "path", join(p, name))
+				continue
+			}
+			kind := KindFile
+			if isSymlinkObject(obj) && !v.opts.NoSymlinks {
+				kind = KindSymlink
+			} else if strings.HasSuffix(name, symlinkSuffix) && !v.opts.NoSymlinks {
+				target := strings.TrimSuffix(name, symlinkSuffix)
+				if validName(target) {
+					if _, ok := children[target]; !ok {
+						children[target] = v.objNode(KindSymlink, obj)
+					}
+					continue
+				}
+			}
+			children[name] = v.objNode(kind, obj)
+		}
+		if page.NextToken == "" {
+			return children, nil
+		}
+		opts.ContinuationToken = page.NextToken
+	}
+}
+
+// Mkdir creates directory p with a marker object so it survives a remount.
+func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, error) {
+	if err := v.writable(); err != nil {
+		return Attr{}, err
+	}
+	if err := v.checkName(p); err != nil {
+		return Attr{}, err
+	}
+	if _, err := v.stat(ctx, p); err == nil {
+		return Attr{}, ErrExist
+	} else if !isNotExist(err) {
+		return Attr{}, err
+	}
+	now := time.Now()
+	a := Attr{Kind: KindDir, Size: 4096, Mode: mode & ModePerm, UID: uid, GID: gid,
+		Mtime: now, Atime: now, Ctime: now}
+	key, md := v.markerKey(p), metaFor(a, nil)
+	if v.opts.Layout == LayoutAzure {
+		md[metaIsFolder] = "true"
+	}
+	obj, err := v.b.Put(ctx, key, bytes.NewReader(nil), storage.PutOptions{Metadata: md})
+	if err != nil {
+		return Attr{}, storeErr(err)
+	}
+	n := &node{Attr: a, key: key, etag: obj.ETag, meta: md}
+	v.meta.put(p, n)
+	v.meta.putListing(p, map[string]*node{})
+	return a, nil
+}
+
+// markerKey is the key of the directory marker of p in this layout.
+func (v *FS) markerKey(p string) string {
+	if v.opts.Layout == LayoutAzure {
+		return p
+	}
+	return p + "/"
+}
+
+// Rmdir removes the empty directory p.
+func (v *FS) Rmdir(ctx context.Context, p string) error {
+	if err := v.writable(); err != nil {
+		return err
+	}
+	n, err := v.stat(ctx, p)
+	if err != nil {
+		return err
+	}
+	if n.Kind != KindDir {
+		return ErrNotDir
+	}
+	empty, err := v.dirEmpty(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return ErrNotEmpty
+	}
+	if err := v.deleteMarkers(ctx, p, n); err != nil {
+		return err
+	}
+	v.meta.removed(p)
+	return nil
+}
+
+// deleteMarkers removes every marker object of directory p.
+func (v *FS) deleteMarkers(ctx context.Context, p string, n *node) error {
+	if err := v.b.Delete(ctx, p+"/"); err != nil {
+		return storeErr(err)
+	}
+	if n.key == p {
+		if err := v.b.Delete(ctx, p); err != nil {
+			return storeErr(err)
+		}
+	}
+	return nil
+}
+
+// dirEmpty reports whether directory p has no children, counting files
+// created here and not yet uploaded.
+func (v *FS) dirEmpty(ctx context.Context, p string) (bool, error) {
+	v.mu.Lock()
+	for fp := range v.files {
+		if inside(fp, p) && fp != p {
+			v.mu.Unlock()
+			return false, nil
+		}
+	}
+	v.mu.Unlock()
+	page, err := v.b.List(ctx, storage.ListOptions{Prefix: dirPrefix(p), Delimiter: "/", MaxKeys: 2})
+	if err != nil {
+		return false, storeErr(err)
+	}
+	if len(page.CommonPrefixes) > 0 {
+		return false, nil
+	}
+	for _, obj := range page.Objects {
+		if obj.Key != dirPrefix(p) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func isNotExist(err error) bool { return err != nil && errors.Is(err, ErrNotExist) }

@@ -1,0 +1,305 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// file is the shared state of one open (or dirty) path; every handle on the
+// path points to it. Its data lives in a staged copy in the cache directory.
+//
+// mu guards every field below and is held across local I/O and uploads, so
+// an upload never sees a half-applied write. FS.mu is taken before mu when
+// both are needed.
+type file struct {
+	v  *FS
+	mu sync.Mutex
+
+	path     string // current path; changed by rename
+	refs     int    // open handles
+	unlinked bool   // removed from the namespace while open
+
+	base  *node // what the store held at open; nil for a new file
+	attr  Attr  // current attributes (size tracks the staged copy)
+	extra map[string]string
+
+	local    *os.File // staged data; nil until loaded
+	dataName string   // staged file name under the cache's data dir
+	loaded   bool
+
+	dirty     bool   // data or attributes differ from the store
+	created   bool   // never uploaded
+	journalID string // non-empty while a journal record exists
+}
+
+// node reports the file's current state as a node.
+func (f *file) node() *node {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := &node{Attr: f.attr, key: f.path}
+	if f.base != nil {
+		n.etag = f.base.etag
+		n.meta = f.base.meta
+	}
+	return n
+}
+
+// load stages the object's data locally if that has not happened yet.
+// Caller holds f.mu.
+func (f *file) load(ctx context.Context) error {
+	if f.loaded {
+		return nil
+	}
+	c := f.v.cache
+	if c == nil {
+		return ErrReadOnly
+	}
+	if f.base != nil {
+		if it := c.take(f.base.key, f.base.etag); it != nil {
+			lf, err := os.OpenFile(it.path, os.O_RDWR, 0)
+			if err == nil {
+				f.local, f.dataName, f.loaded = lf, baseName(it.path), true
+				f.attr.Size = it.size
+				return nil
+			}
+		}
+	}
+	lf, name, err := c.newDataFile()
+	if err != nil {
+		return err
+	}
+	if f.base != nil && f.base.key != "" {
+		size, err := f.v.download(ctx, f.base, lf)
+		if errors.Is(err, storage.ErrPrecondition) {
+			err = fmt.Errorf("%w: %s", ErrStale, f.path)
+		}
+		if err != nil {
+			lf.Close()
+			os.Remove(c.dataPath(name))
+			return err
+		}
+		f.attr.Size = size
+	}
+	f.local, f.dataName, f.loaded = lf, name, true
+	return nil
+}
+
+// download copies n's object into w with parallel ranged GETs pinned to
+// n's ETag, so the copy is never a mix of two versions.
+func (v *FS) download(ctx context.Context, n *node, w io.WriterAt) (int64, error) {
+	size := n.Size
+	if size == 0 {
+		obj, err := v.b.Head(ctx, n.key)
+		if err != nil {
+			return 0, storeErr(err)
+		}
+		if obj.Size == 0 {
+			return 0, nil
+		}
+		size, n = obj.Size, &node{Attr: n.Attr, key: n.key, etag: obj.ETag}
+	}
+	chunk := v.opts.PartSize
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(v.opts.UploadConcurrency, 8))
+	for off := int64(0); off < size; off += chunk {
+		off, n := off, n
+		g.Go(func() error {
+			length := min(chunk, size-off)
+			rc, obj, err := v.b.Get(gctx, n.key, storage.GetOptions{Offset: off, Length: length, IfMatch: n.etag})
+			if err != nil {
+				return storeErr(err)
+			}
+			defer rc.Close()
+			if obj.Size != size {
+				return fmt.Errorf("%w: size changed", storage.ErrPrecondition)
+			}
+			buf := make([]byte, length)
+			if _, err := io.ReadFull(rc, buf); err != nil {
+				return fmt.Errorf("read %q at %d: %w", n.key, off, err)
+			}
+			_, err = w.WriteAt(buf, off)
+			return mapLocalErr(err)
+		})
+	}
+	return size, g.Wait()
+}
+
+// markDirty records that the file must be uploaded, writing its journal
+// record first. Caller holds f.mu.
+func (f *file) markDirty() error {
+	f.attr.Mtime = time.Now()
+	f.attr.Ctime = f.attr.Mtime
+	f.dirty = true
+	if f.journalID == "" && f.v.cache != nil && f.dataName != "" {
+		f.journalID = f.dataName
+		return f.writeJournal()
+	}
+	return nil
+}
+
+// writeJournal (re)writes the journal record. Caller holds f.mu.
+func (f *file) writeJournal() error {
+	rec := journalRecord{Key: f.path, Data: f.dataName, Created: f.created, Time: time.Now(),
+		Meta: metaFor(f.attr, f.extra)}
+	if f.base != nil {
+		rec.BaseETag = f.base.etag
+	}
+	return f.v.cache.writeJournal(f.journalID, rec)
+}
+
+// upload writes the staged copy to the store if it is dirty. Caller holds
+// f.mu. On failure the data and its journal record stay on disk.
+func (f *file) upload(ctx context.Context) error {
+	if !f.dirty || f.unlinked {
+		return nil
+	}
+	if !f.loaded {
+		// Only attributes changed: rewrite metadata in place.
+		return f.v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra))
+	}
+	obj, err := f.v.putFile(ctx, f.path, f.local, f.attr.Size, metaFor(f.attr, f.extra))
+	if err != nil {
+		f.v.log.Error("upload failed; data kept in cache", "path", f.path,
+			"cache_file", f.v.cache.dataPath(f.dataName), "err", err)
+		if serr := f.local.Sync(); serr != nil {
+			f.v.log.Error("sync of cached data failed", "path", f.path, "err", serr)
+		}
+		return err
+	}
+	f.dirty, f.created = false, false
+	f.base = &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: metaFor(f.attr, f.extra)}
+	if f.journalID != "" {
+		f.v.cache.removeJournal(f.journalID)
+		f.journalID = ""
+	}
+	f.v.meta.put(f.path, f.nodeLocked())
+	return nil
+}
+
+func (f *file) nodeLocked() *node {
+	n := &node{Attr: f.attr, key: f.path}
+	if f.base != nil {
+		n.etag, n.meta = f.base.etag, f.base.meta
+	}
+	return n
+}
+
+// putFile uploads size bytes of r to key: one PUT when small, otherwise a
+// multipart upload with parallel parts. Nothing becomes visible unless
+// every part succeeded.
+func (v *FS) putFile(ctx context.Context, key string, r io.ReaderAt, size int64, md map[string]string) (storage.Object, error) {
+	if max := v.caps.MaxObjectSize(); max > 0 && size > max {
+		return storage.Object{}, ErrFileTooBig
+	}
+	part := v.partSize(size)
+	if size <= part || (v.caps.MaxPutSize > 0 && size <= min(v.caps.MaxPutSize, 2*part)) {
+		obj, err := v.b.Put(ctx, key, io.NewSectionReader(r, 0, size), storage.PutOptions{Metadata: md})
+		return obj, storeErr(err)
+	}
+	up, err := v.b.CreateUpload(ctx, key, storage.PutOptions{Metadata: md})
+	if err != nil {
+		return storage.Object{}, storeErr(err)
+	}
+	nparts := int((size + part - 1) / part)
+	parts := make([]storage.Part, nparts)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.opts.UploadConcurrency)
+	for i := 0; i < nparts; i++ {
+		i := i
+		g.Go(func() error {
+			off := int64(i) * part
+			p, err := up.WritePart(gctx, i+1, io.NewSectionReader(r, off, min(part, size-off)))
+			parts[i] = p
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if aerr := up.Abort(context.WithoutCancel(ctx)); aerr != nil {
+			v.log.Warn("abort of failed multipart upload", "err", aerr)
+		}
+		return storage.Object{}, storeErr(err)
+	}
+	obj, err := up.Complete(ctx, parts)
+	if err != nil {
+		if aerr := up.Abort(context.WithoutCancel(ctx)); aerr != nil {
+			v.log.Warn("abort of failed multipart upload", "err", aerr)
+		}
+		return storage.Object{}, storeErr(err)
+	}
+	return obj, nil
+}
+
+// partSize picks a part size that keeps an upload of size bytes within the
+// store's part-count limit.
+func (v *FS) partSize(size int64) int64 {
+	part := max(v.opts.PartSize, v.caps.MinPartSize)
+	if v.caps.MaxParts > 0 {
+		need := (size + int64(v.caps.MaxParts) - 1) / int64(v.caps.MaxParts)
+		if need > part {
+			const mib = 1 << 20
+			part = (need + mib - 1) / mib * mib
+		}
+	}
+	return part
+}
+
+// setMeta rewrites the metadata of the object behind n without touching
+// its data: a server-side copy onto itself (S3) or a metadata update.
+func (v *FS) setMeta(ctx context.Context, p string, n *node, md map[string]string) error {
+	if n == nil || n.key == "" {
+		return nil
+	}
+	obj, err := v.b.Copy(ctx, n.key, n.key, storage.CopyOptions{Metadata: md})
+	if err != nil {
+		return storeErr(err)
+	}
+	nn := *n
+	nn.etag, nn.meta = obj.ETag, md
+	applyMeta(&nn.Attr, md)
+	v.meta.put(p, &nn)
+	return nil
+}
+
+// release closes the staged copy: a clean one is kept for reopening, a
+// dirty one stays with its journal record. Caller holds f.mu.
+func (f *file) release() {
+	if f.local == nil || (f.dirty && !f.unlinked) {
+		// A dirty copy stays open and in the table for the retry on the
+		// next flush, Close or mount.
+		return
+	}
+	f.local.Close()
+	f.local, f.loaded = nil, false
+	path := f.v.cache.dataPath(f.dataName)
+	switch {
+	case f.unlinked:
+		if f.journalID != "" {
+			f.v.cache.removeJournal(f.journalID)
+			f.journalID = ""
+		}
+		os.Remove(path)
+	case f.base != nil:
+		f.v.cache.put(f.base.key, f.base.etag, path, f.attr.Size)
+	default:
+		os.Remove(path)
+	}
+	f.dataName = ""
+}
+
+func baseName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}

@@ -1,0 +1,308 @@
+// Package vfs is the filesystem core: it turns paths and POSIX-style
+// operations into object-store requests over a storage.Backend. It knows
+// nothing about FUSE; fusefs adapts it to the kernel.
+package vfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// FS is a mounted filesystem over one backend.
+//
+// Locking: mu guards the open-file table (files). It is never held across a
+// store request. Each *file has its own mutex (see file.go); lock order is
+// FS.mu before file.mu. metaCache has its own mutex, taken last. The kernel
+// serialises namespace changes within one directory, which vfs relies on
+// only for performance, never for safety of its own tables.
+type FS struct {
+	b         storage.Backend
+	caps      storage.Caps
+	opts      Options
+	log       *slog.Logger
+	meta      *metaCache
+	cache     *fileCache
+	mountTime time.Time
+
+	mu    sync.Mutex
+	files map[string]*file // open or dirty files by current path
+
+	closeOnce sync.Once
+	stop      chan struct{}
+	bg        sync.WaitGroup
+}
+
+// New returns a filesystem over b. It creates the cache directory and
+// re-uploads dirty files left by an earlier run that was killed.
+func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
+	opts = withDefaults(opts)
+	v := &FS{
+		b:         b,
+		caps:      b.Caps(),
+		opts:      opts,
+		log:       opts.Logger,
+		meta:      newMetaCache(opts.AttrTTL, opts.NegativeTTL, opts.MaxCachedEntries),
+		mountTime: time.Now(),
+		files:     map[string]*file{},
+		stop:      make(chan struct{}),
+	}
+	if !opts.ReadOnly || opts.CacheDir != "" {
+		if opts.CacheDir == "" {
+			return nil, errors.New("file cache: a cache directory (tmp-path) is required")
+		}
+		c, err := openFileCache(opts)
+		if err != nil {
+			return nil, err
+		}
+		v.cache = c
+		if err := v.recoverDirty(ctx); err != nil {
+			return nil, err
+		}
+		v.bg.Add(1)
+		go v.evictLoop()
+	}
+	return v, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.CacheTimeout == 0 {
+		o.CacheTimeout = 120 * time.Second
+	}
+	if o.DefaultFileMode == 0 {
+		o.DefaultFileMode = 0o644
+	}
+	if o.DefaultDirMode == 0 {
+		o.DefaultDirMode = 0o755
+	}
+	if o.PartSize <= 0 {
+		o.PartSize = 8 << 20
+	}
+	if o.UploadConcurrency <= 0 {
+		o.UploadConcurrency = 4
+	}
+	if o.HighDiskThreshold == 0 {
+		o.HighDiskThreshold = 90
+	}
+	if o.LowDiskThreshold == 0 {
+		o.LowDiskThreshold = 80
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Close uploads every dirty file and stops background work. Files that
+// cannot be uploaded stay in the cache directory and are retried by the
+// next New over the same cache directory.
+func (v *FS) Close(ctx context.Context) error {
+	var err error
+	v.closeOnce.Do(func() {
+		close(v.stop)
+		v.bg.Wait()
+		v.mu.Lock()
+		open := make([]*file, 0, len(v.files))
+		for _, f := range v.files {
+			open = append(open, f)
+		}
+		v.mu.Unlock()
+		for _, f := range open {
+			if e := v.flushFile(ctx, f); e != nil {
+				err = errors.Join(err, e)
+			}
+		}
+		err = errors.Join(err, v.b.Close())
+	})
+	return err
+}
+
+// StatFS describes capacity for statfs(2). Object stores have no fixed
+// size; we report a large constant so tools that check free space proceed.
+type StatFS struct {
+	BlockSize   uint32
+	Blocks      uint64
+	BlocksFree  uint64
+	Files       uint64
+	FilesFree   uint64
+	NameMax     uint32
+	FragmentSiz uint32
+}
+
+// Statfs returns filesystem capacity.
+func (v *FS) Statfs() StatFS {
+	const bs = 4096
+	const total = uint64(1) << 50 / bs // 1 PiB
+	name := uint32(255)
+	return StatFS{BlockSize: bs, Blocks: total, BlocksFree: total, Files: 1 << 40,
+		FilesFree: 1 << 40, NameMax: name, FragmentSiz: bs}
+}
+
+// ReadOnly reports whether the filesystem refuses changes.
+func (v *FS) ReadOnly() bool { return v.opts.ReadOnly }
+
+// checkName validates a new name and the key it produces.
+func (v *FS) checkName(p string) error {
+	if !validName(base(p)) {
+		return ErrInvalid
+	}
+	if len(base(p)) > 255 {
+		return ErrNameTooLong
+	}
+	if v.caps.MaxKeyLen > 0 && len(p)+len(symlinkSuffix)+1 > v.caps.MaxKeyLen {
+		return ErrNameTooLong
+	}
+	return nil
+}
+
+func (v *FS) writable() error {
+	if v.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// Lookup returns the attributes of the entry at p.
+func (v *FS) Lookup(ctx context.Context, p string) (Attr, error) {
+	n, err := v.stat(ctx, p)
+	if err != nil {
+		return Attr{}, err
+	}
+	return n.Attr, nil
+}
+
+// stat finds p: an open file, the cache, or the store.
+func (v *FS) stat(ctx context.Context, p string) (*node, error) {
+	if p == "" {
+		a := v.implicitDirAttr()
+		return &node{Attr: a}, nil
+	}
+	if f := v.openFile(p); f != nil {
+		return f.node(), nil
+	}
+	if n, ok := v.meta.get(p); ok {
+		if n == nil {
+			return nil, ErrNotExist
+		}
+		return n, nil
+	}
+	n, err := v.fetch(ctx, p)
+	if errors.Is(err, ErrNotExist) {
+		v.meta.put(p, nil)
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.meta.put(p, n)
+	return n, nil
+}
+
+// fetch asks the store what p is: HEAD p, LIST p/ (one key) and, for S3
+// symlinks, HEAD p.rclonelink, all at once. A directory wins over a file of
+// the same name, as in listings.
+func (v *FS) fetch(ctx context.Context, p string) (*node, error) {
+	var (
+		file, link  *storage.Object
+		dirMarker   *storage.Object
+		dirImplicit bool
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		obj, err := v.b.Head(gctx, p)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		file = &obj
+		return nil
+	})
+	g.Go(func() error {
+		page, err := v.b.List(gctx, storage.ListOptions{Prefix: p + "/", Delimiter: "/", MaxKeys: 1})
+		if err != nil {
+			return err
+		}
+		if len(page.Objects) > 0 && page.Objects[0].Key == p+"/" {
+			obj := page.Objects[0]
+			dirMarker = &obj
+		} else if len(page.Objects) > 0 || len(page.CommonPrefixes) > 0 {
+			dirImplicit = true
+		}
+		return nil
+	})
+	if !v.opts.NoSymlinks {
+		g.Go(func() error {
+			obj, err := v.b.Head(gctx, p+symlinkSuffix)
+			if errors.Is(err, storage.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			link = &obj
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("lookup %q: %w", p, err)
+	}
+	switch {
+	case dirMarker != nil:
+		// The listing carries no metadata; the marker's HEAD does.
+		obj, err := v.b.Head(ctx, dirMarker.Key)
+		if err != nil {
+			obj = *dirMarker
+		}
+		return v.dirNode(obj), nil
+	case file != nil && isFolderMarker(*file):
+		return v.dirNode(*file), nil
+	case dirImplicit:
+		return &node{Attr: v.implicitDirAttr()}, nil
+	case file != nil && isSymlinkObject(*file) && !v.opts.NoSymlinks:
+		return v.objNode(KindSymlink, *file), nil
+	case file != nil:
+		return v.objNode(KindFile, *file), nil
+	case link != nil:
+		return v.objNode(KindSymlink, *link), nil
+	}
+	return nil, ErrNotExist
+}
+
+func (v *FS) dirNode(obj storage.Object) *node {
+	return &node{Attr: v.attrFromObject(KindDir, obj), key: obj.Key, etag: obj.ETag, meta: obj.Metadata}
+}
+
+func (v *FS) objNode(kind Kind, obj storage.Object) *node {
+	return &node{Attr: v.attrFromObject(kind, obj), key: obj.Key, etag: obj.ETag, meta: obj.Metadata}
+}
+
+// openFile returns the open or dirty file at p, if any.
+func (v *FS) openFile(p string) *file {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.files[p]
+}
+
+// storeErr turns a backend error into a vfs error where one applies.
+func storeErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotExist, err)
+	}
+	return err
+}
+
+// logf logs at warn level; paths only appear at debug level elsewhere.
+func (v *FS) warn(msg string, args ...any) { v.log.Warn(msg, args...) }
+

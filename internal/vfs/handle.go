@@ -1,0 +1,303 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"time"
+)
+
+// Handle is one open file description.
+type Handle struct {
+	v        *FS
+	f        *file
+	writable bool
+	closed   bool
+}
+
+// OpenFlags are the open(2) flags vfs cares about.
+type OpenFlags struct {
+	Write    bool // O_WRONLY or O_RDWR
+	Truncate bool // O_TRUNC
+	Excl     bool // O_EXCL (with create)
+}
+
+// Open opens the existing file at p.
+func (v *FS) Open(ctx context.Context, p string, fl OpenFlags) (*Handle, error) {
+	if (fl.Write || fl.Truncate) && v.opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	n, err := v.stat(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	switch n.Kind {
+	case KindDir:
+		return nil, ErrIsDir
+	case KindSymlink:
+		return nil, ErrInvalid
+	}
+	f := v.acquire(p, n)
+	h := &Handle{v: v, f: f, writable: fl.Write || fl.Truncate}
+	if fl.Truncate {
+		if err := h.Truncate(ctx, 0); err != nil {
+			h.Release(ctx)
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// acquire returns the shared file for p, creating it from n if p is not
+// open yet, and takes a reference.
+func (v *FS) acquire(p string, n *node) *file {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if f, ok := v.files[p]; ok {
+		f.mu.Lock()
+		f.refs++
+		f.mu.Unlock()
+		return f
+	}
+	base := *n
+	f := &file{v: v, path: p, refs: 1, base: &base, attr: n.Attr, extra: userMeta(n.meta)}
+	v.files[p] = f
+	return f
+}
+
+// userMeta keeps the metadata keys vfs does not manage, so a rewrite
+// preserves what other tools stored.
+func userMeta(md map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, val := range md {
+		switch k {
+		case metaMode, metaUID, metaGID, metaMtime, metaAtime, metaCtime:
+		default:
+			out[k] = val
+		}
+	}
+	return out
+}
+
+// Create makes a new empty file at p and opens it. If p exists, it is
+// opened instead (ErrExist with excl).
+func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid uint32) (*Handle, Attr, error) {
+	if err := v.writable(); err != nil {
+		return nil, Attr{}, err
+	}
+	if err := v.checkName(p); err != nil {
+		return nil, Attr{}, err
+	}
+	if n, err := v.stat(ctx, p); err == nil {
+		if fl.Excl {
+			return nil, Attr{}, ErrExist
+		}
+		if n.Kind == KindDir {
+			return nil, Attr{}, ErrIsDir
+		}
+		h, err := v.Open(ctx, p, OpenFlags{Write: true, Truncate: fl.Truncate})
+		if err != nil {
+			return nil, Attr{}, err
+		}
+		return h, h.Attr(), nil
+	} else if !isNotExist(err) {
+		return nil, Attr{}, err
+	}
+	lf, name, err := v.cache.newDataFile()
+	if err != nil {
+		return nil, Attr{}, err
+	}
+	now := time.Now()
+	f := &file{v: v, path: p, refs: 1, created: true, local: lf, dataName: name, loaded: true,
+		attr: Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
+		extra: map[string]string{}}
+	f.mu.Lock()
+	err = f.markDirty()
+	f.mu.Unlock()
+	if err != nil {
+		lf.Close()
+		os.Remove(v.cache.dataPath(name))
+		return nil, Attr{}, err
+	}
+	v.mu.Lock()
+	v.files[p] = f
+	v.mu.Unlock()
+	v.meta.put(p, f.node())
+	return &Handle{v: v, f: f, writable: true}, f.attr, nil
+}
+
+// Attr returns the current attributes of the open file.
+func (h *Handle) Attr() Attr {
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	return h.f.attr
+}
+
+// Read reads into buf at off; it returns fewer bytes only at end of file.
+func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if off >= f.attr.Size {
+		return 0, nil
+	}
+	if err := f.load(ctx); err != nil {
+		return 0, err
+	}
+	if rest := f.attr.Size - off; int64(len(buf)) > rest {
+		buf = buf[:rest]
+	}
+	n, err := f.local.ReadAt(buf, off)
+	if errors.Is(err, io.EOF) {
+		// The staged copy is shorter than the size (sparse extension).
+		for i := n; i < len(buf); i++ {
+			buf[i] = 0
+		}
+		n, err = len(buf), nil
+	}
+	return n, err
+}
+
+// Write writes data at off, growing the file as needed.
+func (h *Handle) Write(ctx context.Context, data []byte, off int64) (int, error) {
+	if !h.writable {
+		return 0, ErrBadHandle
+	}
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	end := off + int64(len(data))
+	if max := h.v.caps.MaxObjectSize(); max > 0 && end > max {
+		return 0, ErrFileTooBig
+	}
+	if err := f.load(ctx); err != nil {
+		return 0, err
+	}
+	n, err := f.local.WriteAt(data, off)
+	if err != nil {
+		return n, mapLocalErr(err)
+	}
+	if end > f.attr.Size {
+		f.attr.Size = end
+	}
+	if err := f.markDirty(); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// Truncate sets the file's size.
+func (h *Handle) Truncate(ctx context.Context, size int64) error {
+	if h.v.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if max := h.v.caps.MaxObjectSize(); max > 0 && size > max {
+		return ErrFileTooBig
+	}
+	if size == 0 && !f.loaded {
+		// No need to fetch data that is about to be discarded.
+		lf, name, err := h.v.cache.newDataFile()
+		if err != nil {
+			return err
+		}
+		f.local, f.dataName, f.loaded = lf, name, true
+	}
+	if err := f.load(ctx); err != nil {
+		return err
+	}
+	if err := f.local.Truncate(size); err != nil {
+		return mapLocalErr(err)
+	}
+	f.attr.Size = size
+	return f.markDirty()
+}
+
+// Flush uploads the file if it changed (close(2) and fsync(2) call it).
+func (h *Handle) Flush(ctx context.Context) error {
+	return h.v.flushFile(ctx, h.f)
+}
+
+func (v *FS) flushFile(ctx context.Context, f *file) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.upload(ctx)
+}
+
+// Release closes the handle. The last close of a clean file lets the file
+// leave the open table; a dirty one stays until an upload succeeds.
+func (h *Handle) Release(ctx context.Context) error {
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	f := h.f
+	var err error
+	f.mu.Lock()
+	if h.writable {
+		err = f.upload(ctx)
+	}
+	f.refs--
+	last := f.refs == 0
+	f.mu.Unlock()
+	if !last {
+		return err
+	}
+	h.v.mu.Lock()
+	f.mu.Lock()
+	if f.refs == 0 && (!f.dirty || f.unlinked) {
+		if cur, ok := h.v.files[f.path]; ok && cur == f {
+			delete(h.v.files, f.path)
+		}
+		f.release()
+	}
+	f.mu.Unlock()
+	h.v.mu.Unlock()
+	return err
+}
+
+// Unlink removes the file or symlink at p. Open handles keep reading and
+// writing their copy; it is discarded at the last close.
+func (v *FS) Unlink(ctx context.Context, p string) error {
+	if err := v.writable(); err != nil {
+		return err
+	}
+	n, err := v.stat(ctx, p)
+	if err != nil {
+		return err
+	}
+	if n.Kind == KindDir {
+		return ErrIsDir
+	}
+	created := false
+	v.mu.Lock()
+	if f, ok := v.files[p]; ok {
+		f.mu.Lock()
+		created = f.created
+		f.unlinked = true
+		f.dirty = false
+		if f.journalID != "" {
+			v.cache.removeJournal(f.journalID)
+			f.journalID = ""
+		}
+		if f.refs == 0 {
+			f.release()
+		}
+		f.mu.Unlock()
+		delete(v.files, p)
+	}
+	v.mu.Unlock()
+	if !created && n.key != "" {
+		if err := v.b.Delete(ctx, n.key); err != nil {
+			return storeErr(err)
+		}
+	}
+	if v.cache != nil {
+		v.cache.drop(n.key)
+	}
+	v.meta.removed(p)
+	return nil
+}

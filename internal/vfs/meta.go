@@ -1,0 +1,163 @@
+package vfs
+
+import (
+	"sync"
+	"time"
+)
+
+// node is what the store holds for one path.
+type node struct {
+	Attr
+	key  string            // object holding data or marker; "" for an implicit directory
+	etag string            // of key's object
+	meta map[string]string // full user metadata of key; nil when only listed
+}
+
+// metaCache remembers nodes, missing names and directory listings for a TTL.
+// Its own mutex guards it; it never calls out while holding it. Entries are
+// kept up to date by vfs mutations, so the TTL only bounds how long changes
+// made by other clients stay invisible.
+type metaCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	negTTL  time.Duration
+	max     int
+	now     func() time.Time
+	entries map[string]cacheEntry
+	dirs    map[string]*dirListing
+}
+
+type cacheEntry struct {
+	n   *node // nil: the name is known to be missing
+	exp time.Time
+}
+
+// dirListing is the set of child names of a directory, complete as of exp.
+type dirListing struct {
+	names map[string]struct{}
+	exp   time.Time
+}
+
+func newMetaCache(ttl, negTTL time.Duration, max int) *metaCache {
+	if max <= 0 {
+		max = 500000
+	}
+	return &metaCache{ttl: ttl, negTTL: negTTL, max: max, now: time.Now,
+		entries: map[string]cacheEntry{}, dirs: map[string]*dirListing{}}
+}
+
+// get returns the cached node for p; found=false means "ask the store".
+// found=true with a nil node means p is known not to exist.
+func (c *metaCache) get(p string) (n *node, found bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if e, ok := c.entries[p]; ok {
+		if now.Before(e.exp) {
+			return e.n, true
+		}
+		delete(c.entries, p)
+	}
+	// A fresh complete listing of the parent that lacks the name proves
+	// absence without a request.
+	if p != "" {
+		if d, ok := c.dirs[parent(p)]; ok && now.Before(d.exp) {
+			if _, ok := d.names[base(p)]; !ok {
+				return nil, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// put records n (nil: missing) at p and keeps the parent's listing in step.
+func (c *metaCache) put(p string, n *node) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ttl := c.ttl
+	if n == nil {
+		ttl = c.negTTL
+	}
+	if ttl > 0 {
+		c.evictLocked()
+		c.entries[p] = cacheEntry{n: n, exp: c.now().Add(ttl)}
+	} else {
+		delete(c.entries, p)
+	}
+	if p == "" {
+		return
+	}
+	if d, ok := c.dirs[parent(p)]; ok {
+		if n == nil {
+			delete(d.names, base(p))
+		} else {
+			d.names[base(p)] = struct{}{}
+		}
+	}
+}
+
+// forget drops everything known about p (and, for a directory, its listing).
+func (c *metaCache) forget(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, p)
+	delete(c.dirs, p)
+}
+
+// forgetTree drops p and every cached path below it.
+func (c *metaCache) forgetTree(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.entries {
+		if inside(k, p) {
+			delete(c.entries, k)
+		}
+	}
+	for k := range c.dirs {
+		if inside(k, p) {
+			delete(c.dirs, k)
+		}
+	}
+}
+
+// removed records that p no longer exists.
+func (c *metaCache) removed(p string) {
+	c.forget(p)
+	c.put(p, nil)
+}
+
+// putListing records the complete set of names in dir and their nodes.
+func (c *metaCache) putListing(dir string, children map[string]*node) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.evictLocked()
+	exp := c.now().Add(c.ttl)
+	names := make(map[string]struct{}, len(children))
+	for name, n := range children {
+		names[name] = struct{}{}
+		c.entries[join(dir, name)] = cacheEntry{n: n, exp: exp}
+	}
+	c.dirs[dir] = &dirListing{names: names, exp: exp}
+}
+
+// evictLocked keeps the cache within its entry limit by dropping an
+// arbitrary tenth of it.
+func (c *metaCache) evictLocked() {
+	if len(c.entries) < c.max {
+		return
+	}
+	drop := c.max / 10
+	for k := range c.entries {
+		if drop <= 0 {
+			break
+		}
+		delete(c.entries, k)
+		drop--
+	}
+	for k := range c.dirs {
+		delete(c.dirs, k)
+	}
+}

@@ -1,0 +1,89 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// recoverDirty uploads files that were dirty when an earlier run stopped.
+// If the object changed in the store meanwhile, the local version is saved
+// next to it as "<name>.conflict-<time>" instead of overwriting either.
+// Files that still cannot be uploaded keep their journal record and are
+// retried at the next mount.
+func (v *FS) recoverDirty(ctx context.Context) error {
+	recs, err := v.cache.journals()
+	if err != nil {
+		return fmt.Errorf("file cache journal: %w", err)
+	}
+	keep := map[string]bool{}
+	for id, rec := range recs {
+		keep[rec.Data] = true
+		if v.opts.ReadOnly {
+			v.warn("read-only mount: pending upload left in cache", "path", rec.Key,
+				"cache_file", v.cache.dataPath(rec.Data))
+			continue
+		}
+		if err := v.recoverOne(ctx, rec); err != nil {
+			v.log.Error("pending upload failed; will retry at next mount", "path", rec.Key,
+				"cache_file", v.cache.dataPath(rec.Data), "err", err)
+			continue
+		}
+		v.cache.removeJournal(id)
+		os.Remove(v.cache.dataPath(rec.Data))
+		delete(keep, rec.Data)
+	}
+	v.cache.removeOrphans(keep)
+	return nil
+}
+
+func (v *FS) recoverOne(ctx context.Context, rec journalRecord) error {
+	lf, err := os.Open(v.cache.dataPath(rec.Data))
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	st, err := lf.Stat()
+	if err != nil {
+		return err
+	}
+	key := rec.Key
+	cur, err := v.b.Head(ctx, key)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		if !rec.Created && rec.BaseETag != "" {
+			v.warn("object was deleted while an edit was pending; restoring the edited version", "path", key)
+		}
+	case err != nil:
+		return err
+	case rec.BaseETag != "" && cur.ETag != rec.BaseETag, rec.Created:
+		key = fmt.Sprintf("%s.conflict-%s", rec.Key, time.Now().UTC().Format("20060102T150405Z"))
+		v.warn("object changed while an edit was pending; saved the edit as a conflict copy",
+			"path", rec.Key, "conflict_copy", key)
+	}
+	if _, err := v.putFile(ctx, key, lf, st.Size(), rec.Meta); err != nil {
+		return err
+	}
+	v.log.Info("uploaded pending change from an earlier run", "path", key, "bytes", st.Size())
+	return nil
+}
+
+// evictLoop trims the file cache until Close.
+func (v *FS) evictLoop() {
+	defer v.bg.Done()
+	period := min(max(v.opts.CacheTimeout/4, time.Second), 30*time.Second)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-v.stop:
+			return
+		case now := <-t.C:
+			v.cache.evict(now)
+		}
+	}
+}

@@ -1,0 +1,321 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// RenameFlags are the renameat2(2) flags.
+type RenameFlags struct {
+	NoReplace bool
+	Exchange  bool
+}
+
+// renameConcurrency bounds parallel copies and deletes of a directory rename.
+const renameConcurrency = 16
+
+// Rename moves old to new. Files move by server-side copy and delete (or
+// an atomic store rename where the store has one); directories move key by
+// key: every copy must succeed before any source is deleted, so a failure
+// leaves the source whole.
+func (v *FS) Rename(ctx context.Context, oldp, newp string, fl RenameFlags) error {
+	if err := v.writable(); err != nil {
+		return err
+	}
+	if fl.Exchange {
+		return ErrInvalid
+	}
+	if err := v.checkName(newp); err != nil {
+		return err
+	}
+	if oldp == newp {
+		return nil
+	}
+	src, err := v.stat(ctx, oldp)
+	if err != nil {
+		return err
+	}
+	if src.Kind == KindDir && inside(newp, oldp) {
+		return ErrInvalid
+	}
+	dst, err := v.stat(ctx, newp)
+	switch {
+	case err == nil:
+		if fl.NoReplace {
+			return ErrExist
+		}
+		if src.Kind == KindDir && dst.Kind != KindDir {
+			return ErrNotDir
+		}
+		if src.Kind != KindDir && dst.Kind == KindDir {
+			return ErrIsDir
+		}
+		if dst.Kind == KindDir {
+			empty, err := v.dirEmpty(ctx, newp)
+			if err != nil {
+				return err
+			}
+			if !empty {
+				return ErrNotEmpty
+			}
+			if err := v.deleteMarkers(ctx, newp, dst); err != nil {
+				return err
+			}
+			v.meta.removed(newp)
+			dst = nil
+		}
+	case isNotExist(err):
+		dst = nil
+	default:
+		return err
+	}
+	if src.Kind == KindDir {
+		return v.renameDir(ctx, oldp, newp, src)
+	}
+	return v.renameFile(ctx, oldp, newp, src, dst)
+}
+
+// renameFile moves a file or symlink.
+func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) error {
+	newKey := newp
+	if strings.HasSuffix(src.key, symlinkSuffix) && src.key == oldp+symlinkSuffix {
+		newKey = newp + symlinkSuffix
+	}
+	// An open file being overwritten loses its name, like an unlink.
+	v.mu.Lock()
+	if g, ok := v.files[newp]; ok {
+		g.mu.Lock()
+		g.unlinked, g.dirty = true, false
+		if g.journalID != "" {
+			v.cache.removeJournal(g.journalID)
+			g.journalID = ""
+		}
+		if g.refs == 0 {
+			g.release()
+		}
+		g.mu.Unlock()
+		delete(v.files, newp)
+	}
+	f := v.files[oldp]
+	if f != nil {
+		delete(v.files, oldp)
+		v.files[newp] = f
+		f.mu.Lock()
+		f.path = newp
+		f.mu.Unlock()
+	}
+	v.mu.Unlock()
+
+	var n *node
+	if f != nil {
+		f.mu.Lock()
+		err := v.moveOpenFile(ctx, f, oldp, newKey)
+		n = f.nodeLocked()
+		f.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	} else {
+		obj, err := v.moveObject(ctx, src.key, newKey)
+		if err != nil {
+			return err
+		}
+		nn := *src
+		nn.key, nn.etag = newKey, obj.ETag
+		n = &nn
+	}
+	if dst != nil && dst.key != "" && dst.key != newKey {
+		if err := v.b.Delete(ctx, dst.key); err != nil {
+			return storeErr(err)
+		}
+	}
+	if v.cache != nil {
+		v.cache.drop(src.key)
+		v.cache.drop(newKey)
+	}
+	v.meta.removed(oldp)
+	v.meta.put(newp, n)
+	return nil
+}
+
+// moveOpenFile moves an open file's object. A file with local changes is
+// uploaded under its new key; a clean one is copied on the server. Caller
+// holds f.mu; f.path is already the new path.
+func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) error {
+	if f.created {
+		if f.journalID != "" {
+			return f.writeJournal()
+		}
+		return nil
+	}
+	if f.dirty && f.loaded {
+		if err := f.upload(ctx); err != nil {
+			return err
+		}
+		return storeErr(v.b.Delete(ctx, f.base.key))
+	}
+	oldKey := oldp
+	if f.base != nil && f.base.key != "" {
+		oldKey = f.base.key
+	}
+	obj, err := v.moveObject(ctx, oldKey, newKey)
+	if err != nil {
+		return err
+	}
+	if f.base != nil {
+		nb := *f.base
+		nb.key, nb.etag = newKey, obj.ETag
+		f.base = &nb
+	}
+	if f.dirty {
+		return f.upload(ctx)
+	}
+	return nil
+}
+
+// moveObject renames one key: atomically where the store can, otherwise
+// copy then delete.
+func (v *FS) moveObject(ctx context.Context, from, to string) (storage.Object, error) {
+	if r, ok := v.b.(storage.Renamer); ok {
+		if err := r.Rename(ctx, from, to, false); err != nil {
+			return storage.Object{}, storeErr(err)
+		}
+		obj, err := v.b.Head(ctx, to)
+		return obj, storeErr(err)
+	}
+	obj, err := v.b.Copy(ctx, from, to, storage.CopyOptions{})
+	if err != nil {
+		return storage.Object{}, storeErr(err)
+	}
+	if err := v.b.Delete(ctx, from); err != nil {
+		return storage.Object{}, storeErr(err)
+	}
+	return obj, nil
+}
+
+// renameDir moves a directory and everything below it.
+func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error {
+	// Files with unsaved changes inside are uploaded first so the key
+	// listing below sees them.
+	v.mu.Lock()
+	var inner []*file
+	for p, f := range v.files {
+		if inside(p, oldp) {
+			inner = append(inner, f)
+		}
+	}
+	v.mu.Unlock()
+	for _, f := range inner {
+		if err := v.flushFile(ctx, f); err != nil {
+			return err
+		}
+	}
+	if r, ok := v.b.(storage.Renamer); ok {
+		if err := r.Rename(ctx, oldp, newp, true); err != nil {
+			return storeErr(err)
+		}
+	} else if err := v.copyTree(ctx, oldp, newp, src); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	for p, f := range v.files {
+		if !inside(p, oldp) {
+			continue
+		}
+		np := rebase(p, oldp, newp)
+		delete(v.files, p)
+		v.files[np] = f
+		f.mu.Lock()
+		f.path = np
+		if f.base != nil && f.base.key != "" {
+			nb := *f.base
+			nb.key = rebase(nb.key, oldp, newp)
+			f.base = &nb
+		}
+		f.mu.Unlock()
+	}
+	v.mu.Unlock()
+	v.meta.forgetTree(oldp)
+	v.meta.forgetTree(newp)
+	v.meta.removed(oldp)
+	n := *src
+	if n.key != "" {
+		n.key = rebase(n.key, oldp, newp)
+		if src.key == oldp+"/" {
+			n.key = newp + "/"
+		}
+	}
+	v.meta.put(newp, &n)
+	return nil
+}
+
+// copyTree copies every key of directory oldp to newp, then deletes the
+// sources. If any copy fails, the copies made so far are removed and the
+// source is left as it was.
+func (v *FS) copyTree(ctx context.Context, oldp, newp string, src *node) error {
+	var keys []string
+	if src.key != "" {
+		keys = append(keys, src.key)
+	}
+	opts := storage.ListOptions{Prefix: oldp + "/"}
+	for {
+		page, err := v.b.List(ctx, opts)
+		if err != nil {
+			return storeErr(err)
+		}
+		for _, o := range page.Objects {
+			if o.Key != src.key {
+				keys = append(keys, o.Key)
+			}
+		}
+		if page.NextToken == "" {
+			break
+		}
+		opts.ContinuationToken = page.NextToken
+	}
+	target := func(k string) string {
+		if k == oldp {
+			return newp
+		}
+		return newp + strings.TrimPrefix(k, oldp)
+	}
+	copied := make([]bool, len(keys))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(renameConcurrency)
+	for i, k := range keys {
+		g.Go(func() error {
+			if _, err := v.b.Copy(gctx, k, target(k), storage.CopyOptions{}); err != nil {
+				return storeErr(err)
+			}
+			copied[i] = true
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		undo, uctx := errgroup.WithContext(context.WithoutCancel(ctx))
+		undo.SetLimit(renameConcurrency)
+		for i, k := range keys {
+			if copied[i] {
+				undo.Go(func() error { return v.b.Delete(uctx, target(k)) })
+			}
+		}
+		if uerr := undo.Wait(); uerr != nil {
+			v.warn("rename: cleanup of partial copy failed", "err", uerr)
+		}
+		return err
+	}
+	del, dctx := errgroup.WithContext(ctx)
+	del.SetLimit(renameConcurrency)
+	for _, k := range keys {
+		del.Go(func() error { return v.b.Delete(dctx, k) })
+	}
+	if err := del.Wait(); err != nil {
+		return errors.Join(errors.New("rename: copied, but some source objects remain"), storeErr(err))
+	}
+	return nil
+}

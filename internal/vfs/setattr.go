@@ -1,0 +1,134 @@
+package vfs
+
+import (
+	"context"
+	"time"
+)
+
+// SetAttr lists the attribute changes of one setattr call; nil fields stay.
+type SetAttr struct {
+	Size  *int64
+	Mode  *uint32
+	UID   *uint32
+	GID   *uint32
+	Atime *time.Time
+	Mtime *time.Time
+}
+
+func (s SetAttr) metaOnly() bool { return s.Size == nil }
+
+// apply changes the metadata fields of a.
+func (s SetAttr) apply(a *Attr) {
+	if s.Mode != nil {
+		a.Mode = *s.Mode & ModePerm
+	}
+	if s.UID != nil {
+		a.UID = *s.UID
+	}
+	if s.GID != nil {
+		a.GID = *s.GID
+	}
+	if s.Atime != nil {
+		a.Atime = *s.Atime
+	}
+	if s.Mtime != nil {
+		a.Mtime = *s.Mtime
+	}
+	a.Ctime = time.Now()
+}
+
+// Setattr changes attributes of p (truncate, chmod, chown, utimens). h may
+// be the handle the change came through, or nil. Metadata changes never
+// re-upload data: a clean object is updated in place on the server.
+func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr, error) {
+	if err := v.writable(); err != nil {
+		return Attr{}, err
+	}
+	if h == nil {
+		if f := v.openFile(p); f != nil {
+			h = &Handle{v: v, f: f, writable: true}
+			f.mu.Lock()
+			f.refs++
+			f.mu.Unlock()
+			defer h.Release(ctx)
+		}
+	}
+	if h != nil {
+		return v.setattrOpen(ctx, h, s)
+	}
+	n, err := v.stat(ctx, p)
+	if err != nil {
+		return Attr{}, err
+	}
+	if s.Size != nil {
+		if n.Kind == KindDir {
+			return Attr{}, ErrIsDir
+		}
+		h, err := v.Open(ctx, p, OpenFlags{Write: true})
+		if err != nil {
+			return Attr{}, err
+		}
+		a, err := v.setattrOpen(ctx, h, s)
+		if rerr := h.Release(ctx); err == nil {
+			err = rerr
+		}
+		return a, err
+	}
+	a := n.Attr
+	s.apply(&a)
+	if n.Kind == KindDir && n.key == "" {
+		// An implicit directory gains a marker to hold its attributes.
+		md := metaFor(a, nil)
+		if v.opts.Layout == LayoutAzure {
+			md[metaIsFolder] = "true"
+		}
+		key := v.markerKey(p)
+		obj, err := v.b.Put(ctx, key, emptyReader(), putOpts(md))
+		if err != nil {
+			return Attr{}, storeErr(err)
+		}
+		v.meta.put(p, &node{Attr: a, key: key, etag: obj.ETag, meta: md})
+		return a, nil
+	}
+	extra := userMeta(n.meta)
+	if n.meta == nil {
+		// The node came from a listing; fetch the metadata we must keep.
+		obj, err := v.b.Head(ctx, n.key)
+		if err != nil {
+			return Attr{}, storeErr(err)
+		}
+		extra = userMeta(obj.Metadata)
+	}
+	if err := v.setMeta(ctx, p, n, metaFor(a, extra)); err != nil {
+		return Attr{}, err
+	}
+	return a, nil
+}
+
+// setattrOpen applies s to an open file; the change reaches the store with
+// the next upload, or at once when the file is otherwise clean.
+func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error) {
+	if s.Size != nil {
+		if err := h.Truncate(ctx, *s.Size); err != nil {
+			return Attr{}, err
+		}
+	}
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s.metaOnly() || s.Mode != nil || s.UID != nil || s.GID != nil || s.Atime != nil || s.Mtime != nil {
+		s.apply(&f.attr)
+		if f.dirty || f.created {
+			if f.journalID != "" {
+				if err := f.writeJournal(); err != nil {
+					return Attr{}, err
+				}
+			}
+		} else if f.base != nil && f.base.key != "" {
+			if err := v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra)); err != nil {
+				return Attr{}, err
+			}
+		}
+	}
+	return f.attr, nil
+}
