@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"log/slog"
+	"time"
 )
 
 // Options configures an S3 store. Empty credentials select the SDK's default
@@ -17,11 +18,57 @@ type Options struct {
 	SecretAccessKey string
 	SessionToken    string
 
-	// MaxRetries per request (default 5); retries back off exponentially
-	// with jitter on throttling, timeouts and 5xx.
+	// MaxRetries per request (default 5; negative disables retries);
+	// retries back off exponentially with jitter on throttling, timeouts,
+	// connection resets and 5xx.
 	MaxRetries int
+	// MaxBackoff caps the wait between two retries (default 20s).
+	MaxBackoff time.Duration
+	// IdleTimeout fails a request whose connection moves no data for this
+	// long (default 60s), so a stalled connection is retried instead of
+	// hanging.
+	IdleTimeout time.Duration
 	// DisableChecksum turns off CRC32C checksums on uploads.
 	DisableChecksum bool
 
 	Logger *slog.Logger
+}
+
+const (
+	defaultMaxRetries  = 5
+	defaultMaxBackoff  = 20 * time.Second
+	defaultIdleTimeout = 60 * time.Second
+	defaultRegion      = "us-east-1"
+)
+
+func (o Options) maxAttempts() int {
+	switch {
+	case o.MaxRetries < 0:
+		return 1
+	case o.MaxRetries == 0:
+		return defaultMaxRetries + 1
+	default:
+		return o.MaxRetries + 1
+	}
+}
+
+func (o Options) maxBackoff() time.Duration {
+	if o.MaxBackoff > 0 {
+		return o.MaxBackoff
+	}
+	return defaultMaxBackoff
+}
+
+func (o Options) idleTimeout() time.Duration {
+	if o.IdleTimeout > 0 {
+		return o.IdleTimeout
+	}
+	return defaultIdleTimeout
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }

@@ -1,0 +1,168 @@
+package s3store
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Transport sizing: a mount reads with many parallel ranged GETs and writes
+// with many parallel part uploads to the same host, so keep plenty of idle
+// connections and use large socket buffers.
+const (
+	maxIdleConns        = 1024
+	maxIdleConnsPerHost = 256
+	socketBufferSize    = 256 << 10
+)
+
+// client is an S3 client plus the transport it owns, so Close can release
+// its connections.
+type client struct {
+	s3        *s3.Client
+	transport *http.Transport
+}
+
+// newClient builds an S3 client from opts without any network I/O. It uses
+// the SDK's default configuration chain, so AWS_* variables, shared config
+// files and AWS_CA_BUNDLE apply as they do for other AWS tools.
+func newClient(ctx context.Context, opts Options) (*client, error) {
+	tune := func(tr *http.Transport) {
+		tr.MaxIdleConns = maxIdleConns
+		tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
+		tr.MaxConnsPerHost = 0
+		tr.ForceAttemptHTTP2 = false
+		// A non-nil empty map turns HTTP/2 off: S3 gains nothing from it and
+		// one TCP connection per stream spreads load better.
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		tr.ReadBufferSize = socketBufferSize
+		tr.WriteBufferSize = socketBufferSize
+		tr.DisableCompression = true
+	}
+	load := []func(*config.LoadOptions) error{
+		// The SDK adds AWS_CA_BUNDLE to a buildable client's transport.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(tune)),
+		config.WithRetryer(func() aws.Retryer { return newRetryer(opts) }),
+	}
+	if opts.Profile != "" {
+		load = append(load, config.WithSharedConfigProfile(opts.Profile))
+	}
+	if opts.Region != "" {
+		load = append(load, config.WithRegion(opts.Region))
+	}
+	if opts.AccessKeyID != "" || opts.SecretAccessKey != "" {
+		load = append(load, config.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = defaultRegion
+	}
+
+	// Take the transport the SDK prepared (with any custom CA bundle) and
+	// own it from here on.
+	var tr *http.Transport
+	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		tr = bc.GetTransport()
+	} else {
+		tr = awshttp.NewBuildableClient().WithTransportOptions(tune).GetTransport()
+	}
+	tr.DialContext = idleTimeoutDialer(tr.DialContext, opts.idleTimeout())
+	httpClient := &http.Client{
+		Transport: tr,
+		// S3 redirects name another region; the SDK reports them as errors.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+
+	checksum := aws.RequestChecksumCalculationWhenSupported
+	if opts.DisableChecksum {
+		checksum = aws.RequestChecksumCalculationWhenRequired
+	}
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.HTTPClient = httpClient
+		o.UsePathStyle = opts.UsePathStyle
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+		o.RequestChecksumCalculation = checksum
+		// Ranged reads carry no whole-object checksum to validate, and a
+		// full read is already protected by TCP/TLS; skip the extra pass.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	return &client{s3: c, transport: tr}, nil
+}
+
+// newRetryer retries throttling, timeouts, connection errors (resets
+// included) and 5xx with capped exponential backoff and full jitter. The
+// client-side retry quota is off: a mount must keep retrying through a burst
+// of throttling rather than fail every request once the quota runs dry.
+func newRetryer(opts Options) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = opts.maxAttempts()
+		o.MaxBackoff = opts.maxBackoff()
+		o.Backoff = retry.NewExponentialJitterBackoff(o.MaxBackoff)
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append(append([]retry.IsErrorRetryable{}, o.Retryables...),
+			retry.IsErrorRetryableFunc(retryEOF))
+	})
+}
+
+// retryEOF retries a request whose connection was closed before a complete
+// response arrived (a keep-alive connection the server had just dropped).
+func retryEOF(err error) aws.Ternary {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
+}
+
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// idleTimeoutDialer wraps each connection so that a read or write that makes
+// no progress for timeout fails with a timeout error.
+func idleTimeoutDialer(dial dialFunc, timeout time.Duration) dialFunc {
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &idleConn{Conn: conn, timeout: timeout}, nil
+	}
+}
+
+type idleConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	if err := c.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *idleConn) Write(p []byte) (int, error) {
+	if err := c.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}

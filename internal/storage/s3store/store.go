@@ -1,0 +1,181 @@
+// Package s3store is the storage.Backend for Amazon S3 and S3-compatible
+// stores (MinIO and others), built on aws-sdk-go-v2.
+package s3store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// S3 limits.
+const (
+	maxKeyLen        = 1024
+	minPartSize      = 5 << 20
+	maxPartSize      = 5 << 30
+	maxParts         = 10000
+	maxPutSize       = 5 << 30
+	maxMetadataBytes = 2 << 10
+
+	// A single CopyObject handles sources up to 5 GiB; larger ones are
+	// copied part by part with UploadPartCopy.
+	defaultCopyThreshold   = 5 << 30
+	defaultCopyPartSize    = 512 << 20
+	defaultCopyConcurrency = 4
+
+	// defaultGetResumes is how often one Get body reconnects after its
+	// connection breaks mid-stream.
+	defaultGetResumes = 3
+)
+
+// Store is a storage.Backend on one S3 bucket. It is safe for concurrent use.
+type Store struct {
+	c        *client
+	bucket   string
+	endpoint string
+	log      *slog.Logger
+	checksum bool
+
+	// Sources larger than copyThreshold are copied with multipart copy in
+	// copyPartSize parts, copyConcurrency at a time. Tests lower these to
+	// exercise that path with small objects.
+	copyThreshold   int64
+	copyPartSize    int64
+	copyConcurrency int
+	getResumes      int
+}
+
+var _ storage.Backend = (*Store)(nil)
+
+// New returns a store for opts.Bucket. It does no network I/O: use
+// CheckBucket to find out whether the bucket exists and is reachable.
+func New(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Bucket == "" {
+		return nil, errors.New("s3: no bucket name given")
+	}
+	if err := checkEndpoint(opts.Endpoint); err != nil {
+		return nil, err
+	}
+	c, err := newClient(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{
+		c:               c,
+		bucket:          opts.Bucket,
+		endpoint:        opts.Endpoint,
+		log:             opts.logger(),
+		checksum:        !opts.DisableChecksum,
+		copyThreshold:   defaultCopyThreshold,
+		copyPartSize:    defaultCopyPartSize,
+		copyConcurrency: defaultCopyConcurrency,
+		getResumes:      defaultGetResumes,
+	}, nil
+}
+
+func checkEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("s3: endpoint %q is not an http:// or https:// URL", endpoint)
+	}
+	return nil
+}
+
+// Bucket returns the bucket name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// CheckBucket makes sure the bucket exists and the credentials may use it. A
+// missing bucket is storage.ErrNoBucket, refused credentials are
+// storage.ErrPermission; an endpoint that does not answer is reported as such.
+func (s *Store) CheckBucket(ctx context.Context) error {
+	_, err := s.c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)},
+		func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 2) })
+	if err == nil {
+		return nil
+	}
+	const op = "check"
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) {
+		if ctx.Err() != nil {
+			return storage.Errorf(op, s.bucket, nil, err)
+		}
+		where := s.endpoint
+		if where == "" {
+			where = "S3"
+		}
+		return storage.Errorf(op, s.bucket, nil, fmt.Errorf("cannot reach %s: %w", where, err))
+	}
+	switch re.HTTPStatusCode() {
+	case http.StatusNotFound:
+		return storage.Errorf(op, s.bucket, storage.ErrNoBucket, err)
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return storage.Errorf(op, s.bucket, storage.ErrPermission, err)
+	case http.StatusMovedPermanently, http.StatusBadRequest:
+		if region := re.Response.Header.Get("X-Amz-Bucket-Region"); region != "" {
+			return storage.Errorf(op, s.bucket, nil,
+				fmt.Errorf("bucket is in region %s; set the region to match: %w", region, err))
+		}
+	}
+	return wrapErr(op, s.bucket, err)
+}
+
+// ListBuckets returns the names of the buckets the credentials in opts can
+// see (opts.Bucket is ignored).
+func ListBuckets(ctx context.Context, opts Options) ([]string, error) {
+	if err := checkEndpoint(opts.Endpoint); err != nil {
+		return nil, err
+	}
+	c, err := newClient(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer c.transport.CloseIdleConnections()
+	var names []string
+	p := s3.NewListBucketsPaginator(c.s3, &s3.ListBucketsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrapErr("list-buckets", "", err)
+		}
+		for _, b := range page.Buckets {
+			names = append(names, aws.ToString(b.Name))
+		}
+	}
+	return names, nil
+}
+
+// Caps describes S3's limits. MinIO and AWS both honour If-None-Match and
+// If-Match on PutObject and CompleteMultipartUpload.
+func (s *Store) Caps() storage.Caps {
+	return storage.Caps{
+		Name:              "s3",
+		MaxKeyLen:         maxKeyLen,
+		MinPartSize:       minPartSize,
+		MaxPartSize:       maxPartSize,
+		MaxParts:          maxParts,
+		MaxPutSize:        maxPutSize,
+		MaxMetadataBytes:  maxMetadataBytes,
+		ConditionalCreate: true,
+		ConditionalWrite:  true,
+		ListMetadata:      false,
+	}
+}
+
+// Close releases idle connections. In-flight calls finish normally.
+func (s *Store) Close() error {
+	s.c.transport.CloseIdleConnections()
+	return nil
+}
