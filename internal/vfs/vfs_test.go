@@ -1,0 +1,436 @@
+package vfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
+)
+
+func newTestFS(t *testing.T, b storage.Backend, mut ...func(*Options)) *FS {
+	t.Helper()
+	opts := Options{CacheDir: t.TempDir(), AttrTTL: time.Minute, NegativeTTL: time.Minute, PartSize: 1 << 20}
+	for _, m := range mut {
+		m(&opts)
+	}
+	v, err := New(context.Background(), b, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close(context.Background()) })
+	return v
+}
+
+func newMem() *memstore.Store { return memstore.New(memstore.Options{MinPartSize: 1 << 20}) }
+
+func put(t *testing.T, b storage.Backend, key, data string, md map[string]string) {
+	t.Helper()
+	if _, err := b.Put(context.Background(), key, strings.NewReader(data), storage.PutOptions{Metadata: md}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func get(t *testing.T, b storage.Backend, key string) (string, storage.Object) {
+	t.Helper()
+	rc, obj, err := b.Get(context.Background(), key, storage.GetOptions{Length: -1})
+	if err != nil {
+		t.Fatalf("get %q: %v", key, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data), obj
+}
+
+func writeFile(t *testing.T, v *FS, p, data string) {
+	t.Helper()
+	ctx := context.Background()
+	h, _, err := v.Create(ctx, p, OpenFlags{Write: true, Truncate: true}, 0o644, 1000, 1000)
+	if err != nil {
+		t.Fatalf("create %q: %v", p, err)
+	}
+	if _, err := h.Write(ctx, []byte(data), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t *testing.T, v *FS, p string) string {
+	t.Helper()
+	ctx := context.Background()
+	h, err := v.Open(ctx, p, OpenFlags{})
+	if err != nil {
+		t.Fatalf("open %q: %v", p, err)
+	}
+	defer h.Release(ctx)
+	var out bytes.Buffer
+	buf := make([]byte, 7)
+	for off := int64(0); ; {
+		n, err := h.Read(ctx, buf, off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		out.Write(buf[:n])
+		off += int64(n)
+	}
+	return out.String()
+}
+
+func names(t *testing.T, v *FS, dir string) []string {
+	t.Helper()
+	ents, err := v.ReadDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name+":"+e.Attr.Kind.String())
+	}
+	return out
+}
+
+func TestCreateWriteReadUploads(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, b)
+	writeFile(t, v, "a.txt", "hello world")
+	data, obj := get(t, b, "a.txt")
+	if data != "hello world" {
+		t.Fatalf("store has %q", data)
+	}
+	if obj.Metadata["uid"] != "1000" || obj.Metadata["mode"] != "33188" {
+		t.Fatalf("metadata %v", obj.Metadata)
+	}
+	if got := readFile(t, v, "a.txt"); got != "hello world" {
+		t.Fatalf("read %q", got)
+	}
+	a, err := v.Lookup(context.Background(), "a.txt")
+	if err != nil || a.Size != 11 || a.UID != 1000 || a.Mode != 0o644 {
+		t.Fatalf("attr %+v %v", a, err)
+	}
+}
+
+func TestLargeFileMultipart(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, b)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 300000) // ~4.6 MiB, 5 parts
+	writeFile(t, v, "big", string(data))
+	got, _ := get(t, b, "big")
+	if got != string(data) {
+		t.Fatal("multipart content differs")
+	}
+	// Reopen with a cold cache: staged by parallel ranged reads.
+	v2 := newTestFS(t, b)
+	if readFile(t, v2, "big") != string(data) {
+		t.Fatal("read back differs")
+	}
+}
+
+func TestDirectoriesMarkersAndPrefixes(t *testing.T) {
+	b := newMem()
+	put(t, b, "implicit/x/y.txt", "y", nil)
+	put(t, b, "marker/", "", nil)
+	put(t, b, "azdir", "", map[string]string{"hdi_isfolder": "true"})
+	put(t, b, "top.txt", "t", nil)
+	v := newTestFS(t, b)
+	got := strings.Join(names(t, v, ""), " ")
+	want := "azdir:dir implicit:dir marker:dir top.txt:file"
+	if !b.Caps().ListMetadata {
+		// Without metadata in listings an Azure marker looks like a file
+		// until it is looked up.
+		want = "azdir:file implicit:dir marker:dir top.txt:file"
+	}
+	if got != want {
+		t.Fatalf("root: got %q want %q", got, want)
+	}
+	for _, p := range []string{"implicit", "implicit/x", "marker", "azdir"} {
+		v2 := newTestFS(t, b) // no cache: lookup must ask the store
+		a, err := v2.Lookup(context.Background(), p)
+		if err != nil || a.Kind != KindDir {
+			t.Fatalf("lookup %q: %+v %v", p, a, err)
+		}
+	}
+	ctx := context.Background()
+	if _, err := v.Mkdir(ctx, "newdir", 0o750, 5, 6); err != nil {
+		t.Fatal(err)
+	}
+	if _, obj := get(t, b, "newdir/"); obj.Metadata["mode"] != "16872" {
+		t.Fatalf("marker metadata %v", obj.Metadata)
+	}
+	if _, err := v.Mkdir(ctx, "newdir", 0o750, 5, 6); !errors.Is(err, ErrExist) {
+		t.Fatalf("mkdir twice: %v", err)
+	}
+	v3 := newTestFS(t, b)
+	a, err := v3.Lookup(ctx, "newdir")
+	if err != nil || a.Mode != 0o750 || a.UID != 5 {
+		t.Fatalf("empty dir after remount: %+v %v", a, err)
+	}
+	if err := v.Rmdir(ctx, "implicit"); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("rmdir non-empty: %v", err)
+	}
+	if err := v.Rmdir(ctx, "newdir"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Lookup(ctx, "newdir"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("after rmdir: %v", err)
+	}
+}
+
+func TestRenameFileAndDir(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, b)
+	ctx := context.Background()
+	writeFile(t, v, "f1", "one")
+	if err := v.Rename(ctx, "f1", "f2", RenameFlags{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Head(ctx, "f1"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("old key remains: %v", err)
+	}
+	if readFile(t, v, "f2") != "one" {
+		t.Fatal("renamed content")
+	}
+	if _, err := v.Mkdir(ctx, "d", 0o755, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 30; i++ {
+		writeFile(t, v, "d/sub/"+string(rune('a'+i%26))+strings.Repeat("x", i), "data")
+	}
+	if err := v.Rename(ctx, "d", "e", RenameFlags{}); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := b.List(ctx, storage.ListOptions{Prefix: "d/"})
+	if len(page.Objects) != 0 {
+		t.Fatalf("source keys remain: %d", len(page.Objects))
+	}
+	page, _ = b.List(ctx, storage.ListOptions{Prefix: "e/"})
+	if len(page.Objects) != 31 {
+		t.Fatalf("dest keys: %d", len(page.Objects))
+	}
+	if err := v.Rename(ctx, "e", "e/inner", RenameFlags{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("rename into itself: %v", err)
+	}
+	writeFile(t, v, "g", "g")
+	if err := v.Rename(ctx, "f2", "g", RenameFlags{NoReplace: true}); !errors.Is(err, ErrExist) {
+		t.Fatalf("noreplace: %v", err)
+	}
+	if err := v.Rename(ctx, "f2", "e", RenameFlags{}); !errors.Is(err, ErrIsDir) {
+		t.Fatalf("file over dir: %v", err)
+	}
+}
+
+func TestRenameOpenDirtyFile(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, b)
+	ctx := context.Background()
+	h, _, err := v.Create(ctx, "tmp", OpenFlags{Write: true}, 0o600, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, []byte("pending"), 0)
+	if err := v.Rename(ctx, "tmp", "final", RenameFlags{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Release(ctx)
+	if data, _ := get(t, b, "final"); data != "pending" {
+		t.Fatalf("final has %q", data)
+	}
+	if _, err := b.Head(ctx, "tmp"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal("tmp was uploaded")
+	}
+}
+
+func TestEditInPlaceTruncateAppend(t *testing.T) {
+	b := newMem()
+	put(t, b, "doc", "0123456789", nil)
+	v := newTestFS(t, b)
+	ctx := context.Background()
+	h, err := v.Open(ctx, "doc", OpenFlags{Write: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, []byte("AB"), 4)
+	h.Write(ctx, []byte("tail"), 10)
+	h.Flush(ctx)
+	h.Release(ctx)
+	if data, _ := get(t, b, "doc"); data != "0123AB6789tail" {
+		t.Fatalf("edit: %q", data)
+	}
+	sz := int64(3)
+	if _, err := v.Setattr(ctx, "doc", nil, SetAttr{Size: &sz}); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := get(t, b, "doc"); data != "012" {
+		t.Fatalf("shrink: %q", data)
+	}
+	sz = 6
+	if _, err := v.Setattr(ctx, "doc", nil, SetAttr{Size: &sz}); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := get(t, b, "doc"); data != "012\x00\x00\x00" {
+		t.Fatalf("extend: %q", data)
+	}
+}
+
+func TestChmodKeepsDataAndMetadata(t *testing.T) {
+	b := newMem()
+	put(t, b, "f", "content", map[string]string{"owner-note": "keep"})
+	v := newTestFS(t, b)
+	ctx := context.Background()
+	mode := uint32(0o600)
+	mt := time.Unix(1500000000, 0)
+	if _, err := v.Setattr(ctx, "f", nil, SetAttr{Mode: &mode, Mtime: &mt}); err != nil {
+		t.Fatal(err)
+	}
+	data, obj := get(t, b, "f")
+	if data != "content" || obj.Metadata["owner-note"] != "keep" || obj.Metadata["mtime"] != "1500000000" {
+		t.Fatalf("after chmod: %q %v", data, obj.Metadata)
+	}
+	v2 := newTestFS(t, b)
+	a, _ := v2.Lookup(ctx, "f")
+	if a.Mode != 0o600 || !a.Mtime.Equal(mt) {
+		t.Fatalf("attr %+v", a)
+	}
+}
+
+func TestS3fsMetadataIsRead(t *testing.T) {
+	b := newMem()
+	put(t, b, "s3fs-file", "x", map[string]string{"mode": "33261", "uid": "1001", "gid": "1002", "mtime": "1600000000"})
+	v := newTestFS(t, b)
+	a, err := v.Lookup(context.Background(), "s3fs-file")
+	if err != nil || a.Mode != 0o755 || a.UID != 1001 || a.GID != 1002 || a.Mtime.Unix() != 1600000000 {
+		t.Fatalf("%+v %v", a, err)
+	}
+}
+
+func TestSymlinkLayouts(t *testing.T) {
+	ctx := context.Background()
+	b := newMem()
+	v := newTestFS(t, b)
+	if _, err := v.Symlink(ctx, "../target", "link", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := get(t, b, "link.rclonelink"); data != "../target" {
+		t.Fatalf("s3 layout: %q", data)
+	}
+	if got := names(t, newTestFS(t, b), ""); strings.Join(got, " ") != "link:symlink" {
+		t.Fatalf("listing %v", got)
+	}
+	if tgt, err := newTestFS(t, b).Readlink(ctx, "link"); err != nil || tgt != "../target" {
+		t.Fatalf("readlink %q %v", tgt, err)
+	}
+	az := newMem()
+	va := newTestFS(t, az, func(o *Options) { o.Layout = LayoutAzure })
+	if _, err := va.Symlink(ctx, "t", "l", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, obj := get(t, az, "l"); obj.Metadata["is_symlink"] != "true" {
+		t.Fatalf("azure layout metadata %v", obj.Metadata)
+	}
+	if err := v.Unlink(ctx, "link"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Head(ctx, "link.rclonelink"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal("symlink object remains")
+	}
+}
+
+func TestUnlinkWhileOpen(t *testing.T) {
+	b := newMem()
+	put(t, b, "f", "still readable", nil)
+	v := newTestFS(t, b)
+	ctx := context.Background()
+	h, err := v.Open(ctx, "f", OpenFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5)
+	h.Read(ctx, buf, 0)
+	if err := v.Unlink(ctx, "f"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := h.Read(ctx, buf, 6)
+	if err != nil || string(buf[:n]) != "reada" {
+		t.Fatalf("read after unlink %q %v", buf[:n], err)
+	}
+	h.Release(ctx)
+	if _, err := v.Lookup(ctx, "f"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("lookup after unlink: %v", err)
+	}
+}
+
+func TestChangedBehindOurBack(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, b, func(o *Options) { o.AttrTTL = 0; o.NegativeTTL = 0 })
+	put(t, b, "x", "v1", nil)
+	if readFile(t, v, "x") != "v1" {
+		t.Fatal("v1")
+	}
+	put(t, b, "x", "version2", nil)
+	if got := readFile(t, v, "x"); got != "version2" {
+		t.Fatalf("after external change: %q", got)
+	}
+	b.Delete(context.Background(), "x")
+	if _, err := v.Lookup(context.Background(), "x"); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("after external delete: %v", err)
+	}
+}
+
+func TestDirtyFileSurvivesCrash(t *testing.T) {
+	b := newMem()
+	dir := t.TempDir()
+	ctx := context.Background()
+	v, err := New(ctx, b, Options{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := v.Create(ctx, "unsaved", OpenFlags{Write: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, []byte("precious"), 0)
+	// Simulate a killed daemon: no flush, no Close. A new instance over
+	// the same cache directory finishes the upload.
+	v2, err := New(ctx, b, Options{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v2.Close(ctx)
+	if data, _ := get(t, b, "unsaved"); data != "precious" {
+		t.Fatalf("recovered %q", data)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	b := newMem()
+	put(t, b, "f", "x", nil)
+	v := newTestFS(t, b, func(o *Options) { o.ReadOnly = true })
+	ctx := context.Background()
+	if _, _, err := v.Create(ctx, "g", OpenFlags{Write: true}, 0o644, 0, 0); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("create: %v", err)
+	}
+	if _, err := v.Open(ctx, "f", OpenFlags{Write: true}); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("open for write: %v", err)
+	}
+	if readFile(t, v, "f") != "x" {
+		t.Fatal("read")
+	}
+}
