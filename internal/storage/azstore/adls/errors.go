@@ -1,0 +1,46 @@
+package adls
+
+import (
+	"net/http"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// responseErr turns a failed dfs answer into a storage error. The service
+// names the error in x-ms-error-code (and in a JSON body, which
+// runtime.NewResponseError reads too).
+func responseErr(op, key string, resp *http.Response) error {
+	err := runtime.NewResponseError(resp) // reads and closes the body
+	return storage.Errorf(op, key, kindOf(resp.StatusCode, resp.Header.Get("x-ms-error-code")), err)
+}
+
+// kindOf maps a dfs status and error code to a sentinel.
+func kindOf(status int, code string) error {
+	switch code {
+	case "FilesystemNotFound", "ContainerNotFound":
+		return storage.ErrNoBucket
+	case "SourcePathNotFound", "PathNotFound", "RenameDestinationParentPathNotFound", "BlobNotFound":
+		return storage.ErrNotFound
+	case "PathAlreadyExists", "ConditionNotMet", "SourceConditionNotMet":
+		return storage.ErrPrecondition
+	case "AuthenticationFailed", "AuthorizationFailure", "AuthorizationPermissionMismatch",
+		"InsufficientAccountPermissions", "SourcePathIsBeingDeleted":
+		if status == http.StatusForbidden || status == http.StatusUnauthorized {
+			return storage.ErrPermission
+		}
+	case "ServerBusy", "IngressOverAccountLimit", "EgressOverAccountLimit":
+		return storage.ErrThrottled
+	}
+	switch status {
+	case http.StatusNotFound:
+		return storage.ErrNotFound
+	case http.StatusPreconditionFailed:
+		return storage.ErrPrecondition
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return storage.ErrPermission
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		return storage.ErrThrottled
+	}
+	return nil
+}

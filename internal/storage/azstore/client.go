@@ -1,0 +1,142 @@
+package azstore
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
+	"golang.org/x/net/http/httpproxy"
+)
+
+// credentials holds what one auth mode signs requests with; exactly one of
+// the three is set.
+type credentials struct {
+	sharedKey *service.SharedKeyCredential
+	token     azcore.TokenCredential
+	sas       string // query string without "?"
+}
+
+// newHTTPClient builds the transport: proxy from the options or else from
+// the environment (read now, so each store sees the environment it was
+// created in), and a connection pool sized for MaxConcurrency.
+func newHTTPClient(c *config) *http.Client {
+	proxy := func(r *http.Request) (*url.URL, error) { return nil, nil }
+	if c.proxy != nil {
+		proxy = http.ProxyURL(c.proxy)
+	} else {
+		env := httpproxy.FromEnvironment().ProxyFunc()
+		proxy = func(r *http.Request) (*url.URL, error) { return env(r.URL) }
+	}
+	conns := max(c.MaxConcurrency, 16)
+	tr := &http.Transport{
+		Proxy: proxy,
+		DialContext: (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		MaxIdleConns:          2 * conns,
+		MaxIdleConnsPerHost:   conns,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: 2 * time.Minute,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	return &http.Client{Transport: tr}
+}
+
+// clientOptions are the azcore options shared by the blob and dfs clients.
+func clientOptions(c *config, hc *http.Client) azcore.ClientOptions {
+	retries := int32(c.MaxRetries)
+	if c.MaxRetries < 0 {
+		retries = -1
+	}
+	return azcore.ClientOptions{
+		Retry: policy.RetryOptions{
+			MaxRetries:    retries,
+			TryTimeout:    c.TryTimeout,
+			RetryDelay:    c.RetryDelay,
+			MaxRetryDelay: c.MaxRetryDelay,
+		},
+		Transport: hc,
+		Telemetry: policy.TelemetryOptions{ApplicationID: "cloudfuse"},
+	}
+}
+
+// newCredentials builds the credential for the mode. None of them does
+// network I/O here; tokens are fetched on the first request.
+func newCredentials(c *config, hc *http.Client) (credentials, error) {
+	idOpts := azcore.ClientOptions{Transport: hc}
+	if c.AADEndpoint != "" {
+		idOpts.Cloud = cloud.Configuration{ActiveDirectoryAuthorityHost: c.AADEndpoint}
+	}
+	switch c.Mode {
+	case ModeKey:
+		k, err := service.NewSharedKeyCredential(c.AccountName, c.AccountKey)
+		if err != nil {
+			return credentials{}, fmt.Errorf("azstore: account key: %w", err)
+		}
+		return credentials{sharedKey: k}, nil
+	case ModeSAS:
+		return credentials{sas: c.sas}, nil
+	case ModeSPN:
+		t, err := azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret,
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: idOpts})
+		if err != nil {
+			return credentials{}, fmt.Errorf("azstore: service principal: %w", err)
+		}
+		return credentials{token: t}, nil
+	case ModeMSI:
+		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: idOpts}
+		switch {
+		case c.ClientID != "":
+			o.ID = azidentity.ClientID(c.ClientID)
+		case c.ResourceID != "":
+			o.ID = azidentity.ResourceID(c.ResourceID)
+		case c.ObjectID != "":
+			o.ID = azidentity.ObjectID(c.ObjectID)
+		}
+		t, err := azidentity.NewManagedIdentityCredential(o)
+		if err != nil {
+			return credentials{}, fmt.Errorf("azstore: managed identity: %w", err)
+		}
+		return credentials{token: t}, nil
+	case ModeAzCLI:
+		t, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: c.TenantID})
+		if err != nil {
+			return credentials{}, fmt.Errorf("azstore: azure cli: %w", err)
+		}
+		return credentials{token: t}, nil
+	}
+	return credentials{}, fmt.Errorf("azstore: unknown auth mode %q", c.Mode)
+}
+
+// newServiceClient builds the blob service client for the credentials.
+func newServiceClient(c *config, cr credentials, hc *http.Client) (*service.Client, error) {
+	opts := &service.ClientOptions{ClientOptions: clientOptions(c, hc)}
+	u := c.blobURL.String()
+	var (
+		cl  *service.Client
+		err error
+	)
+	switch {
+	case cr.sharedKey != nil:
+		cl, err = service.NewClientWithSharedKeyCredential(u, cr.sharedKey, opts)
+	case cr.token != nil:
+		cl, err = service.NewClient(u, cr.token, opts)
+	default:
+		cl, err = service.NewClientWithNoCredential(u+"?"+cr.sas, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("azstore: blob client: %w", err)
+	}
+	return cl, nil
+}
