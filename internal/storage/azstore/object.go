@@ -3,6 +3,7 @@ package azstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -78,6 +79,13 @@ func (s *Store) Get(ctx context.Context, key string, o storage.GetOptions) (io.R
 		LastModified: deref(resp.LastModified),
 		ContentType:  deref(resp.ContentType),
 		Metadata:     fromAzureMeta(resp.Metadata),
+	}
+	if o.Offset > 0 && o.Offset >= obj.Size {
+		// Azurite answers a range starting exactly at the end with an
+		// empty body; the service itself answers 416.
+		_ = resp.Body.Close()
+		return nil, storage.Object{}, storage.Errorf("get", key, storage.ErrInvalidRange,
+			fmt.Errorf("offset %d at or past the end (%d bytes)", o.Offset, obj.Size))
 	}
 	retries := max(int32(s.cfg.MaxRetries), 0)
 	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: retries})
