@@ -138,9 +138,8 @@ func (s *Store) copyMultipart(ctx context.Context, c copyPlan) (storage.Object, 
 		Key:         aws.String(c.dst),
 		Metadata:    c.metadata,
 		ContentType: optString(c.contentType),
-	}
-	if s.checksum {
-		create.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
+		// No ChecksumAlgorithm: the data never leaves the server, and
+		// MinIO then demands part checksums that UploadPartCopy cannot send.
 	}
 	up, err := s.c.s3.CreateMultipartUpload(ctx, create)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -108,7 +109,8 @@ func (s *Store) CheckBucket(ctx context.Context) error {
 	}
 	const op = "check"
 	var re *awshttp.ResponseError
-	if !errors.As(err, &re) {
+	var sendErr *smithyhttp.RequestSendError
+	if errors.As(err, &sendErr) || !errors.As(err, &re) || re.HTTPStatusCode() == 0 {
 		if ctx.Err() != nil {
 			return storage.Errorf(op, s.bucket, nil, err)
 		}
