@@ -1,0 +1,171 @@
+package azstore
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
+	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/storagetest"
+)
+
+// flakyFront sits between the store and the test server and answers the
+// first failures requests of a method with 503 ServerBusy, after reading
+// the body as the service would.
+func flakyFront(t *testing.T, target, method string, failures int32) (endpoint string, seen *atomic.Int32) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	seen = &atomic.Int32{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == method && seen.Add(1) <= failures {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("x-ms-error-code", "ServerBusy")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + u.Path, seen
+}
+
+// A retried upload sends the body again from where the caller's body was.
+func TestRetryResendsBodyFromPosition(t *testing.T) {
+	real := newServerStore(t)
+	o := serverOptions(t)
+	o.Container = real.cfg.Container
+	ep, seen := flakyFront(t, o.Endpoint, http.MethodPut, 2)
+	o.Endpoint = ep
+	ctx := testCtx(t)
+	s, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := strings.NewReader("xxxxpayload")
+	_, _ = r.Seek(4, io.SeekStart)
+	if _, err := s.Put(ctx, "k", r, storage.PutOptions{}); err != nil {
+		t.Fatalf("put through two 503s: %v", err)
+	}
+	if n := seen.Load(); n != 3 {
+		t.Fatalf("%d PUTs reached the front, want 3", n)
+	}
+	storagetest.MustContain(t, real, "k", []byte("payload"))
+
+	// Past MaxRetries the throttling shows as ErrThrottled.
+	o.Endpoint, _ = flakyFront(t, serverOptions(t).Endpoint, http.MethodPut, 100)
+	o.MaxRetries = 1
+	s, err = New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Put(ctx, "k", strings.NewReader("x"), storage.PutOptions{})
+	storagetest.RequireKind(t, err, storage.ErrThrottled)
+}
+
+// HTTP_PROXY from the environment is honoured, and the proxy option beats
+// it. The endpoint host does not exist: only the proxy can answer.
+func TestProxy(t *testing.T) {
+	var hits atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Host != "account.blob.example.invalid" {
+			http.Error(w, "unexpected host "+r.URL.Host, http.StatusBadGateway)
+			return
+		}
+		hits.Add(1)
+		w.Header().Set("x-ms-error-code", "BlobNotFound")
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer proxy.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o := Options{
+		AccountName: "account", Container: "c", AccountKey: devKey, UseHTTP: true,
+		Endpoint: "account.blob.example.invalid", MaxRetries: -1,
+	}
+
+	t.Setenv("HTTP_PROXY", proxy.URL)
+	t.Setenv("http_proxy", proxy.URL)
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
+	s, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Head(ctx, "k")
+	storagetest.RequireKind(t, err, storage.ErrNotFound)
+	if hits.Load() != 1 {
+		t.Fatalf("proxy from the environment saw %d requests", hits.Load())
+	}
+
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+	t.Setenv("http_proxy", "http://127.0.0.1:1")
+	o.HTTPProxy = proxy.URL
+	s, err = New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Head(ctx, "k")
+	storagetest.RequireKind(t, err, storage.ErrNotFound)
+	if hits.Load() != 2 {
+		t.Fatalf("proxy option saw %d requests in all", hits.Load()-1)
+	}
+}
+
+// Mode sas works with a SAS made from the account key, with or without
+// the leading "?".
+func TestSASMode(t *testing.T) {
+	keyed := newServerStore(t)
+	o := serverOptions(t)
+	cred, err := service.NewSharedKeyCredential(o.AccountName, o.AccountKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sas.AccountSignatureValues{
+		Protocol:      sas.ProtocolHTTPSandHTTP,
+		ExpiryTime:    time.Now().Add(time.Hour),
+		Permissions:   (&sas.AccountPermissions{Read: true, Write: true, Delete: true, List: true, Create: true, Add: true}).String(),
+		ResourceTypes: (&sas.AccountResourceTypes{Service: true, Container: true, Object: true}).String(),
+	}.SignWithSharedKey(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	for _, token := range []string{q.Encode(), "?" + q.Encode()} {
+		s, err := New(ctx, Options{
+			Endpoint: o.Endpoint, Container: keyed.cfg.Container, Mode: ModeSAS, SAS: token,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CheckContainer(ctx); err != nil {
+			t.Fatalf("check with SAS: %v", err)
+		}
+		storagetest.MustPut(t, s, "dir/a b", []byte("via sas"))
+		if _, err := s.Copy(ctx, "dir/a b", "dir/copy", storage.CopyOptions{}); err != nil {
+			t.Fatalf("copy with SAS: %v", err)
+		}
+		storagetest.MustContain(t, keyed, "dir/copy", []byte("via sas"))
+		if err := s.Delete(ctx, "dir/copy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A SAS that is not valid is refused as a permission problem.
+	s, err := New(ctx, Options{Endpoint: o.Endpoint, Container: keyed.cfg.Container, SAS: "sv=2020-02-10&sig=bad"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storagetest.RequireKind(t, s.CheckContainer(ctx), storage.ErrPermission)
+}
