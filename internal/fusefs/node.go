@@ -34,7 +34,6 @@ var (
 	_ fs.NodeLookuper   = (*node)(nil)
 	_ fs.NodeGetattrer  = (*node)(nil)
 	_ fs.NodeSetattrer  = (*node)(nil)
-	_ fs.NodeReaddirer  = (*node)(nil)
 	_ fs.NodeMkdirer    = (*node)(nil)
 	_ fs.NodeRmdirer    = (*node)(nil)
 	_ fs.NodeUnlinker   = (*node)(nil)
@@ -216,21 +215,6 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 	fillAttr(a, &out.Attr)
 	out.SetTimeout(n.m.opts.AttrTimeout)
 	return 0
-}
-
-// Readdir lists the directory; the listing also primes the attribute
-// cache, so the lookups of READDIRPLUS cost no requests.
-func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	p, _ := n.path()
-	ents, err := n.m.v.ReadDir(ctx, p)
-	if err != nil {
-		return nil, n.fail("readdir", p, err)
-	}
-	list := make([]fuse.DirEntry, len(ents))
-	for i, e := range ents {
-		list[i] = fuse.DirEntry{Name: e.Name, Mode: typeOf(e.Attr)}
-	}
-	return fs.NewListDirStream(list), 0
 }
 
 // Mkdir creates a directory owned by the caller.

@@ -24,6 +24,11 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !v.caps.ListMetadata {
+		for _, n := range children {
+			n.partial = true
+		}
+	}
 	v.meta.putListing(p, children)
 	// Files created or changed here and not yet uploaded.
 	v.mu.Lock()

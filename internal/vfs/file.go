@@ -141,19 +141,19 @@ func (f *file) markDirty() error {
 	f.dirty = true
 	if f.journalID == "" && f.v.cache != nil && f.dataName != "" {
 		f.journalID = f.dataName
-		return f.writeJournal()
+		return f.writeJournal(false)
 	}
 	return nil
 }
 
 // writeJournal (re)writes the journal record. Caller holds f.mu.
-func (f *file) writeJournal() error {
+func (f *file) writeJournal(sync bool) error {
 	rec := journalRecord{Key: f.path, Data: f.dataName, Created: f.created, Time: time.Now(),
 		Meta: metaFor(f.attr, f.extra)}
 	if f.base != nil {
 		rec.BaseETag = f.base.etag
 	}
-	return f.v.cache.writeJournal(f.journalID, rec)
+	return f.v.cache.writeJournal(f.journalID, rec, sync)
 }
 
 // upload writes the staged copy to the store if it is dirty. Caller holds
@@ -170,8 +170,13 @@ func (f *file) upload(ctx context.Context) error {
 	if err != nil {
 		f.v.log.Error("upload failed; data kept in cache", "path", f.path,
 			"cache_file", f.v.cache.dataPath(f.dataName), "err", err)
+		// Keep the data safe on local disk until a retry succeeds.
 		if serr := f.local.Sync(); serr != nil {
 			f.v.log.Error("sync of cached data failed", "path", f.path, "err", serr)
+		} else if f.journalID != "" {
+			if jerr := f.writeJournal(true); jerr != nil {
+				f.v.log.Error("journal write failed", "path", f.path, "err", jerr)
+			}
 		}
 		return err
 	}

@@ -176,8 +176,12 @@ func diskUsage(dir string) (used, size int64) {
 	return int64(st.Blocks-st.Bavail) * bs, int64(st.Blocks) * bs
 }
 
-// writeJournal records a dirty file durably (write, fsync, rename, fsync dir).
-func (c *fileCache) writeJournal(id string, rec journalRecord) error {
+// writeJournal records a dirty file (write to a temporary name, rename).
+// With sync set the record and the directory are flushed to disk: that is
+// done when an upload failed and the data must outlive a machine crash.
+// Without it the record survives a killed daemon but not a power loss,
+// which matches the staged data it describes, itself not yet synced.
+func (c *fileCache) writeJournal(id string, rec journalRecord, sync bool) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -192,9 +196,11 @@ func (c *fileCache) writeJournal(id string, rec journalRecord) error {
 		f.Close()
 		return mapLocalErr(err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return mapLocalErr(err)
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return mapLocalErr(err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return mapLocalErr(err)
@@ -202,7 +208,10 @@ func (c *fileCache) writeJournal(id string, rec journalRecord) error {
 	if err := os.Rename(tmp, final); err != nil {
 		return mapLocalErr(err)
 	}
-	return syncDir(c.journalDir())
+	if sync {
+		return syncDir(c.journalDir())
+	}
+	return nil
 }
 
 func (c *fileCache) removeJournal(id string) {

@@ -191,7 +191,15 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 		if n == nil {
 			return nil, ErrNotExist
 		}
-		return n, nil
+		if !n.partial {
+			return n, nil
+		}
+		full, err := v.complete(ctx, p, n)
+		if err != nil {
+			return nil, err
+		}
+		v.meta.put(p, full)
+		return full, nil
 	}
 	n, err := v.fetch(ctx, p)
 	if errors.Is(err, ErrNotExist) {
@@ -203,6 +211,29 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 	}
 	v.meta.put(p, n)
 	return n, nil
+}
+
+// complete replaces a node seen only in a listing with one read by HEAD,
+// which carries the object's metadata. It costs one request because the
+// listing already told what kind of entry p is.
+func (v *FS) complete(ctx context.Context, p string, n *node) (*node, error) {
+	key := n.key
+	if n.Kind == KindDir && key == "" {
+		key = p + "/"
+	}
+	obj, err := v.b.Head(ctx, key)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) && n.Kind == KindDir:
+		return &node{Attr: v.implicitDirAttr()}, nil
+	case errors.Is(err, storage.ErrNotFound):
+		// Gone since the listing: ask the store what p is now.
+		return v.fetch(ctx, p)
+	case err != nil:
+		return nil, storeErr(err)
+	case n.Kind == KindDir:
+		return v.dirNode(obj), nil
+	}
+	return v.objNode(n.Kind, obj), nil
 }
 
 // fetch asks the store what p is: HEAD p, LIST p/ (one key) and, for S3

@@ -11,6 +11,10 @@ type node struct {
 	key  string            // object holding data or marker; "" for an implicit directory
 	etag string            // of key's object
 	meta map[string]string // full user metadata of key; nil when only listed
+	// partial marks a node built from a listing, which carries no user
+	// metadata on S3: mode, owner and times may be defaults. A direct
+	// lookup completes it with one HEAD; directory reads use it as is.
+	partial bool
 }
 
 // metaCache remembers nodes, missing names and directory listings for a TTL.
@@ -138,7 +142,15 @@ func (c *metaCache) putListing(dir string, children map[string]*node) {
 	names := make(map[string]struct{}, len(children))
 	for name, n := range children {
 		names[name] = struct{}{}
-		c.entries[join(dir, name)] = cacheEntry{n: n, exp: exp}
+		p := join(dir, name)
+		if old, ok := c.entries[p]; ok && n.partial && old.n != nil && !old.n.partial &&
+			old.n.key == n.key && old.n.etag == n.etag {
+			// Same object version: keep what a HEAD told us.
+			children[name] = old.n
+			c.entries[p] = cacheEntry{n: old.n, exp: exp}
+			continue
+		}
+		c.entries[p] = cacheEntry{n: n, exp: exp}
 	}
 	c.dirs[dir] = &dirListing{names: names, exp: exp}
 }

@@ -149,7 +149,7 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) error {
 	if f.created {
 		if f.journalID != "" {
-			return f.writeJournal()
+			return f.writeJournal(false)
 		}
 		return nil
 	}

@@ -120,7 +120,7 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 		s.apply(&f.attr)
 		if f.dirty || f.created {
 			if f.journalID != "" {
-				if err := f.writeJournal(); err != nil {
+				if err := f.writeJournal(false); err != nil {
 					return Attr{}, err
 				}
 			}

@@ -1,0 +1,100 @@
+package fusefs
+
+import (
+	"context"
+	"sync"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+// dirHandle is an open directory. It lists once per open (and again on
+// rewind) and answers the lookups of READDIRPLUS from that listing, so
+// `ls -l` costs one LIST per 1000 entries and no request per entry.
+type dirHandle struct {
+	n *node
+
+	mu     sync.Mutex
+	ents   []vfs.DirEntry // ".", ".." and the children
+	loaded bool
+	next   int
+}
+
+var (
+	_ fs.NodeOpendirHandler = (*node)(nil)
+	_ fs.FileReaddirenter   = (*dirHandle)(nil)
+	_ fs.FileLookuper       = (*dirHandle)(nil)
+	_ fs.FileSeekdirer      = (*dirHandle)(nil)
+	_ fs.FileReleasedirer   = (*dirHandle)(nil)
+)
+
+// OpendirHandle opens a directory for reading.
+func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	return &dirHandle{n: n}, 0, 0
+}
+
+func (d *dirHandle) load(ctx context.Context) syscall.Errno {
+	if d.loaded {
+		return 0
+	}
+	p, _ := d.n.path()
+	ents, err := d.n.m.v.ReadDir(ctx, p)
+	if err != nil {
+		return d.n.fail("readdir", p, err)
+	}
+	dot := vfs.DirEntry{Name: ".", Attr: vfs.Attr{Kind: vfs.KindDir}}
+	dotdot := vfs.DirEntry{Name: "..", Attr: vfs.Attr{Kind: vfs.KindDir}}
+	d.ents = append([]vfs.DirEntry{dot, dotdot}, ents...)
+	d.loaded, d.next = true, 0
+	return 0
+}
+
+// Readdirent returns the next entry, or nil at the end.
+func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if en := d.load(ctx); en != 0 {
+		return nil, en
+	}
+	if d.next >= len(d.ents) {
+		return nil, 0
+	}
+	e := d.ents[d.next]
+	d.next++
+	return &fuse.DirEntry{Name: e.Name, Mode: typeOf(e.Attr), Off: uint64(d.next)}, 0
+}
+
+// Lookup answers READDIRPLUS for the entry just returned, from the listing.
+func (d *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	d.mu.Lock()
+	var a *vfs.Attr
+	if i := d.next - 1; i >= 0 && i < len(d.ents) && d.ents[i].Name == name {
+		a = &d.ents[i].Attr
+	}
+	d.mu.Unlock()
+	if a == nil {
+		return d.n.Lookup(ctx, name, out)
+	}
+	return d.n.entry(ctx, name, *a, out), 0
+}
+
+// Seekdir repositions the stream; offset 0 (rewinddir) lists again.
+func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if off == 0 {
+		d.loaded = false
+		return 0
+	}
+	if en := d.load(ctx); en != 0 {
+		return en
+	}
+	d.next = int(off)
+	return 0
+}
+
+// Releasedir drops the listing.
+func (d *dirHandle) Releasedir(ctx context.Context, flags uint32) {}
