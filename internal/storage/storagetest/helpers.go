@@ -3,6 +3,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -19,14 +20,10 @@ import (
 // Data returns n deterministic pseudo-random bytes; different seeds give
 // different contents.
 func Data(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
 	out := make([]byte, n)
-	for i := 0; i < n; i += 8 {
-		v := r.Uint64()
-		for j := 0; j < 8 && i+j < n; j++ {
-			out[i+j] = byte(v >> (8 * j))
-		}
-	}
+	_, _ = rand.NewChaCha8(key).Read(out)
 	return out
 }
 

@@ -83,30 +83,18 @@ func (p *Page) SkipPrefix(s string) bool {
 // it are skipped. It lets a store jump over them.
 func (p *Page) RolledUp() string { return p.skipPrefix }
 
-// Add offers the next key in lexical order. obj describes it and is called
-// only when the key lands on the page; it returns false when the key turned
-// out not to exist, and the key is then ignored. Add returns false when the
-// page is complete and the walk should stop.
+// Add offers the next key in lexical order. obj describes it and returns
+// false when the key turned out not to exist, and the key is then ignored;
+// it is called for every key that can land on the page, even one that only
+// rolls up into a common prefix, so a missing key never makes a phantom
+// prefix. Add returns false when the page is complete and the walk should
+// stop.
 func (p *Page) Add(key string, obj func() (storage.Object, bool)) bool {
 	if !strings.HasPrefix(key, p.prefix) || key <= p.after {
 		return true
 	}
 	if p.skipPrefix != "" && strings.HasPrefix(key, p.skipPrefix) {
 		return true
-	}
-	if p.delim != "" {
-		rest := key[len(p.prefix):]
-		if i := strings.Index(rest, p.delim); i >= 0 {
-			cp := p.prefix + rest[:i+len(p.delim)]
-			if p.full() {
-				p.truncated = true
-				return false
-			}
-			p.page.CommonPrefixes = append(p.page.CommonPrefixes, cp)
-			p.skipPrefix = cp
-			p.last, p.lastKind = cp, tokenPrefix
-			return true
-		}
 	}
 	o, ok := obj()
 	if !ok {
@@ -115,6 +103,16 @@ func (p *Page) Add(key string, obj func() (storage.Object, bool)) bool {
 	if p.full() {
 		p.truncated = true
 		return false
+	}
+	if p.delim != "" {
+		rest := key[len(p.prefix):]
+		if i := strings.Index(rest, p.delim); i >= 0 {
+			cp := p.prefix + rest[:i+len(p.delim)]
+			p.page.CommonPrefixes = append(p.page.CommonPrefixes, cp)
+			p.skipPrefix = cp
+			p.last, p.lastKind = cp, tokenPrefix
+			return true
+		}
 	}
 	o.Key = key
 	p.page.Objects = append(p.page.Objects, o)
