@@ -69,7 +69,7 @@ func (s *Store) Put(ctx context.Context, key string, body io.ReadSeeker, opts st
 	if s.checksum {
 		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
 	}
-	out, err := s.c.s3.PutObject(ctx, in)
+	out, err := s.c.s3.PutObject(ctx, in, s.uploadOptions()...)
 	if err != nil {
 		return storage.Object{}, wrapErr(op, key, err)
 	}

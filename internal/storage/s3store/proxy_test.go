@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -149,4 +150,31 @@ func throttlingProxy(t *testing.T, endpoint string, n int64) (string, *atomic.In
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, &seen
+}
+
+// recordingProxy forwards every request to the test server and records the
+// headers of PUT requests.
+func recordingProxy(t *testing.T, endpoint string) (string, func() []http.Header) {
+	t.Helper()
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	var puts []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			mu.Lock()
+			puts = append(puts, r.Header.Clone())
+			mu.Unlock()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []http.Header {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(puts)
+	}
 }

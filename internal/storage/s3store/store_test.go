@@ -268,12 +268,32 @@ func TestUploadsCarryCRC32C(t *testing.T) {
 		}
 	}
 
+	// The body is covered by the signed CRC32C header, so it is not also
+	// hashed with SHA-256; without checksums it is.
 	opts := serverOptions(t)
 	opts.Bucket = s.Bucket()
+	endpoint, puts := recordingProxy(t, opts.Endpoint)
+	opts.Endpoint = endpoint
+	storagetest.MustPut(t, mustNew(t, opts), "checked", []byte("with checksum"))
+	storagetest.MustUpload(t, mustNew(t, opts), "checked-multi", [][]byte{[]byte("part")}, storage.PutOptions{})
 	opts.DisableChecksum = true
 	plain := mustNew(t, opts)
 	storagetest.MustPut(t, plain, "unchecked", []byte("no checksum"))
 	storagetest.MustContain(t, plain, "unchecked", []byte("no checksum"))
+	hs := puts()
+	if len(hs) != 3 {
+		t.Fatalf("saw %d PUT requests, want 3", len(hs))
+	}
+	for i, h := range hs[:2] {
+		if h.Get("X-Amz-Checksum-Crc32c") == "" || h.Get("X-Amz-Content-Sha256") != "UNSIGNED-PAYLOAD" {
+			t.Errorf("upload %d headers: crc32c %q, content-sha256 %q", i,
+				h.Get("X-Amz-Checksum-Crc32c"), h.Get("X-Amz-Content-Sha256"))
+		}
+	}
+	if h := hs[2]; h.Get("X-Amz-Checksum-Crc32c") != "" || len(h.Get("X-Amz-Content-Sha256")) != 64 {
+		t.Errorf("unchecked upload headers: crc32c %q, content-sha256 %q",
+			h.Get("X-Amz-Checksum-Crc32c"), h.Get("X-Amz-Content-Sha256"))
+	}
 }
 
 // Sources above the threshold are copied with UploadPartCopy; lower it so

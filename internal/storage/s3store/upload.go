@@ -92,7 +92,7 @@ func (u *upload) WritePart(ctx context.Context, n int, body io.ReadSeeker) (stor
 	if u.checksum {
 		in.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32c
 	}
-	out, err := u.s.c.s3.UploadPart(ctx, in)
+	out, err := u.s.c.s3.UploadPart(ctx, in, u.s.uploadOptions()...)
 	if err != nil {
 		return storage.Part{}, wrapErr(op, u.key, err)
 	}
