@@ -83,18 +83,16 @@ func (s *Store) waitCopy(ctx context.Context, dc *blob.Client, dst, id string, s
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				// Best effort: stop the service working for nobody. A
-				// fresh context, as ctx is done.
-				actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				_, _ = dc.AbortCopyFromURL(actx, id, nil)
-				cancel()
-				return blob.GetPropertiesResponse{}, storage.Errorf("copy", dst, nil, ctx.Err())
+				return blob.GetPropertiesResponse{}, s.abortCopy(ctx, dc, dst, id)
 			case <-t.C:
 			}
 			delay = min(2*delay, copyPollMax)
 		}
 		p, err := dc.GetProperties(ctx, nil)
 		if err != nil {
+			if ctx.Err() != nil {
+				return p, s.abortCopy(ctx, dc, dst, id)
+			}
 			return p, wrapErr("copy", dst, err)
 		}
 		if id != "" && p.CopyID != nil && *p.CopyID != id {
@@ -113,6 +111,18 @@ func (s *Store) waitCopy(ctx context.Context, dc *blob.Client, dst, id string, s
 				fmt.Errorf("server-side copy %s: %s", status, deref(p.CopyStatusDescription)))
 		}
 	}
+}
+
+// abortCopy stops a pending copy when the caller gave up, so the service
+// does not work for nobody, and returns the caller's error. It runs on a
+// fresh context, as ctx is done.
+func (s *Store) abortCopy(ctx context.Context, dc *blob.Client, dst, id string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := dc.AbortCopyFromURL(actx, id, nil); err != nil {
+		s.log.DebugContext(actx, "abort of a canceled copy failed", "key", dst, "err", err)
+	}
+	return storage.Errorf("copy", dst, nil, ctx.Err())
 }
 
 // updateInPlace applies new metadata and/or content type to key itself.

@@ -1,6 +1,3 @@
-// Package azstore is the Azure Blob Storage backend: block blobs through the
-// blob endpoint, and with Type "adls" atomic renames through the ADLS Gen2
-// (dfs) endpoint of an account with a hierarchical namespace.
 package azstore
 
 import (
