@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/azstore"
+	"github.com/a9de3765/cloudfuse/internal/storage/s3store"
+)
+
+// store is an opened backend, plus what the mount says about it.
+type store struct {
+	backend storage.Backend
+	// check makes one request that proves the bucket or container exists
+	// and the credentials work.
+	check func(ctx context.Context) error
+	kind  string // "bucket" or "container"
+	name  string // bucket or container name
+	where string // endpoint, for messages
+}
+
+// openStore builds the backend for the store component in cfg's
+// components list. It does no network I/O; call check for that. This is
+// the one place a new store kind is wired in.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store, error) {
+	switch cfg.Storage() {
+	case config.CompS3:
+		return openS3(ctx, cfg, log)
+	case config.CompAzure:
+		return openAzure(ctx, cfg, log)
+	case config.CompLoopback:
+		return nil, errors.New("components: loopbackfs is not available in this build")
+	default:
+		return nil, errors.New("components: no storage component; add s3storage or azstorage")
+	}
+}
+
+func openS3(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store, error) {
+	o := s3Options(cfg, log)
+	s, err := s3store.New(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("s3storage: %w", err)
+	}
+	where := o.Endpoint
+	if where == "" {
+		where = "AWS S3"
+	}
+	return &store{backend: s, check: s.CheckBucket, kind: "bucket", name: o.Bucket, where: where}, nil
+}
+
+// s3Options maps the s3storage section to s3store options.
+func s3Options(cfg *config.Config, log *slog.Logger) s3store.Options {
+	s := cfg.S3
+	endpoint := s.Endpoint
+	if endpoint != "" && !strings.Contains(endpoint, "://") {
+		endpoint = "https://" + endpoint
+	}
+	return s3store.Options{
+		Bucket:          s.BucketName,
+		Endpoint:        endpoint,
+		Region:          s.Region,
+		UsePathStyle:    s.UsePathStyle,
+		Profile:         s.Profile,
+		AccessKeyID:     s.KeyID,
+		SecretAccessKey: s.SecretKey,
+		// Cloudfuse sends no checksums unless enable-checksum is true; we
+		// send CRC32C unless the file turns checksums off explicitly.
+		DisableChecksum: cfg.IsSet("s3storage.enable-checksum") && !s.EnableChecksum,
+		Logger:          log,
+	}
+}
+
+func openAzure(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store, error) {
+	o := azureOptions(cfg, log)
+	s, err := azstore.New(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("azstorage: %w", err)
+	}
+	where := o.Endpoint
+	if where == "" {
+		where = "account " + o.AccountName
+	}
+	return &store{backend: s.Backend(), check: s.CheckContainer, kind: "container", name: o.Container, where: where}, nil
+}
+
+// azureOptions maps the azstorage section to azstore options.
+func azureOptions(cfg *config.Config, log *slog.Logger) azstore.Options {
+	a := cfg.Azure
+	o := azstore.Options{
+		AccountName:    a.AccountName,
+		Container:      a.Container,
+		Endpoint:       a.Endpoint,
+		UseHTTP:        a.UseHTTP,
+		Mode:           string(a.Mode),
+		AccountKey:     a.AccountKey,
+		SAS:            a.SAS,
+		TenantID:       a.TenantID,
+		ClientSecret:   a.ClientSecret,
+		ResourceID:     a.ResID,
+		ObjectID:       a.ObjID,
+		AADEndpoint:    a.AADEndpoint,
+		MaxRetries:     a.MaxRetries,
+		RetryDelay:     time.Duration(a.RetryBackoffSec) * time.Second,
+		MaxRetryDelay:  time.Duration(a.MaxRetryDelaySec) * time.Second,
+		TryTimeout:     time.Duration(a.MaxRetryTimeoutSec) * time.Second,
+		BlockSize:      a.BlockSizeMB << 20,
+		MaxConcurrency: a.MaxConcurrency,
+		Type:           string(a.Type),
+		HTTPProxy:      a.HTTPProxy,
+		HTTPSProxy:     a.HTTPSProxy,
+		Logger:         log,
+	}
+	// One client id field serves both modes: the application of a service
+	// principal, or a user-assigned managed identity.
+	if a.Mode == config.AuthMSI {
+		o.ClientID = a.AppID
+	} else {
+		o.ClientID = a.ClientID
+	}
+	return o
+}
+
+// checkStore makes one request to the store and turns its failure into
+// one plain sentence.
+func checkStore(ctx context.Context, s *store) error {
+	err := s.check(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNoBucket):
+		return fmt.Errorf("%s %q does not exist at %s", s.kind, s.name, s.where)
+	case errors.Is(err, storage.ErrPermission):
+		return fmt.Errorf("%s %q at %s: access denied, check the credentials: %v", s.kind, s.name, s.where, err)
+	default:
+		return fmt.Errorf("%s %q at %s: %v", s.kind, s.name, s.where, err)
+	}
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
+)
+
+// The background protocol: the parent starts itself again with
+// --foreground --notify-fd=3 and a pipe as file descriptor 3. The child
+// writes one line on it, "mounted" once the kernel has the mount or
+// "error <message>" when it gives up, and closes it.
+const (
+	notifyMounted = "mounted"
+	notifyError   = "error "
+	childFD       = 3 // first of exec.Cmd.ExtraFiles
+)
+
+// notifier is the child's end of the pipe.
+type notifier struct{ f *os.File }
+
+func (n *notifier) ready() {
+	fmt.Fprintln(n.f, notifyMounted)
+	n.f.Close()
+}
+
+func (n *notifier) fail(err error) {
+	fmt.Fprintln(n.f, notifyError+oneLine(err.Error()))
+	n.f.Close()
+}
+
+// background starts the mount in a detached child and waits up to
+// wait-for-mount for it to report. It returns nil once the child has
+// mounted, or the child's error.
+func (a *app) background(ctx context.Context, cfg *config.Config, mnt string) error {
+	exe, err := a.executable()
+	if err != nil {
+		return fmt.Errorf("cannot find the cloudfuse executable to start the daemon: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+
+	dest := logDestination(cfg, false)
+	out, err := childOutput(dest)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer out.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer devnull.Close()
+
+	args := append(append([]string(nil), a.args...), "--foreground", fmt.Sprintf("--notify-fd=%d", childFD))
+	cmd := exec.Command(exe, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, out, out
+	cmd.ExtraFiles = []*os.File{w}
+	// A session of its own: no controlling terminal, no signals from the
+	// shell that started it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("starting the daemon: %w", err)
+	}
+	w.Close()
+
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	line, err := readReport(r, cfg.WaitForMount)
+	switch {
+	case line == notifyMounted:
+		return nil
+	case strings.HasPrefix(line, notifyError):
+		waitExit(exited, 5*time.Second)
+		return errors.New(strings.TrimPrefix(line, notifyError))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		_ = cmd.Process.Kill()
+		<-exited
+		a.cleanupAfterKill(mnt)
+		return fmt.Errorf("the mount did not come up within %s (raise --wait-for-mount); %s", cfg.WaitForMount, seeLog(dest))
+	default:
+		werr := waitExit(exited, 5*time.Second)
+		if werr == nil {
+			werr = errors.New("no report")
+		}
+		return fmt.Errorf("the daemon stopped before mounting (%v); %s", werr, seeLog(dest))
+	}
+}
+
+// readReport reads the child's one-line report, waiting at most wait.
+func readReport(r *os.File, wait time.Duration) (string, error) {
+	if err := r.SetReadDeadline(time.Now().Add(wait)); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	return strings.TrimRight(line, "\n"), err
+}
+
+func waitExit(exited <-chan error, d time.Duration) error {
+	select {
+	case err := <-exited:
+		return err
+	case <-time.After(d):
+		return errors.New("still running")
+	}
+}
+
+// cleanupAfterKill detaches a mount the killed child may have left.
+func (a *app) cleanupAfterKill(mnt string) {
+	entries, err := readMountInfo(a.mountinfo)
+	if err != nil {
+		return
+	}
+	if e, ok := findMount(entries, mnt); ok && e.ours() {
+		_ = unmountPath(mnt, true)
+	}
+}
+
+// childOutput is where the child's stdout and stderr go: the log file when
+// logging to a file (so a crash leaves its trace there), else /dev/null.
+func childOutput(dest logDest) (io.WriteCloser, error) {
+	if dest.kind == "file" {
+		return openLogFile(dest.path)
+	}
+	return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+}
+
+func seeLog(dest logDest) string {
+	switch dest.kind {
+	case "file":
+		return "see the log " + dest.path
+	case "syslog":
+		return "see the system log"
+	default:
+		return "run with --foreground to see why"
+	}
+}

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
+)
+
+// defaultConfigFile is read when --config-file is not given, as Cloudfuse
+// does.
+const defaultConfigFile = "config.yaml"
+
+// mountArgs are the mount flags that are not config keys.
+type mountArgs struct {
+	configFile string
+	dryRun     bool
+	fuseOpts   []string
+	notifyFD   int // set in the background child: where to report the outcome
+}
+
+func (a *app) mountCmd() *cobra.Command {
+	var m mountArgs
+	cmd := &cobra.Command{
+		Use:   "mount <path>",
+		Short: "Mount a bucket or container at path",
+		Long: "Mount the bucket or container the config file describes at path, an existing empty directory.\n" +
+			"By default cloudfuse runs in the background and returns once the mount is up; with\n" +
+			"--foreground it stays attached and unmounts cleanly on Ctrl-C or SIGTERM.\n\n" +
+			"Settings come from the config file, then AZURE_STORAGE_* environment variables, then flags.\n" +
+			"A minimal config file:\n\n" +
+			"  components: [libfuse, file_cache, attr_cache, s3storage]\n" +
+			"  s3storage:\n" +
+			"    bucket-name: my-bucket\n" +
+			"    region: us-east-1",
+		Example: "  cloudfuse mount ~/bucket --config-file=config.yaml\n" +
+			"  cloudfuse mount ~/bucket --config-file=config.yaml --foreground --log-level=LOG_DEBUG\n" +
+			"  cloudfuse mount ~/bucket --config-file=config.yaml -o allow_other,ro",
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.mount(cmd.Context(), cmd.Flags(), m, args[0])
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringVar(&m.configFile, "config-file", "", "configuration file in the Cloudfuse/BlobFuse2 schema (default ./config.yaml)")
+	fs.BoolVar(&m.dryRun, "dry-run", false, "check the config, the mount path and the bucket with one request; mount nothing")
+	addConfigFlags(fs)
+	fs.StringArrayVarP(&m.fuseOpts, "o", "o", nil, "FUSE options, repeatable and comma-separated: allow_other,ro,direct_io,attr_timeout=S,uid=N,...")
+	fs.IntVar(&m.notifyFD, "notify-fd", 0, "")
+	_ = fs.MarkHidden("notify-fd")
+	cmd.AddCommand(a.mountListCmd())
+	return cmd
+}
+
+// loadConfig reads the config file, then the environment, then the flags,
+// and validates the result. Warnings go to warn.
+func (a *app) loadConfig(fs *pflag.FlagSet, m mountArgs) (*config.Config, []config.Warning, []string, error) {
+	path := m.configFile
+	if path == "" {
+		path = defaultConfigFile
+	}
+	cfg, warns, err := config.Load(path)
+	var nf *config.NoFileError
+	if errors.As(err, &nf) && m.configFile == "" {
+		return nil, nil, nil, fmt.Errorf("no --config-file given and %s not found in the current directory; "+
+			"a minimal config has two lines: %s", defaultConfigFile, config.MinimalExample)
+	}
+	if err != nil {
+		return nil, warns, nil, err
+	}
+	if err := cfg.ApplyEnv(a.getenv); err != nil {
+		return nil, warns, nil, err
+	}
+	pass, err := applyFuseOptions(cfg, m.fuseOpts)
+	if err != nil {
+		return nil, warns, nil, err
+	}
+	if err := applyConfigFlags(cfg, fs); err != nil {
+		return nil, warns, nil, usageError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, warns, nil, err
+	}
+	return cfg, warns, pass, nil
+}
+
+func (a *app) mount(ctx context.Context, fs *pflag.FlagSet, m mountArgs, path string) error {
+	child := m.notifyFD > 0
+	var notify *notifier
+	if child {
+		notify = &notifier{f: os.NewFile(uintptr(m.notifyFD), "notify")}
+		if notify.f == nil {
+			return fmt.Errorf("--notify-fd %d is not an open file", m.notifyFD)
+		}
+	}
+	err := a.mountWith(ctx, fs, m, path, notify)
+	if err != nil && notify != nil {
+		notify.fail(err)
+	}
+	return err
+}
+
+func (a *app) mountWith(ctx context.Context, fs *pflag.FlagSet, m mountArgs, path string, notify *notifier) error {
+	cfg, warns, pass, err := a.loadConfig(fs, m)
+	if notify == nil {
+		for _, w := range warns {
+			fmt.Fprintf(a.stderr, "cloudfuse: warning: %s\n", w)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	mnt, err := a.checkMountPath(path, cfg)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.dryRun:
+		return a.dryRun(ctx, cfg)
+	case !cfg.Foreground && notify == nil:
+		return a.background(ctx, cfg, mnt)
+	}
+	return a.serve(ctx, cfg, warns, mnt, pass, notify)
+}
+
+// dryRun opens the store and makes one request to it, mounting nothing.
+func (a *app) dryRun(ctx context.Context, cfg *config.Config) error {
+	log, closer, err := newLogger(cfg, logDestination(cfg, true), a.stderr)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	s, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.backend.Close()
+	if err := checkStore(ctx, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "dry run: configuration valid and %s %q reachable at %s; nothing mounted\n", s.kind, s.name, s.where)
+	return nil
+}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
+)
+
+// unwrapPath drops the *fs.PathError wrapper whose path the message
+// already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkMountPath makes sure path can be mounted on: it exists, is a
+// directory, is not already a mount point, and is empty unless nonempty is
+// set. It returns the absolute, symlink-free path.
+func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("mount path %s: %w", path, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("mount path %s does not exist", abs)
+	case errors.Is(err, syscall.ENOTCONN):
+		return "", fmt.Errorf("mount path %s is a stale mount whose daemon has gone; run: cloudfuse unmount %s", abs, abs)
+	case err != nil:
+		return "", fmt.Errorf("mount path %s: %w", abs, unwrapPath(err))
+	case !fi.IsDir():
+		return "", fmt.Errorf("mount path %s is not a directory", abs)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	entries, err := readMountInfo(a.mountinfo)
+	if err != nil {
+		return "", err
+	}
+	if e, ok := findMount(entries, abs); ok {
+		if e.ours() {
+			return "", fmt.Errorf("mount path %s is already a mount point (of %s); run: cloudfuse unmount %s", abs, e.Source, abs)
+		}
+		return "", fmt.Errorf("mount path %s is already a mount point (%s)", abs, e.FSType)
+	}
+	if !cfg.NonEmpty {
+		empty, err := dirEmpty(abs)
+		if err != nil {
+			return "", fmt.Errorf("mount path %s: %w", abs, unwrapPath(err))
+		}
+		if !empty {
+			return "", fmt.Errorf("mount path %s is not empty (set nonempty: true or use -o nonempty to mount over it)", abs)
+		}
+	}
+	if dir := cacheDir(cfg); dir != "" {
+		if cd, err := filepath.Abs(dir); err == nil && (cd == abs || strings.HasPrefix(cd, abs+string(filepath.Separator))) {
+			return "", fmt.Errorf("file_cache.path %s must not be inside the mount path %s", cd, abs)
+		}
+	}
+	return abs, nil
+}
+
+func dirEmpty(dir string) (bool, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	_, err = f.Readdirnames(1)
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	return false, err
+}

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/fusefs"
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// directIO says whether the kernel page cache is bypassed
+// (libfuse.direct-io or disable-kernel-cache).
+func directIO(cfg *config.Config) bool {
+	return cfg.Libfuse.DirectIO || cfg.DisableKernelCache
+}
+
+// cacheDir is where files are staged: file_cache.path, or for block_cache
+// its path, else ~/.cloudfuse/file_cache. A read-only mount with
+// block_cache or stream stages nothing and reads straight from the store.
+func cacheDir(cfg *config.Config) string {
+	switch cfg.DataPath() {
+	case config.CompFileCache:
+		if cfg.FileCache.Path != "" {
+			return cfg.FileCache.Path
+		}
+	case config.CompBlockCache, config.CompStream:
+		if cfg.ReadOnly {
+			return ""
+		}
+		if cfg.BlockCache.Path != "" && cfg.DataPath() == config.CompBlockCache {
+			return cfg.BlockCache.Path
+		}
+	}
+	return filepath.Join(workDir(cfg), "file_cache")
+}
+
+// vfsOptions maps the config to filesystem options.
+func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
+	o := vfs.Options{
+		Layout:            vfs.LayoutS3,
+		CacheDir:          cacheDir(cfg),
+		CacheMaxBytes:     int64(cfg.FileCache.MaxSizeMB * (1 << 20)),
+		HighDiskThreshold: cfg.FileCache.HighThreshold,
+		LowDiskThreshold:  cfg.FileCache.LowThreshold,
+		MaxCachedEntries:  cfg.AttrCache.MaxFiles,
+		ReadOnly:          cfg.ReadOnly,
+		NoSymlinks:        !cfg.SymlinksEnabled(),
+		DefaultUID:        uint32(os.Getuid()),
+		DefaultGID:        uint32(os.Getgid()),
+		Logger:            log,
+	}
+	// Cloudfuse keeps a closed file at least one second; direct-io drops
+	// it as soon as it can.
+	o.CacheTimeout = max(seconds(cfg.FileCache.TimeoutSec), time.Second)
+	if directIO(cfg) {
+		o.CacheTimeout = time.Second
+	}
+	if cfg.Has(config.CompAttrCache) {
+		o.AttrTTL = seconds(cfg.AttrCache.TimeoutSec)
+	}
+	if cfg.Libfuse.UID != nil {
+		o.DefaultUID = *cfg.Libfuse.UID
+	}
+	if cfg.Libfuse.GID != nil {
+		o.DefaultGID = *cfg.Libfuse.GID
+	}
+	o.DefaultFileMode, o.DefaultDirMode = 0o644, 0o755
+	switch {
+	case cfg.Libfuse.DefaultPermission != 0:
+		o.DefaultFileMode = uint32(cfg.Libfuse.DefaultPermission)
+		o.DefaultDirMode = uint32(cfg.Libfuse.DefaultPermission)
+	case cfg.AllowOther:
+		o.DefaultFileMode, o.DefaultDirMode = 0o777, 0o777
+	}
+	o.DefaultFileMode &^= uint32(cfg.Libfuse.Umask)
+	o.DefaultDirMode &^= uint32(cfg.Libfuse.Umask)
+	switch cfg.Storage() {
+	case config.CompAzure:
+		o.Layout = vfs.LayoutAzure
+		o.PartSize = cfg.Azure.BlockSizeMB << 20
+		o.UploadConcurrency = cfg.Azure.MaxConcurrency
+	case config.CompS3:
+		o.PartSize = cfg.S3.PartSizeMB << 20
+		o.UploadConcurrency = cfg.S3.Concurrency
+	}
+	return o
+}
+
+// fuseOptions maps the config to kernel mount options.
+func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Logger) fusefs.Options {
+	o := fusefs.Options{
+		AttrTimeout:           seconds(cfg.Libfuse.AttributeExpirationSec),
+		EntryTimeout:          seconds(cfg.Libfuse.EntryExpirationSec),
+		NegativeTimeout:       seconds(cfg.Libfuse.NegativeEntryExpirationSec),
+		AllowOther:            cfg.AllowOther,
+		ReadOnly:              cfg.ReadOnly,
+		FSName:                source,
+		DisableWritebackCache: cfg.Libfuse.DisableWritebackCache,
+		DirectIO:              directIO(cfg),
+		Options:               extra,
+		Debug:                 cfg.Libfuse.FuseTrace,
+		Logger:                log,
+	}
+	if o.DirectIO {
+		// As Cloudfuse: with direct-io the kernel caches nothing.
+		o.AttrTimeout, o.EntryTimeout, o.NegativeTimeout = 0, 0, 0
+	}
+	return o
+}
+
+// mountSource is the source column of the mount table:
+// "cloudfuse:bucket" or "cloudfuse:account/container", with the
+// subdirectory appended when one is mounted.
+func mountSource(cfg *config.Config) string {
+	src := "cloudfuse:"
+	switch cfg.Storage() {
+	case config.CompS3:
+		src += cfg.S3.BucketName
+	case config.CompAzure:
+		if cfg.Azure.AccountName != "" {
+			src += cfg.Azure.AccountName + "/"
+		}
+		src += cfg.Azure.Container
+	case config.CompLoopback:
+		src += cfg.Loopback.Path
+	}
+	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
+		src += "/" + sub
+	}
+	return src
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/fusefs"
+	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
+	"github.com/a9de3765/cloudfuse/internal/vfs"
+)
+
+// serve mounts in this process and blocks until the filesystem is
+// unmounted (by `cloudfuse unmount`, fusermount3 -u, or SIGINT/SIGTERM
+// here), then flushes pending uploads. notify, when not nil, hears
+// "mounted" or the error that stopped the mount.
+func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warning, mnt string, extra []string, notify *notifier) error {
+	log, closer, err := newLogger(cfg, logDestination(cfg, notify == nil), a.stderr)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	for _, w := range warns {
+		log.Warn("config: " + w.String())
+	}
+	log.Info("starting", "version", versionString(), "mountpoint", mnt, "config", cfg.File())
+	log.Debug("configuration", "config", cfg)
+	a.logCompatibility(cfg, log)
+
+	// Until the mount is up, a signal cancels the setup; after it, a
+	// signal unmounts.
+	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	s, err := openStore(sigCtx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := checkStore(sigCtx, s); err != nil {
+		s.backend.Close()
+		return err
+	}
+	b := s.backend
+	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
+		b = wrap.Prefix(b, sub)
+	}
+	v, err := vfs.New(sigCtx, b, vfsOptions(cfg, log))
+	if err != nil {
+		b.Close()
+		return fmt.Errorf("file cache: %w", err)
+	}
+	srv, err := fusefs.Mount(mnt, v, fuseOptions(cfg, mountSource(cfg), extra, log))
+	if err != nil {
+		// vfs.Close flushes nothing here (nothing was written) and closes
+		// the store.
+		_ = v.Close(context.Background())
+		return err
+	}
+	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg))
+	if notify != nil {
+		notify.ready()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		srv.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		log.Info("unmounted", "mountpoint", mnt)
+	case <-sigCtx.Done():
+		log.Info("signal received, unmounting", "mountpoint", mnt)
+		// A second signal kills the process the default way: dirty files
+		// stay in the cache directory and upload on the next mount.
+		stop()
+		unmountServer(srv, mnt, log)
+		<-done
+	}
+	log.Info("uploading pending files")
+	if err := v.Close(context.Background()); err != nil {
+		log.Error("some files could not be uploaded; they stay in the cache and upload on the next mount", "err", err)
+		return fmt.Errorf("unmounted, but some files could not be uploaded (they upload on the next mount): %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// unmountServer asks the kernel to unmount, retrying while the mount is
+// busy, and detaches it lazily if it stays busy.
+func unmountServer(srv *fuse.Server, mnt string, log *slog.Logger) {
+	var err error
+	for i := 0; i < 5; i++ {
+		if err = srv.Unmount(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	log.Warn("unmount failed, detaching lazily", "mountpoint", mnt, "err", err)
+	if os.Geteuid() == 0 {
+		if err := unix.Unmount(mnt, unix.MNT_DETACH); err == nil {
+			return
+		}
+	}
+	if out, err := exec.Command("fusermount3", "-u", "-z", mnt).CombinedOutput(); err != nil {
+		log.Error("lazy unmount failed", "mountpoint", mnt, "err", err, "output", string(out))
+	}
+}
+
+// logCompatibility says which accepted settings have no effect yet, so a
+// config written for Cloudfuse does not silently behave differently.
+func (a *app) logCompatibility(cfg *config.Config, log *slog.Logger) {
+	switch cfg.DataPath() {
+	case config.CompBlockCache, config.CompStream:
+		if dir := cacheDir(cfg); dir != "" {
+			log.Warn(cfg.DataPath()+" data path not available yet; staging files in the file cache", "dir", dir)
+		} else {
+			log.Warn(cfg.DataPath() + " data path not available yet; reading straight from the store")
+		}
+	case "":
+		log.Warn("no file_cache, block_cache or stream in components; staging files in the file cache", "dir", cacheDir(cfg))
+	}
+	if cfg.AllowRoot {
+		log.Warn("allow-root is not supported; use allow-other")
+	}
+	if cfg.Libfuse.FuseTrace && slogLevel(cfg.Logging.Level) > slog.LevelDebug {
+		log.Warn("libfuse.fuse-trace logs at LOG_TRACE; raise logging.level to see it")
+	}
+}
