@@ -28,10 +28,8 @@ type credentials struct {
 // the environment (read now, so each store sees the environment it was
 // created in), and a connection pool sized for MaxConcurrency.
 func newHTTPClient(c *config) *http.Client {
-	proxy := func(r *http.Request) (*url.URL, error) { return nil, nil }
-	if c.proxy != nil {
-		proxy = http.ProxyURL(c.proxy)
-	} else {
+	proxy := http.ProxyURL(c.proxy)
+	if c.proxy == nil {
 		env := httpproxy.FromEnvironment().ProxyFunc()
 		proxy = func(r *http.Request) (*url.URL, error) { return env(r.URL) }
 	}
