@@ -127,17 +127,34 @@ func azureOptions(cfg *config.Config, log *slog.Logger) azstore.Options {
 }
 
 // checkStore makes one request to the store and turns its failure into
-// one plain sentence.
-func checkStore(ctx context.Context, s *store) error {
+// one plain sentence; the store's full answer goes to the log.
+func checkStore(ctx context.Context, s *store, log *slog.Logger) error {
 	err := s.check(ctx)
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
+	}
+	log.Error("store check failed", "kind", s.kind, "name", s.name, "endpoint", s.where, "err", err)
+	switch {
 	case errors.Is(err, storage.ErrNoBucket):
 		return fmt.Errorf("%s %q does not exist at %s", s.kind, s.name, s.where)
 	case errors.Is(err, storage.ErrPermission):
-		return fmt.Errorf("%s %q at %s: access denied, check the credentials: %v", s.kind, s.name, s.where, err)
+		return fmt.Errorf("%s %q at %s: access denied, check the credentials (%s)", s.kind, s.name, s.where, shortErr(err))
 	default:
-		return fmt.Errorf("%s %q at %s: %v", s.kind, s.name, s.where, err)
+		return fmt.Errorf("%s %q at %s: %s", s.kind, s.name, s.where, shortErr(err))
 	}
+}
+
+// shortErr keeps the first line of an error, plus the service's error
+// code when the SDK spells it on a line of its own (Azure does, after a
+// dump of the response).
+func shortErr(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	out := strings.TrimSpace(lines[0])
+	for _, l := range lines[1:] {
+		if code, ok := strings.CutPrefix(strings.TrimSpace(l), "ERROR CODE:"); ok {
+			out += " [" + strings.TrimSpace(code) + "]"
+			break
+		}
+	}
+	return out
 }

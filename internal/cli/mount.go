@@ -141,7 +141,7 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer s.backend.Close()
-	if err := checkStore(ctx, s); err != nil {
+	if err := checkStore(ctx, s, log); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "dry run: configuration valid and %s %q reachable at %s; nothing mounted\n", s.kind, s.name, s.where)
