@@ -74,7 +74,7 @@ ensure_minio() {
 	command -v go >/dev/null 2>&1 || die "go is needed to build MinIO"
 	log "building MinIO $MINIO_VERSION (once; takes a few minutes)"
 	mkdir -p "$CACHE/bin"
-	GOBIN="$CACHE/bin" CGO_ENABLED=0 GOFLAGS=-mod=mod \
+	GOBIN="$CACHE/bin" CGO_ENABLED=0 \
 		go install "$MINIO_MODULE@$MINIO_VERSION" >&2
 	minio_ok || die "MinIO build did not produce $MINIO_BIN"
 }
