@@ -83,6 +83,10 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 		tr = awshttp.NewBuildableClient().WithTransportOptions(tune).GetTransport()
 	}
 	tr.DialContext = idleTimeoutDialer(tr.DialContext, opts.idleTimeout())
+	// Retire pooled connections before their idle read would time out.
+	if half := opts.idleTimeout() / 2; tr.IdleConnTimeout == 0 || tr.IdleConnTimeout > half {
+		tr.IdleConnTimeout = half
+	}
 	httpClient := &http.Client{
 		Transport: tr,
 		// S3 redirects name another region; the SDK reports them as errors.
