@@ -2,11 +2,14 @@ package dirstore
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
 // Internal names. Every name the store makes for itself starts with
@@ -101,10 +104,14 @@ func (s *Store) prepare(key string) (loc, error) {
 			}
 		case err != nil:
 			return loc{}, err
-		case !fi.IsDir():
+		case fi.Mode().IsRegular():
 			if err := s.fileToDir(dir, name); err != nil {
 				return loc{}, err
 			}
+		case !fi.IsDir():
+			// A link or device made by someone else: leave it alone.
+			return loc{}, storage.Errorf("put", key, storage.ErrNotSupported,
+				fmt.Errorf("%s is neither a file nor a directory", p))
 		}
 		dir = p
 	}

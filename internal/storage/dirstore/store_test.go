@@ -236,3 +236,19 @@ func TestReaderKeepsVersion(t *testing.T) {
 		t.Fatalf("reader read %q", buf[:n])
 	}
 }
+
+// A link made by someone else where the store needs a directory is left
+// alone.
+func TestSymlinkInTheWay(t *testing.T) {
+	s := newStore(t, dirstore.Options{})
+	target := t.TempDir()
+	link := filepath.Join(s.Root(), "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Put(t.Context(), "link/x", bytes.NewReader(nil), storage.PutOptions{})
+	storagetest.RequireKind(t, err, storage.ErrNotSupported)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was moved: %v %v", fi, err)
+	}
+}

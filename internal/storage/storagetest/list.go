@@ -17,6 +17,7 @@ func listCases() []testCase {
 		{"SmallPages", testListSmallPages},
 		{"SmallPagesDelimiter", testListSmallPagesDelimiter},
 		{"OverThousand", testListOverThousand},
+		{"OtherDelimiter", testListOtherDelimiter},
 	}
 }
 
@@ -260,5 +261,28 @@ func testListOverThousand(t *testing.T, b storage.Backend) {
 	_, prefixes := MustListAll(t, b, storage.ListOptions{Delimiter: "/"})
 	if !slices.Equal(prefixes, []string{"big/"}) {
 		t.Fatalf("top-level prefixes %q", prefixes)
+	}
+}
+
+// Any string can be a delimiter, not only "/".
+func testListOtherDelimiter(t *testing.T, b storage.Backend) {
+	MustPutMany(t, b, []string{"x-1", "x-2-a", "x-2-b", "x/3", "y", "x--z"})
+	cases := []struct {
+		prefix   string
+		objects  []string
+		prefixes []string
+	}{
+		{"", []string{"x/3", "y"}, []string{"x-"}},
+		{"x-", []string{"x-1"}, []string{"x--", "x-2-"}},
+		{"x-2-", []string{"x-2-a", "x-2-b"}, nil},
+	}
+	for _, c := range cases {
+		objs, prefixes := MustListAll(t, b, storage.ListOptions{Prefix: c.prefix, Delimiter: "-"})
+		if got := Keys(objs); !slices.Equal(got, c.objects) {
+			t.Errorf("prefix %q: objects %q, want %q", c.prefix, got, c.objects)
+		}
+		if !slices.Equal(prefixes, c.prefixes) && !(len(prefixes) == 0 && len(c.prefixes) == 0) {
+			t.Errorf("prefix %q: common prefixes %q, want %q", c.prefix, prefixes, c.prefixes)
+		}
 	}
 }
