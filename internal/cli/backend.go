@@ -11,6 +11,7 @@ import (
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/azstore"
+	"github.com/a9de3765/cloudfuse/internal/storage/dirstore"
 	"github.com/a9de3765/cloudfuse/internal/storage/s3store"
 )
 
@@ -35,7 +36,12 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 	case config.CompAzure:
 		return openAzure(ctx, cfg, log)
 	case config.CompLoopback:
-		return nil, errors.New("components: loopbackfs is not available in this build")
+		d, err := dirstore.New(cfg.Loopback.Path, dirstore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("loopbackfs: %w", err)
+		}
+		return &store{backend: d, check: func(context.Context) error { return nil },
+			kind: "directory", name: cfg.Loopback.Path, where: "this machine"}, nil
 	default:
 		return nil, errors.New("components: no storage component; add s3storage or azstorage")
 	}

@@ -34,7 +34,12 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	}
 	log.Info("starting", "version", versionString(), "mountpoint", mnt, "config", cfg.File())
 	log.Debug("configuration", "config", cfg)
-	a.logCompatibility(cfg, log)
+	logCompatibility(cfg, log)
+	prof, err := startProfiler(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer prof.stop()
 
 	// Until the mount is up, a signal cancels the setup; after it, a
 	// signal unmounts.
@@ -113,26 +118,5 @@ func unmountServer(srv *fuse.Server, mnt string, log *slog.Logger) {
 	}
 	if out, err := exec.Command("fusermount3", "-u", "-z", mnt).CombinedOutput(); err != nil {
 		log.Error("lazy unmount failed", "mountpoint", mnt, "err", err, "output", string(out))
-	}
-}
-
-// logCompatibility says which accepted settings have no effect yet, so a
-// config written for Cloudfuse does not silently behave differently.
-func (a *app) logCompatibility(cfg *config.Config, log *slog.Logger) {
-	switch cfg.DataPath() {
-	case config.CompBlockCache, config.CompStream:
-		if dir := cacheDir(cfg); dir != "" {
-			log.Warn(cfg.DataPath()+" data path not available yet; staging files in the file cache", "dir", dir)
-		} else {
-			log.Warn(cfg.DataPath() + " data path not available yet; reading straight from the store")
-		}
-	case "":
-		log.Warn("no file_cache, block_cache or stream in components; staging files in the file cache", "dir", cacheDir(cfg))
-	}
-	if cfg.AllowRoot {
-		log.Warn("allow-root is not supported; use allow-other")
-	}
-	if cfg.Libfuse.FuseTrace && slogLevel(cfg.Logging.Level) > slog.LevelDebug {
-		log.Warn("libfuse.fuse-trace logs at LOG_TRACE; raise logging.level to see it")
 	}
 }
