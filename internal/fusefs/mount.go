@@ -62,4 +62,3 @@ func (w *slogWriter) Write(p []byte) (int, error) {
 	w.l.Debug("fuse", "msg", string(p))
 	return len(p), nil
 }
-

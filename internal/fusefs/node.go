@@ -387,4 +387,3 @@ func caller(ctx context.Context) (uid, gid uint32) {
 
 // umask is applied by the kernel before the mode reaches us; nothing to do.
 func umask(context.Context) uint32 { return 0 }
-

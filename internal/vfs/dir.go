@@ -2,8 +2,8 @@ package vfs
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"

@@ -336,4 +336,3 @@ func storeErr(err error) error {
 
 // logf logs at warn level; paths only appear at debug level elsewhere.
 func (v *FS) warn(msg string, args ...any) { v.log.Warn(msg, args...) }
-

@@ -110,7 +110,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	}
 	now := time.Now()
 	f := &file{v: v, path: p, refs: 1, created: true, local: lf, dataName: name, loaded: true,
-		attr: Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
+		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
 		extra: map[string]string{}}
 	f.mu.Lock()
 	err = f.markDirty()
