@@ -111,7 +111,7 @@ type Libfuse struct {
 // FileCache is the file_cache section.
 type FileCache struct {
 	Path              string  `key:"path" kind:"path"`                        // "": $HOME/.cloudfuse/file_cache
-	Policy            string  `key:"policy"`                                  // lru (lfu is read as lru)
+	Policy            string  `key:"policy"`                                  // lru (lfu has no effect yet)
 	TimeoutSec        int     `key:"timeout-sec"`                             // 120
 	MaxEviction       int     `key:"max-eviction" zero:"default"`             // 5000
 	MaxSizeMB         float64 `key:"max-size-mb"`                             // 0: only the disk thresholds apply
