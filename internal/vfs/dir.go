@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -25,8 +27,8 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 		return nil, err
 	}
 	if !v.caps.ListMetadata {
-		for _, n := range children {
-			n.partial = true
+		if err := v.completeListing(ctx, p, children); err != nil {
+			return nil, err
 		}
 	}
 	v.meta.putListing(p, children)
@@ -48,6 +50,60 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 		out[i] = DirEntry{Name: name, Attr: children[name].Attr}
 	}
 	return out, nil
+}
+
+// listHeadConcurrency bounds the HEADs that complete one listing.
+const listHeadConcurrency = 32
+
+// completeListing gives every child of a listing that carries no metadata
+// (S3) the attributes a direct lookup would show, so a directory read and
+// a stat never disagree (tar, rsync and make compare them). Children whose
+// version is already cached cost nothing; the rest cost one HEAD each, 32
+// at a time. With Options.TrustListings the listing is used as it is.
+func (v *FS) completeListing(ctx context.Context, dir string, children map[string]*node) error {
+	type job struct {
+		name string
+		n    *node
+	}
+	var jobs []job
+	for name, n := range children {
+		p := join(dir, name)
+		if full := v.meta.known(p, n); full != nil {
+			children[name] = full
+			continue
+		}
+		n.partial = true
+		if !v.opts.TrustListings {
+			jobs = append(jobs, job{name, n})
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	results := make([]*node, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(listHeadConcurrency)
+	for i, j := range jobs {
+		g.Go(func() error {
+			full, err := v.complete(gctx, join(dir, j.name), j.n)
+			if errors.Is(err, ErrNotExist) {
+				return nil // deleted since the listing
+			}
+			results[i] = full
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, j := range jobs {
+		if results[i] == nil {
+			delete(children, j.name)
+		} else {
+			children[j.name] = results[i]
+		}
+	}
+	return nil
 }
 
 // listDir reads every page of the listing of directory p. Keys that cannot

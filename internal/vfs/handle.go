@@ -272,6 +272,16 @@ func (v *FS) Unlink(ctx context.Context, p string) error {
 	if n.Kind == KindDir {
 		return ErrIsDir
 	}
+	// An open file keeps its data after the name is gone: stage it before
+	// the object is deleted.
+	if f := v.openFile(p); f != nil {
+		f.mu.Lock()
+		err := f.load(ctx)
+		f.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	created := false
 	v.mu.Lock()
 	if f, ok := v.files[p]; ok {

@@ -74,6 +74,21 @@ func (c *metaCache) get(p string) (n *node, found bool) {
 	return nil, false
 }
 
+// known returns the cached complete node at p if it describes the same
+// entry as the listed node n (same object version, or both directories).
+func (c *metaCache) known(p string, n *node) *node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[p]
+	if !ok || e.n == nil || e.n.partial || !c.now().Before(e.exp) || e.n.Kind != n.Kind {
+		return nil
+	}
+	if n.Kind == KindDir || (e.n.key == n.key && e.n.etag == n.etag) {
+		return e.n
+	}
+	return nil
+}
+
 // put records n (nil: missing) at p and keeps the parent's listing in step.
 func (c *metaCache) put(p string, n *node) {
 	c.mu.Lock()
@@ -142,15 +157,7 @@ func (c *metaCache) putListing(dir string, children map[string]*node) {
 	names := make(map[string]struct{}, len(children))
 	for name, n := range children {
 		names[name] = struct{}{}
-		p := join(dir, name)
-		if old, ok := c.entries[p]; ok && n.partial && old.n != nil && !old.n.partial &&
-			old.n.key == n.key && old.n.etag == n.etag {
-			// Same object version: keep what a HEAD told us.
-			children[name] = old.n
-			c.entries[p] = cacheEntry{n: old.n, exp: exp}
-			continue
-		}
-		c.entries[p] = cacheEntry{n: n, exp: exp}
+		c.entries[join(dir, name)] = cacheEntry{n: n, exp: exp}
 	}
 	c.dirs[dir] = &dirListing{names: names, exp: exp}
 }

@@ -43,6 +43,13 @@ type Options struct {
 	// MaxCachedEntries bounds the attribute cache (default 500000).
 	MaxCachedEntries int
 
+	// TrustListings shows objects with the attributes a listing gives
+	// (size, Last-Modified, default mode and owner) without reading their
+	// metadata. Faster directory reads on S3, whose listings carry no
+	// metadata, at the price of modes, owners and times set by chmod,
+	// chown and touch showing only on a direct lookup.
+	TrustListings bool
+
 	ReadOnly bool
 	// NoSymlinks refuses symlink creation and shows stored symlinks as
 	// regular files (Cloudfuse --no-symlinks).
