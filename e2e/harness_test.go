@@ -74,7 +74,7 @@ type target struct {
 }
 
 func targets() []target {
-	return []target{{name: "s3", setup: setupS3}}
+	return []target{{name: "s3", setup: setupS3}, {name: "azure", setup: setupAzure}}
 }
 
 // forEachTarget runs body once per store, each on a fresh mount.

@@ -40,6 +40,7 @@ func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 
 // Write stores file data.
 func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	ctx = detach(ctx)
 	n, err := h.h.Write(ctx, data, off)
 	if err != nil {
 		return uint32(n), h.fail("write", err)
@@ -50,6 +51,7 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 // Flush runs on every close(2) of a descriptor: changed data is uploaded
 // here so close reports upload errors.
 func (h *handle) Flush(ctx context.Context) syscall.Errno {
+	ctx = detach(ctx)
 	if err := h.h.Flush(ctx); err != nil {
 		return h.fail("flush", err)
 	}
@@ -58,6 +60,7 @@ func (h *handle) Flush(ctx context.Context) syscall.Errno {
 
 // Fsync uploads changed data.
 func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	ctx = detach(ctx)
 	if err := h.h.Flush(ctx); err != nil {
 		return h.fail("fsync", err)
 	}
@@ -66,6 +69,7 @@ func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 
 // Release drops the handle after the last descriptor is closed.
 func (h *handle) Release(ctx context.Context) syscall.Errno {
+	ctx = detach(ctx)
 	h.n.forget(h.h)
 	if err := h.h.Release(ctx); err != nil {
 		return h.fail("release", err)

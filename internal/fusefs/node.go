@@ -179,6 +179,7 @@ func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) 
 
 // Setattr handles truncate, chmod, chown and utimens.
 func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	ctx = detach(ctx)
 	var s vfs.SetAttr
 	if sz, ok := in.GetSize(); ok {
 		v := int64(sz)
@@ -219,6 +220,7 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 
 // Mkdir creates a directory owned by the caller.
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
 	a, err := n.m.v.Mkdir(ctx, p, mode&^umask(ctx), uid, gid)
@@ -230,6 +232,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 
 // Rmdir removes an empty directory.
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	ctx = detach(ctx)
 	p := n.child(name)
 	if err := n.m.v.Rmdir(ctx, p); err != nil {
 		return n.fail("rmdir", p, err)
@@ -239,6 +242,7 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 
 // Unlink removes a file or symlink.
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	ctx = detach(ctx)
 	p := n.child(name)
 	if err := n.m.v.Unlink(ctx, p); err != nil {
 		return n.fail("unlink", p, err)
@@ -248,6 +252,7 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 
 // Rename moves a child, possibly to another directory.
 func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	ctx = detach(ctx)
 	np, ok := newParent.(*node)
 	if !ok {
 		return syscall.EXDEV
@@ -267,6 +272,7 @@ const (
 
 // Create makes and opens a new file owned by the caller.
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
 	fl := openFlags(flags)
@@ -283,6 +289,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 
 // Open opens an existing file.
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	ctx = detach(ctx)
 	p, ok := n.path()
 	if !ok {
 		return nil, 0, syscall.ENOENT
@@ -327,6 +334,7 @@ func openFlags(flags uint32) vfs.OpenFlags {
 
 // Symlink creates a symbolic link.
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
 	a, err := n.m.v.Symlink(ctx, target, p, uid, gid)
@@ -377,6 +385,12 @@ func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall
 	}
 	return 0
 }
+
+// detach keeps the caller's identity but drops cancellation. The kernel
+// interrupts requests whenever the calling thread gets a signal (Go
+// programs get many), and a change to the store must not be abandoned
+// half-way because of that: uploads, copies and deletes always finish.
+func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 func caller(ctx context.Context) (uid, gid uint32) {
 	if c, ok := fuse.FromContext(ctx); ok {
