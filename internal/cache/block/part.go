@@ -1,0 +1,82 @@
+package block
+
+import (
+	"context"
+	"sync"
+)
+
+// part is one ranged GET of the object into a buffer from the budget.
+// Reads copy bytes out of it while it is still filling.
+type part struct {
+	off, end int64
+	buf      []byte
+	cancel   context.CancelFunc
+
+	// Guarded by Reader.mu.
+	refs     int  // the reader's list, the running fetch, each read using it
+	users    int  // reads using it
+	inList   bool // still in Reader.parts
+	fetching bool // its GET is running
+	stream   bool // requested ahead of the reader, not for a read
+	counted  bool // a read has reached it (the window grew for it)
+
+	// mu guards filled, err and wake; the fetch writes buf[filled:] only,
+	// so bytes below filled may be read without holding mu.
+	mu     sync.Mutex
+	filled int64
+	err    error
+	wake   chan struct{} // closed and replaced whenever filled or err changes
+}
+
+func newPart(off int64, buf []byte, cancel context.CancelFunc) *part {
+	return &part{
+		off: off, end: off + int64(len(buf)), buf: buf, cancel: cancel,
+		refs: 2, inList: true, fetching: true, wake: make(chan struct{}),
+	}
+}
+
+// progress publishes that the first n bytes of buf are filled.
+func (p *part) progress(n int64) {
+	p.mu.Lock()
+	p.filled = n
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// finish publishes the end of the fetch; err is nil on success.
+func (p *part) finish(err error) {
+	p.mu.Lock()
+	p.err = err
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// copyTo copies the part's bytes at pos into dst, up to the part's end,
+// waiting for them to arrive. It returns the bytes copied and, if the
+// fetch failed before reaching them, its error.
+func (p *part) copyTo(ctx context.Context, dst []byte, pos int64) (int, error) {
+	from := pos - p.off
+	need := min(p.end-p.off, from+int64(len(dst)))
+	for {
+		p.mu.Lock()
+		filled, err, wake := p.filled, p.err, p.wake
+		p.mu.Unlock()
+		if filled >= need {
+			return copy(dst, p.buf[from:need]), nil
+		}
+		if err != nil {
+			n := 0
+			if filled > from {
+				n = copy(dst, p.buf[from:filled])
+			}
+			return n, err
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}

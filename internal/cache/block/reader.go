@@ -1,0 +1,264 @@
+package block
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// ObjectRef names one version of an object: reads are pinned to ETag.
+type ObjectRef struct {
+	Key  string
+	ETag string // "" reads whatever version is current (no pinning)
+	Size int64
+}
+
+// ReaderOptions tunes a Reader. Zero values take the defaults.
+type ReaderOptions struct {
+	// Budget is the mount's shared memory budget. Nil gives the reader a
+	// private budget of MaxWindow bytes.
+	Budget *Budget
+	// PartSize is the largest ranged GET of a sequential stream
+	// (default 8 MiB).
+	PartSize int64
+	// MaxWindow caps the bytes one reader holds, read ahead or in flight
+	// (default 64 MiB).
+	MaxWindow int64
+	// FirstRequest is the size of the first GET of a sequential stream;
+	// later GETs double up to PartSize (default 1 MiB).
+	FirstRequest int64
+	// Prefetch is the most GETs in flight at once for one reader
+	// (default MaxWindow/PartSize, at least 1).
+	Prefetch int
+	// RandomRead is the least a read away from the stream fetches
+	// (default 128 KiB): a 4 KiB random read costs one GET of this size.
+	RandomRead int64
+	// Retries is how often a truncated body is resumed before the read
+	// fails (default 3).
+	Retries int
+}
+
+// Defaults of ReaderOptions.
+const (
+	DefaultPartSize     = 8 << 20
+	DefaultMaxWindow    = 64 << 20
+	DefaultFirstRequest = 1 << 20
+	DefaultRandomRead   = 128 << 10
+	DefaultRetries      = 3
+)
+
+// seqTolerance is how far behind the furthest read, or past the furthest
+// request, a read may land and still count as part of the stream. Data
+// this far behind the reader is kept for reads that arrive out of order.
+const seqTolerance = 1 << 20
+
+func (o ReaderOptions) withDefaults() ReaderOptions {
+	if o.PartSize <= 0 {
+		o.PartSize = DefaultPartSize
+	}
+	if o.MaxWindow <= 0 {
+		o.MaxWindow = DefaultMaxWindow
+	}
+	o.MaxWindow = max(o.MaxWindow, o.PartSize)
+	if o.FirstRequest <= 0 {
+		o.FirstRequest = DefaultFirstRequest
+	}
+	o.FirstRequest = min(o.FirstRequest, o.PartSize)
+	if o.Prefetch <= 0 {
+		o.Prefetch = max(1, int(o.MaxWindow/o.PartSize))
+	}
+	if o.RandomRead <= 0 {
+		o.RandomRead = DefaultRandomRead
+	}
+	o.RandomRead = min(o.RandomRead, o.PartSize)
+	if o.Retries <= 0 {
+		o.Retries = DefaultRetries
+	}
+	if o.Budget == nil {
+		o.Budget = NewBudget(o.MaxWindow)
+	}
+	return o
+}
+
+// Reader reads one version of an object through ranged GETs, prefetching
+// ahead of sequential reads. It is safe for concurrent use.
+type Reader struct {
+	b    storage.Backend
+	obj  ObjectRef
+	opts ReaderOptions // defaults filled in
+
+	ctx    context.Context // parent of every prefetch; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // running fetch goroutines
+
+	// mu guards every field below and the bookkeeping fields of each part.
+	// Lock order: Reader.mu, then part.mu or Budget.mu. Nothing waits for
+	// the store or for data while holding mu.
+	mu       sync.Mutex
+	closed   bool
+	stale    error   // set once a GET found the version gone
+	parts    []*part // sorted by offset, never overlapping
+	held     int64   // bytes of buffers not yet given back to the budget
+	fetching int     // parts whose GET is running
+	started  bool    // some read has happened
+	streak   int     // sequential reads in a row; 0 after a random read
+	next     int64   // end of the furthest read of the stream
+	fetchEnd int64   // end of the furthest part requested for the stream
+	window   int64   // bytes to keep requested ahead of next
+	reqSize  int64   // size of the next prefetch GET
+}
+
+// NewReader returns a reader of obj. It issues no request until the
+// first ReadAt.
+func NewReader(b storage.Backend, obj ObjectRef, opts ReaderOptions) *Reader {
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Reader{
+		b: b, obj: obj, opts: opts, ctx: ctx, cancel: cancel,
+		window: opts.FirstRequest, reqSize: opts.FirstRequest,
+	}
+}
+
+// Size is the size of the object version being read.
+func (r *Reader) Size() int64 { return r.obj.Size }
+
+// ReadAt reads len(p) bytes at off, like io.ReaderAt: it returns fewer
+// only at the end of the object, with io.EOF. Reads at or past the end
+// return 0, io.EOF. ctx bounds this call's wait only; prefetches it
+// started go on for later reads. A changed object fails with an error
+// matching ErrStale, and so does every later read.
+func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read %q: negative offset %d", r.obj.Key, off)
+	}
+	if err := r.usable(); err != nil {
+		return 0, err
+	}
+	if off >= r.obj.Size {
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), r.obj.Size-off)
+	var n int64
+	for first := true; n < want; first = false {
+		pos := off + n
+		pt, err := r.locate(pos, off, off+want, first)
+		if err != nil {
+			return int(n), err
+		}
+		var m int
+		if pt == nil {
+			// No memory for a buffer: read straight into p.
+			m, err = r.direct(ctx, p[n:want], pos)
+		} else {
+			m, err = pt.copyTo(ctx, p[n:want], pos)
+			r.unuse(pt)
+		}
+		n += int64(m)
+		if err != nil {
+			if uerr := r.usable(); uerr != nil && !errors.Is(err, ErrStale) {
+				err = uerr
+			}
+			return int(n), err
+		}
+	}
+	if want < int64(len(p)) {
+		return int(n), io.EOF
+	}
+	return int(n), nil
+}
+
+// usable returns ErrClosed or the stale error once either applies.
+func (r *Reader) usable() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return ErrClosed
+	}
+	return r.stale
+}
+
+// direct reads dst at pos with one pinned GET, without buffering.
+func (r *Reader) direct(ctx context.Context, dst []byte, pos int64) (int, error) {
+	n, err := r.getInto(ctx, dst, pos, nil)
+	if err != nil {
+		err = r.failed(err)
+	}
+	return n, err
+}
+
+// failed records a stale error for every later read and returns err.
+func (r *Reader) failed(err error) error {
+	if !errors.Is(err, ErrStale) {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stale == nil {
+		r.stale = err
+		r.dropAll()
+	}
+	return err
+}
+
+// Close cancels every prefetch and gives its memory back to the budget.
+// Buffers that a concurrent ReadAt is still copying from are given back
+// when that call returns. Close is idempotent.
+func (r *Reader) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	r.dropAll()
+	r.mu.Unlock()
+	r.cancel()
+	r.wg.Wait()
+	return nil
+}
+
+// getInto fills dst with the object's bytes at pos through pinned GETs,
+// resuming a truncated body up to Retries times. progress, if set, is
+// told how many bytes of dst are filled as they arrive.
+func (r *Reader) getInto(ctx context.Context, dst []byte, pos int64, progress func(int64)) (int, error) {
+	var got int64
+	size := int64(len(dst))
+	for tries := 0; ; tries++ {
+		rc, _, err := r.b.Get(ctx, r.obj.Key, storage.GetOptions{
+			Offset: pos + got, Length: size - got, IfMatch: r.obj.ETag,
+		})
+		if err != nil {
+			return int(got), classify(err)
+		}
+		for got < size && err == nil {
+			var n int
+			n, err = io.ReadFull(rc, dst[got:min(got+progressChunk, size)])
+			got += int64(n)
+			if n > 0 && progress != nil {
+				progress(got)
+			}
+		}
+		_ = rc.Close()
+		switch {
+		case got == size:
+			return int(got), nil
+		case ctx.Err() != nil:
+			return int(got), ctx.Err()
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			if tries < r.opts.Retries {
+				continue
+			}
+			err = io.ErrUnexpectedEOF
+		}
+		return int(got), fmt.Errorf("read %q at %d: body ended after %d of %d bytes: %w",
+			r.obj.Key, pos, got, size, err)
+	}
+}
+
+// progressChunk is how many bytes a GET fills between two wake-ups of the
+// reads waiting on it.
+const progressChunk = 256 << 10

@@ -1,0 +1,361 @@
+package block
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// WriterOptions tunes a Writer. Zero values take the defaults.
+type WriterOptions struct {
+	// Budget is the mount's shared memory budget; part buffers come from
+	// it and a full budget makes WriteAt wait (backpressure). Nil gives
+	// the writer a private budget of PartSize*(Concurrency+1).
+	Budget *Budget
+	// PartSize is the size of every part but the last (default 8 MiB),
+	// raised to the store's MinPartSize and lowered to its MaxPartSize.
+	// The largest file a Writer can stream is PartSize*Caps.MaxParts.
+	PartSize int64
+	// Concurrency is the most parts uploading at once (default 4).
+	Concurrency int
+	// Put carries metadata, content type and preconditions for the
+	// object; they apply to the single Put or to the multipart upload.
+	Put storage.PutOptions
+}
+
+// DefaultConcurrency is the default of WriterOptions.Concurrency.
+const DefaultConcurrency = 4
+
+// cleanupTimeout bounds aborting an upload after the caller gave up.
+const cleanupTimeout = 30 * time.Second
+
+// Writer streams a file written from start to end to the store: a file
+// that fits one part becomes a single Put at Close, a larger one a
+// multipart upload whose full parts upload in the background while the
+// caller goes on writing. Nothing becomes visible before Close succeeds.
+// A Writer is safe for concurrent use, but only writes at the current end
+// are taken.
+type Writer struct {
+	b        storage.Backend
+	key      string
+	opts     WriterOptions // defaults filled in
+	partSize int64
+	maxSize  int64
+
+	ctx    context.Context // parent of part uploads; cancelled on failure
+	cancel context.CancelFunc
+	slots  chan struct{} // one token per part uploading
+	wg     sync.WaitGroup
+
+	aborting atomic.Bool // Abort was called
+
+	// mu serialises WriteAt, Close and Abort and guards the fields below.
+	mu       sync.Mutex
+	size     int64
+	cur      []byte // the part being filled; cap is partSize
+	upload   storage.Upload
+	nextPart int
+	done     bool  // closed or aborted
+	result   error // what Close or the failure returned, for later calls
+
+	// resMu guards what part uploads report.
+	resMu sync.Mutex
+	parts []storage.Part
+	err   error // first part failure
+}
+
+// NewWriter returns a writer of key. It issues no request until a part
+// fills up or Close.
+func NewWriter(b storage.Backend, key string, opts WriterOptions) *Writer {
+	caps := b.Caps()
+	if opts.PartSize <= 0 {
+		opts.PartSize = DefaultPartSize
+	}
+	opts.PartSize = max(opts.PartSize, caps.MinPartSize)
+	if caps.MaxPartSize > 0 {
+		opts.PartSize = min(opts.PartSize, caps.MaxPartSize)
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Budget == nil {
+		opts.Budget = NewBudget(opts.PartSize * int64(opts.Concurrency+1))
+	}
+	maxSize := opts.PartSize * int64(caps.MaxParts)
+	if caps.MaxParts <= 0 {
+		maxSize = caps.MaxPutSize
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Writer{
+		b: b, key: key, opts: opts, partSize: opts.PartSize, maxSize: maxSize,
+		ctx: ctx, cancel: cancel, slots: make(chan struct{}, opts.Concurrency),
+	}
+}
+
+// Size is the number of bytes taken so far: the offset the next WriteAt
+// must use.
+func (w *Writer) Size() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.size
+}
+
+// MaxSize is the largest file this writer can stream: PartSize times the
+// store's part limit. A write past it fails with storage.ErrTooLarge.
+func (w *Writer) MaxSize() int64 { return w.maxSize }
+
+// PartSize is the part size in use after the store's limits applied.
+func (w *Writer) PartSize() int64 { return w.partSize }
+
+// WriteAt appends p, which must start at the current end (off == Size());
+// any other offset returns ErrNotSequential and takes nothing. It waits
+// when the budget or the upload slots are full. A failed part upload
+// fails this or a later WriteAt and aborts the upload; the writer is then
+// done and every later call returns that error.
+func (w *Writer) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.check(ctx); err != nil {
+		return 0, err
+	}
+	if off != w.size {
+		return 0, fmt.Errorf("%w: write at %d, file end at %d", ErrNotSequential, off, w.size)
+	}
+	if w.size+int64(len(p)) > w.maxSize {
+		return 0, storage.Errorf("upload", w.key, storage.ErrTooLarge, fmt.Errorf(
+			"a streamed file holds at most %d bytes (%d-byte parts, at most %d parts)",
+			w.maxSize, w.partSize, w.maxSize/w.partSize))
+	}
+	n := 0
+	for len(p) > 0 {
+		if int64(len(w.cur)) == w.partSize {
+			if err := w.dispatch(ctx); err != nil {
+				return n, w.fail(ctx, err)
+			}
+		}
+		if w.cur == nil {
+			buf, err := w.alloc(ctx)
+			if err != nil {
+				return n, w.fail(ctx, err)
+			}
+			w.cur = buf[:0]
+		}
+		c := copy(w.cur[len(w.cur):w.partSize], p)
+		w.cur = w.cur[:len(w.cur)+c]
+		p = p[c:]
+		n += c
+		w.size += int64(c)
+	}
+	return n, nil
+}
+
+// check returns why the writer cannot go on: done, or a part failed (which
+// aborts the upload first). The caller holds w.mu.
+func (w *Writer) check(ctx context.Context) error {
+	if w.done {
+		if w.result != nil {
+			return w.result
+		}
+		return ErrClosed
+	}
+	if err := w.partErr(); err != nil {
+		return w.fail(ctx, err)
+	}
+	return nil
+}
+
+// alloc takes a part buffer from the budget, waiting for room, but not
+// past a part failure.
+func (w *Writer) alloc(ctx context.Context) ([]byte, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(w.ctx, cancel)
+	defer stop()
+	buf, err := w.opts.Budget.Alloc(ctx, int(w.partSize))
+	if err != nil {
+		if w.ctx.Err() != nil {
+			return nil, w.stopped()
+		}
+		return nil, err
+	}
+	return buf, nil
+}
+
+// dispatch uploads the full current part in the background, starting the
+// multipart upload first if needed. The caller holds w.mu.
+func (w *Writer) dispatch(ctx context.Context) error {
+	if w.upload == nil {
+		up, err := w.b.CreateUpload(ctx, w.key, w.opts.Put)
+		if err != nil {
+			return err
+		}
+		w.upload = up
+	}
+	select {
+	case w.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.ctx.Done():
+		return w.stopped()
+	}
+	w.nextPart++
+	n, buf, up := w.nextPart, w.cur, w.upload
+	w.cur = nil
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		part, err := up.WritePart(w.ctx, n, bytes.NewReader(buf))
+		w.opts.Budget.Free(buf)
+		<-w.slots
+		w.resMu.Lock()
+		defer w.resMu.Unlock()
+		if err != nil {
+			if w.err == nil {
+				w.err = fmt.Errorf("upload part %d of %q: %w", n, w.key, err)
+				w.cancel() // stop the other parts
+			}
+			return
+		}
+		w.parts = append(w.parts, part)
+	}()
+	return nil
+}
+
+// stopped says why w.ctx was cancelled: a part failure or Abort.
+func (w *Writer) stopped() error {
+	if err := w.partErr(); err != nil {
+		return err
+	}
+	return ErrClosed
+}
+
+// partErr is the first part failure, or nil.
+func (w *Writer) partErr() error {
+	w.resMu.Lock()
+	defer w.resMu.Unlock()
+	return w.err
+}
+
+// fail ends the writer with err (see stop) and returns err, joined with
+// the abort's own failure if any. The caller holds w.mu.
+func (w *Writer) fail(ctx context.Context, err error) error {
+	if w.aborting.Load() && !errors.Is(err, ErrClosed) {
+		err = fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	w.done = true
+	w.result = err
+	if aerr := w.stop(ctx); aerr != nil {
+		w.result = errors.Join(err, aerr)
+	}
+	return w.result
+}
+
+// stop cancels and waits for the part uploads, gives every buffer back
+// and aborts the multipart upload so nothing becomes visible. The caller
+// holds w.mu.
+func (w *Writer) stop(ctx context.Context) error {
+	w.cancel()
+	w.wg.Wait()
+	if w.cur != nil {
+		w.opts.Budget.Free(w.cur)
+		w.cur = nil
+	}
+	if w.upload == nil {
+		return nil
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	err := w.upload.Abort(actx)
+	w.upload = nil
+	if err != nil {
+		return fmt.Errorf("abort upload of %q: %w", w.key, err)
+	}
+	return nil
+}
+
+// Close uploads what is left and makes the object visible: one Put for a
+// file that fits one part (an empty file included), else the last part
+// and Complete. On any failure the upload is aborted and nothing becomes
+// visible. Later calls return the same error, or ErrClosed after success.
+func (w *Writer) Close(ctx context.Context) (storage.Object, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.check(ctx); err != nil {
+		return storage.Object{}, err
+	}
+	if w.upload == nil {
+		obj, err := w.b.Put(ctx, w.key, bytes.NewReader(w.cur), w.opts.Put)
+		if err != nil {
+			return storage.Object{}, w.fail(ctx, err)
+		}
+		w.finish()
+		return obj, nil
+	}
+	if len(w.cur) > 0 {
+		if err := w.dispatch(ctx); err != nil {
+			return storage.Object{}, w.fail(ctx, err)
+		}
+	}
+	if err := w.wait(ctx); err != nil {
+		return storage.Object{}, w.fail(ctx, err)
+	}
+	w.resMu.Lock()
+	parts := slices.Clone(w.parts)
+	w.resMu.Unlock()
+	obj, err := w.upload.Complete(ctx, parts)
+	if err != nil {
+		return storage.Object{}, w.fail(ctx, err)
+	}
+	w.upload = nil
+	w.finish()
+	return obj, nil
+}
+
+// wait waits for every part upload and returns the first failure.
+func (w *Writer) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		w.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return w.partErr()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finish marks a successful Close. The caller holds w.mu.
+func (w *Writer) finish() {
+	w.done = true
+	w.cancel()
+	if w.cur != nil {
+		w.opts.Budget.Free(w.cur)
+		w.cur = nil
+	}
+}
+
+// Abort stops the upload, discards every part and gives the memory back.
+// Nothing becomes visible; later calls return ErrClosed. Aborting a closed
+// writer does nothing. It returns the store's error if discarding failed.
+func (w *Writer) Abort(ctx context.Context) error {
+	// Wake a WriteAt blocked on the budget or a slot before taking w.mu.
+	w.aborting.Store(true)
+	w.cancel()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.result = ErrClosed
+	return w.stop(ctx)
+}
