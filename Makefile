@@ -1,5 +1,6 @@
 # cloudfuse: build, check and test. CI runs `make test` (through .ci/run).
 #
+#   make demo       build, start a local MinIO on 127.0.0.1, mount its bucket
 #   make build      build bin/cloudfuse
 #   make test       gofmt, go vet, staticcheck, then every test with -race
 #                   against MinIO and Azurite started on 127.0.0.1 for the run
@@ -14,7 +15,11 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSIO
 TESTSERVERS := scripts/testservers.sh
 GO_TEST_FLAGS ?= -race -count=1 -timeout 25m
 
-.PHONY: build test servers fmt-check vet staticcheck go-test bench-s3
+.PHONY: demo build test servers fmt-check vet staticcheck go-test bench-s3
+
+# The quick start: build, start a local MinIO with a bucket, mount it.
+demo:
+	scripts/demo.sh
 
 build:
 	$(GO) build -o bin/cloudfuse ./cmd/cloudfuse

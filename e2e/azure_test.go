@@ -44,6 +44,7 @@ func setupAzure(t *testing.T) (storage.Backend, string) {
   mode: key
   endpoint: %s
   container: %s
+  use-http: true
 `, account, key, endpoint, name)
 	return b, section
 }
