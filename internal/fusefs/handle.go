@@ -3,6 +3,7 @@ package fusefs
 import (
 	"context"
 	"syscall"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -31,19 +32,27 @@ func (h *handle) fail(op string, err error) syscall.Errno {
 
 // Read serves file data.
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	defer h.n.m.observe("read", time.Now())
 	n, err := h.h.Read(ctx, dest, off)
 	if err != nil {
 		return nil, h.fail("read", err)
+	}
+	if o := h.n.m.opts.Observer; o != nil {
+		o.FuseBytes("read", n)
 	}
 	return fuse.ReadResultData(dest[:n]), 0
 }
 
 // Write stores file data.
 func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	defer h.n.m.observe("write", time.Now())
 	ctx = detach(ctx)
 	n, err := h.h.Write(ctx, data, off)
 	if err != nil {
 		return uint32(n), h.fail("write", err)
+	}
+	if o := h.n.m.opts.Observer; o != nil {
+		o.FuseBytes("write", n)
 	}
 	return uint32(n), 0
 }
@@ -51,6 +60,7 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 // Flush runs on every close(2) of a descriptor: changed data is uploaded
 // here so close reports upload errors.
 func (h *handle) Flush(ctx context.Context) syscall.Errno {
+	defer h.n.m.observe("flush", time.Now())
 	ctx = detach(ctx)
 	if err := h.h.Flush(ctx); err != nil {
 		return h.fail("flush", err)
@@ -60,6 +70,7 @@ func (h *handle) Flush(ctx context.Context) syscall.Errno {
 
 // Fsync uploads changed data.
 func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	defer h.n.m.observe("fsync", time.Now())
 	ctx = detach(ctx)
 	if err := h.h.Flush(ctx); err != nil {
 		return h.fail("fsync", err)
@@ -69,6 +80,7 @@ func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 
 // Release drops the handle after the last descriptor is closed.
 func (h *handle) Release(ctx context.Context) syscall.Errno {
+	defer h.n.m.observe("release", time.Now())
 	ctx = detach(ctx)
 	h.n.forget(h.h)
 	if err := h.h.Release(ctx); err != nil {

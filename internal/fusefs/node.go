@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -28,6 +29,13 @@ type mount struct {
 	v    *vfs.FS
 	opts Options
 	log  *slog.Logger
+}
+
+// observe reports one finished operation to the Observer, if any.
+func (m *mount) observe(op string, start time.Time) {
+	if m.opts.Observer != nil {
+		m.opts.Observer.FuseOp(op, time.Since(start))
+	}
 }
 
 var (
@@ -82,6 +90,9 @@ func (n *node) child(name string) string {
 
 func (n *node) fail(op, p string, err error) syscall.Errno {
 	en := toErrno(err)
+	if o := n.m.opts.Observer; o != nil {
+		o.FuseError(op, en)
+	}
 	if en == syscall.EIO {
 		n.m.log.Error("operation failed", "op", op, "path", p, "err", err)
 	} else {
@@ -138,6 +149,7 @@ func (n *node) setTimeouts(out *fuse.EntryOut) {
 
 // Lookup finds a child by name.
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	defer n.m.observe("lookup", time.Now())
 	p := n.child(name)
 	a, err := n.m.v.Lookup(ctx, p)
 	if err != nil {
@@ -152,6 +164,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 
 // Getattr reports attributes, from the open handle when there is one.
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	defer n.m.observe("getattr", time.Now())
 	if h, ok := f.(*handle); ok {
 		fillAttr(h.h.Attr(), &out.Attr)
 		out.SetTimeout(n.m.opts.AttrTimeout)
@@ -179,6 +192,7 @@ func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) 
 
 // Setattr handles truncate, chmod, chown and utimens.
 func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	defer n.m.observe("setattr", time.Now())
 	ctx = detach(ctx)
 	var s vfs.SetAttr
 	if sz, ok := in.GetSize(); ok {
@@ -220,6 +234,7 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 
 // Mkdir creates a directory owned by the caller.
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	defer n.m.observe("mkdir", time.Now())
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
@@ -232,6 +247,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 
 // Rmdir removes an empty directory.
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	defer n.m.observe("rmdir", time.Now())
 	ctx = detach(ctx)
 	p := n.child(name)
 	if err := n.m.v.Rmdir(ctx, p); err != nil {
@@ -242,6 +258,7 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 
 // Unlink removes a file or symlink.
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	defer n.m.observe("unlink", time.Now())
 	ctx = detach(ctx)
 	p := n.child(name)
 	if err := n.m.v.Unlink(ctx, p); err != nil {
@@ -252,6 +269,7 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 
 // Rename moves a child, possibly to another directory.
 func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	defer n.m.observe("rename", time.Now())
 	ctx = detach(ctx)
 	np, ok := newParent.(*node)
 	if !ok {
@@ -272,6 +290,7 @@ const (
 
 // Create makes and opens a new file owned by the caller.
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	defer n.m.observe("create", time.Now())
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
@@ -289,6 +308,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 
 // Open opens an existing file.
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	defer n.m.observe("open", time.Now())
 	ctx = detach(ctx)
 	p, ok := n.path()
 	if !ok {
@@ -334,6 +354,7 @@ func openFlags(flags uint32) vfs.OpenFlags {
 
 // Symlink creates a symbolic link.
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	defer n.m.observe("symlink", time.Now())
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
@@ -346,6 +367,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 
 // Readlink returns a symlink's target.
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	defer n.m.observe("readlink", time.Now())
 	p, _ := n.path()
 	t, err := n.m.v.Readlink(ctx, p)
 	if err != nil {
@@ -356,6 +378,7 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 
 // Statfs reports capacity.
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	defer n.m.observe("statfs", time.Now())
 	s := n.m.v.Statfs()
 	out.Bsize = s.BlockSize
 	out.Frsize = s.FragmentSiz

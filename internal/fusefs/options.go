@@ -2,6 +2,7 @@ package fusefs
 
 import (
 	"log/slog"
+	"syscall"
 	"time"
 )
 
@@ -22,4 +23,14 @@ type Options struct {
 	Options []string
 	Debug   bool
 	Logger  *slog.Logger
+	// Observer, if set, is told about every operation (health monitor).
+	Observer Observer
+}
+
+// Observer receives per-operation counts, latencies, errors and bytes.
+// Methods are called concurrently and must not block.
+type Observer interface {
+	FuseOp(op string, d time.Duration)
+	FuseError(op string, errno syscall.Errno)
+	FuseBytes(op string, n int)
 }
