@@ -2,7 +2,7 @@
 # Test servers for cloudfuse: MinIO (S3) and Azurite (Azure Blob), on
 # 127.0.0.1 only, each run with its own ports and its own state directory.
 #
-#   testservers.sh ensure            install fuse3, MinIO and Azurite if missing
+#   testservers.sh ensure            install fuse3, rsync, MinIO and Azurite if missing
 #   testservers.sh start [ENVFILE]   start both servers, write ENVFILE, print its path
 #   testservers.sh stop  [ENVFILE]   stop the servers ENVFILE names, remove their data
 #   testservers.sh run CMD [ARG...]  start, run CMD with the env exported, always stop
@@ -50,14 +50,21 @@ as_root() {
 	fi
 }
 
-ensure_fuse() {
-	command -v fusermount3 >/dev/null 2>&1 && return 0
-	log "installing fuse3"
+# ensure_packages installs the Debian packages the tests use when missing:
+# fuse3 (fusermount3), rsync, curl and git.
+ensure_packages() {
+	local missing=() cmd pkg
+	for pair in fusermount3:fuse3 rsync:rsync curl:curl git:git setpriv:util-linux; do
+		cmd=${pair%%:*} pkg=${pair#*:}
+		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	if ! as_root apt-get install -y -q fuse3 >&2; then
+	if ! as_root apt-get install -y -q "${missing[@]}" >&2; then
 		as_root apt-get update -q >&2 || true
-		as_root apt-get install -y -q fuse3 >&2 ||
-			log "warning: could not install fuse3; mount tests will fail"
+		as_root apt-get install -y -q "${missing[@]}" >&2 ||
+			log "warning: could not install ${missing[*]}; some tests will fail"
 	fi
 }
 
@@ -101,7 +108,7 @@ cmd_ensure() {
 	# One installer at a time; a second caller waits and then finds it done.
 	exec 9>"$CACHE/.lock"
 	flock 9
-	ensure_fuse
+	ensure_packages
 	ensure_minio
 	ensure_azurite
 	flock -u 9

@@ -36,6 +36,11 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 	if opts.ReadOnly {
 		mo.Options = append(mo.Options, "ro")
 	}
+	if !opts.NoDefaultPermissions {
+		// The kernel checks access, sticky directories, chown and chmod
+		// rules against the attributes we report, as on a local disk.
+		mo.Options = append(mo.Options, "default_permissions")
+	}
 	if !opts.DisableWritebackCache && !opts.ReadOnly && !opts.DirectIO {
 		mo.ExtraCapabilities |= fuse.CAP_WRITEBACK_CACHE
 	}

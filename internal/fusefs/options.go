@@ -12,7 +12,11 @@ type Options struct {
 	// entry-expiration-sec, negative-entry-expiration-sec).
 	AttrTimeout, EntryTimeout, NegativeTimeout time.Duration
 	AllowOther                                 bool
-	ReadOnly                                   bool
+	// NoDefaultPermissions turns off kernel permission checks against
+	// the mode, owner and group of each entry (the FUSE default_permissions
+	// option, on by default).
+	NoDefaultPermissions bool
+	ReadOnly             bool
 	// FSName is the mount source shown in /proc/mounts ("cloudfuse:bucket").
 	FSName string
 	// DisableWritebackCache turns off the kernel's writeback cache.
