@@ -51,3 +51,10 @@ staticcheck:
 
 bench-s3: servers
 	$(TESTSERVERS) run $(GO) test -run '^$$' -bench . -benchtime 5x ./internal/storage/s3store/
+
+# cloudfuse side by side with rclone mount, s3fs and the raw S3 SDK on one
+# MinIO (bench/run.sh; BENCH_SIZE_MB=512 for a quick run; see
+# docs/performance.md).
+.PHONY: bench
+bench:
+	bench/run.sh

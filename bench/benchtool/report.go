@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// baselineFor names the raw-SDK operation a mount workload is compared
+// with, or "" when it has none. Both sequential reads are compared with
+// parallel ranged GETs: what one client can pull from the server.
+func baselineFor(workload string) string {
+	switch workload {
+	case "seq-read-1", "seq-read-4":
+		return "get-ranged"
+	case "rand-read-4k":
+		return "get-rand-4k"
+	case "rand-read-256k":
+		return "get-rand-256k"
+	case "seq-write":
+		return "put-multipart"
+	case "create-small":
+		return "put-small"
+	case "read-small":
+		return "get-small"
+	case "ls-l":
+		return "list"
+	case "stat":
+		return "head"
+	case "delete-small":
+		return "delete-small"
+	}
+	return ""
+}
+
+// readResults parses a results file; blank lines and # comments are
+// skipped.
+func readResults(r io.Reader) ([]result, error) {
+	var out []result
+	sc := bufio.NewScanner(r)
+	for ln := 1; sc.Scan(); ln++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		res, err := parseResult(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", ln, err)
+		}
+		out = append(out, res)
+	}
+	return out, sc.Err()
+}
+
+// tableRow is one printed line of the table.
+type tableRow struct {
+	tool, workload, value, unit, secs, rss, ratio, note string
+}
+
+// buildTable orders rows by tool (first appearance) and fills in the
+// ratio of each mount result to its SDK baseline.
+func buildTable(rs []result) []tableRow {
+	sdk := map[string]result{}
+	var tools []string
+	byTool := map[string][]result{}
+	for _, r := range rs {
+		if r.tool == "sdk" && r.ok() {
+			sdk[r.workload] = r
+		}
+		if _, seen := byTool[r.tool]; !seen {
+			tools = append(tools, r.tool)
+		}
+		byTool[r.tool] = append(byTool[r.tool], r)
+	}
+	var out []tableRow
+	for _, tool := range tools {
+		for _, r := range byTool[tool] {
+			row := tableRow{tool: r.tool, workload: r.workload, unit: r.unit, value: "failed", secs: "-", rss: "-", ratio: "-"}
+			if r.rssKiB > 0 {
+				row.rss = fmt.Sprintf("%.0f", float64(r.rssKiB)/1024)
+			}
+			if !r.ok() {
+				row.note = r.status
+				out = append(out, row)
+				continue
+			}
+			row.value = formatRate(r.rate())
+			row.secs = fmt.Sprintf("%.2f", r.elapsed.Seconds())
+			if name := baselineFor(r.workload); name != "" && r.tool != "sdk" {
+				if b, ok := sdk[name]; ok && b.rate() > 0 {
+					row.ratio = fmt.Sprintf("%.2f", r.rate()/b.rate())
+					row.note = "vs " + name
+				}
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+func formatRate(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func tableHeader() tableRow {
+	return tableRow{"tool", "workload", "result", "unit", "time s", "peak RSS MiB", "vs SDK", ""}
+}
+
+// writeText prints the table with aligned columns.
+func writeText(w io.Writer, rows []tableRow) {
+	all := append([]tableRow{tableHeader()}, rows...)
+	width := make([]int, 7)
+	for _, r := range all {
+		for i, c := range r.cells()[:7] {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	for _, r := range all {
+		c := r.cells()
+		line := fmt.Sprintf("%-*s  %-*s  %*s  %-*s  %*s  %*s  %*s  %s",
+			width[0], c[0], width[1], c[1], width[2], c[2], width[3], c[3],
+			width[4], c[4], width[5], c[5], width[6], c[6], c[7])
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
+
+// writeMarkdown prints the table as a Markdown table.
+func writeMarkdown(w io.Writer, rows []tableRow) {
+	h := tableHeader()
+	h.note = "note"
+	fmt.Fprintln(w, "| "+strings.Join(h.cells(), " | ")+" |")
+	fmt.Fprintln(w, "|---|---|--:|---|--:|--:|--:|---|")
+	for _, r := range rows {
+		c := r.cells()
+		for i := range c {
+			c[i] = strings.ReplaceAll(c[i], "|", `\|`)
+		}
+		fmt.Fprintln(w, "| "+strings.Join(c, " | ")+" |")
+	}
+}
+
+func (r tableRow) cells() []string {
+	return []string{r.tool, r.workload, r.value, r.unit, r.secs, r.rss, r.ratio, r.note}
+}
+
+func cmdReport(_ context.Context, _ environ, args []string, out io.Writer) error {
+	fs := newFlags("report")
+	format := fs.String("format", "text", "text or markdown")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: report [-format text|markdown] RESULTS.tsv")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rs, err := readResults(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	rows := buildTable(rs)
+	switch *format {
+	case "text":
+		writeText(out, rows)
+	case "markdown", "md":
+		writeMarkdown(out, rows)
+	default:
+		return fmt.Errorf("unknown -format %q", *format)
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestResultLineRoundTrips(t *testing.T) {
+	r := result{tool: "rclone", workload: "seq-read-1", unit: unitMiBs, amount: 3 << 20,
+		elapsed: 1500 * time.Millisecond, rssKiB: 2048, status: "ok"}
+	got, err := parseResult(r.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != r {
+		t.Fatalf("round trip: got %+v, want %+v", got, r)
+	}
+	if v := got.rate(); v != 2 {
+		t.Fatalf("rate = %v MiB/s, want 2", v)
+	}
+}
+
+func TestParseResultRejectsBadLines(t *testing.T) {
+	for _, line := range []string{
+		"a\tb\tMiB/s\t1\t2\t3",            // six fields
+		"a\tb\tGB/s\t1\t2\t3\tok",         // unknown unit
+		"a\tb\tops/s\tx\t2\t3\tok",        // amount not a number
+		"a\tb\tops/s\t1\t-2\t3\tok",       // negative time
+		"a\tb\tops/s\t1\t2\t3\tok\textra", // eight fields
+	} {
+		if _, err := parseResult(line); err == nil {
+			t.Errorf("parseResult(%q) succeeded", line)
+		}
+	}
+}
+
+func TestTableRatiosAgainstTheSDK(t *testing.T) {
+	in := strings.Join([]string{
+		"# comment",
+		"sdk\tget-ranged\tMiB/s\t" + itoa(400<<20) + "\t1000000000\t0\tok",
+		"sdk\tlist\tops/s\t10000\t500000000\t1024\tok",
+		"",
+		"cloudfuse-file\tseq-read-1\tMiB/s\t" + itoa(100<<20) + "\t1000000000\t51200\tok",
+		"cloudfuse-file\tls-l\tops/s\t10000\t2000000000\t10240\tok",
+		"s3fs\tseq-read-4\tMiB/s\t0\t0\t0\tmount failed",
+		"s3fs\tunknown-work\tops/s\t10\t1000000000\t0\tok",
+	}, "\n")
+	rs, err := readResults(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := buildTable(rs)
+	want := []tableRow{
+		{"sdk", "get-ranged", "400", unitMiBs, "1.00", "-", "-", ""},
+		{"sdk", "list", "20000", unitOps, "0.50", "1", "-", ""},
+		{"cloudfuse-file", "seq-read-1", "100", unitMiBs, "1.00", "50", "0.25", "vs get-ranged"},
+		{"cloudfuse-file", "ls-l", "5000", unitOps, "2.00", "10", "0.25", "vs list"},
+		{"s3fs", "seq-read-4", "failed", unitMiBs, "-", "-", "-", "mount failed"},
+		{"s3fs", "unknown-work", "10.0", unitOps, "1.00", "-", "-", ""},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("got %d rows, want %d: %+v", len(rows), len(want), rows)
+	}
+	for i := range want {
+		if rows[i] != want[i] {
+			t.Errorf("row %d: got %+v, want %+v", i, rows[i], want[i])
+		}
+	}
+
+	var text, md bytes.Buffer
+	writeText(&text, rows)
+	lines := strings.Split(strings.TrimSpace(text.String()), "\n")
+	if len(lines) != len(rows)+1 || !strings.HasPrefix(lines[0], "tool ") {
+		t.Fatalf("text table:\n%s", text.String())
+	}
+	// Columns line up: the workload column starts at the same offset.
+	col := strings.Index(lines[0], "workload")
+	for _, l := range lines[1:] {
+		if l[col-1] != ' ' || l[col] == ' ' {
+			t.Errorf("misaligned line %q (workload column at %d)", l, col)
+		}
+	}
+	writeMarkdown(&md, rows)
+	if !strings.Contains(md.String(), "| cloudfuse-file | seq-read-1 | 100 | MiB/s | 1.00 | 50 | 0.25 | vs get-ranged |") {
+		t.Fatalf("markdown table:\n%s", md.String())
+	}
+}
+
+func TestReadResultsNamesTheBadLine(t *testing.T) {
+	_, err := readResults(strings.NewReader("sdk\tlist\tops/s\t1\t1\t0\tok\nbroken\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("err = %v, want one naming line 2", err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# Helpers shared by bench/run.sh: logging, root, timing, bounds, caches.
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+# as_root runs a command as root, through sudo when needed and possible.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo -n "$@"
+	else
+		return 1
+	fi
+}
+
+now_ns() { date +%s%N; }
+
+# bounded SECONDS CMD...: run CMD, killed if it outlives SECONDS.
+bounded() {
+	local secs=$1
+	shift
+	timeout -k 10 "$secs" "$@"
+}
+
+# drop_caches writes back dirty pages and drops the page, dentry and inode
+# caches, so every workload starts cold in the kernel. The servers keep
+# their data on tmpfs, which this does not touch.
+DROP_WARNED=
+drop_caches() {
+	sync
+	if ! as_root sh -c 'echo 3 >/proc/sys/vm/drop_caches' 2>/dev/null; then
+		if [ -z "$DROP_WARNED" ]; then
+			log "warning: cannot drop the page cache (needs root); results include warm kernel caches"
+			DROP_WARNED=1
+		fi
+	fi
+}
+
+# peak_rss_kib PID prints the process's peak resident set (VmHWM) in KiB,
+# or 0 when it is gone.
+peak_rss_kib() {
+	awk '/^VmHWM:/ { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# warm_memory touches MB MiB of memory once through tmpfs, so the first
+# timed workload does not pay for the machine's first touch of its pages.
+warm_memory() {
+	local mb=$1 avail dir
+	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+	if [ "$mb" -gt $((avail / 2)) ]; then mb=$((avail / 2)); fi
+	dir=/dev/shm
+	[ -d "$dir" ] && [ -w "$dir" ] || dir=${TMPDIR:-/tmp}
+	log "warming up $mb MiB of memory"
+	bounded 600 dd if=/dev/zero of="$dir/cloudfuse-bench-warm.$$" bs=1M count="$mb" status=none || true
+	rm -f "$dir/cloudfuse-bench-warm.$$"
+}

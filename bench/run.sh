@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Benchmark: cloudfuse against rclone mount, s3fs and the raw S3 SDK, all on
+# one MinIO server on 127.0.0.1 with its data on tmpfs. Prints one table:
+# tool, workload, MiB/s or ops/s, peak RSS of the daemon, and the ratio of
+# each mount to the SDK doing the same work. docs/performance.md explains
+# the workloads.
+#
+#   bench/run.sh            (or: make bench)
+#
+# Settings (environment):
+#   BENCH_SIZE_MB=4096      size of the big file read and written (MiB)
+#   BENCH_TOOLS="cloudfuse-file rclone s3fs"
+#                           tools to mount; cloudfuse-NAME uses the config
+#                           that cf_config_NAME in bench/lib/mounts.sh prints
+#                           (file, block)
+#   BENCH_WORKLOADS=all     or a subset of: seq-read-1 seq-read-4 rand-read-4k
+#                           rand-read-256k seq-write create-small read-small
+#                           ls-l stat delete-small (read-small and
+#                           delete-small use the files create-small made)
+#   BENCH_DIR_FILES=10000   objects in the listed/statted directory
+#   BENCH_FILES=2000 BENCH_FILE_KB=16 BENCH_FILE_JOBS=1
+#                           small files created, read back and deleted, and
+#                           how many at once
+#   BENCH_STAT_JOBS=8       concurrent stats in the stat storm
+#   BENCH_RAND_SECS=20 BENCH_RAND_JOBS=4
+#                           duration and readers of each random-read run
+#   BENCH_SDK=1             0 skips the raw-SDK baseline
+#   BENCH_STEP_TIMEOUT=1800 bound on any one timed step (seconds)
+#   BENCH_UNMOUNT_TIMEOUT=300
+#                           how long a daemon may take to exit after unmount
+#   BENCH_WORKDIR           where mounts, caches, logs and results go
+#                           (default: a new directory under $TMPDIR or /tmp)
+#   BENCH_CLOUDFUSE_BIN     use this binary instead of building bin/cloudfuse
+#   BENCH_RCLONE_ARGS, BENCH_S3FS_ARGS
+#                           extra flags for rclone mount / s3fs
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib/common.sh
+. "$ROOT/bench/lib/common.sh"
+# shellcheck source=bench/lib/install.sh
+. "$ROOT/bench/lib/install.sh"
+# shellcheck source=bench/lib/mounts.sh
+. "$ROOT/bench/lib/mounts.sh"
+# shellcheck source=bench/lib/workloads.sh
+. "$ROOT/bench/lib/workloads.sh"
+
+SIZE_MB=${BENCH_SIZE_MB:-4096}
+TOOLS=${BENCH_TOOLS:-cloudfuse-file rclone s3fs}
+WORKLOADS=${BENCH_WORKLOADS:-all}
+DIR_FILES=${BENCH_DIR_FILES:-10000}
+FILES=${BENCH_FILES:-2000}
+FILE_KB=${BENCH_FILE_KB:-16}
+FILE_JOBS=${BENCH_FILE_JOBS:-1}
+STAT_JOBS=${BENCH_STAT_JOBS:-8}
+RAND_SECS=${BENCH_RAND_SECS:-20}
+RAND_JOBS=${BENCH_RAND_JOBS:-4}
+STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-1800}
+UNMOUNT_TIMEOUT=${BENCH_UNMOUNT_TIMEOUT:-300}
+GO=${GO:-go}
+
+BUCKET=bench
+BIG_KEY=big.bin
+DIR_NAME=dir
+
+for v in SIZE_MB DIR_FILES FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT; do
+	case ${!v} in
+	'' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;;
+	esac
+done
+[ "$SIZE_MB" -ge 4 ] || die "BENCH_SIZE_MB must be at least 4"
+[ "$WORKLOADS" != all ] || WORKLOADS=$WORKLOADS_ALL
+for wl in $WORKLOADS; do
+	declare -F "wl_${wl//-/_}" >/dev/null || die "unknown workload $wl (known: $WORKLOADS_ALL)"
+done
+for tool in $TOOLS; do
+	start_fn "$tool" >/dev/null || die "unknown tool $tool (known: rclone s3fs cloudfuse-VARIANT with cf_config_VARIANT in bench/lib/mounts.sh)"
+done
+
+# Tools and helpers.
+need=(fio=fio fusermount3=fuse3 mountpoint=util-linux timeout=coreutils python3=python3 curl=curl)
+case " $TOOLS " in *" rclone "*) need+=(rclone=rclone) ;; esac
+case " $TOOLS " in *" s3fs "*) need+=(s3fs=s3fs) ;; esac
+ensure_packages "${need[@]}"
+command -v "$GO" >/dev/null 2>&1 || die "go is needed to build the harness"
+
+WORK=${BENCH_WORKDIR:-$(mktemp -d "${TMPDIR:-/tmp}/cloudfuse-bench.XXXXXXXX")}
+mkdir -p "$WORK/bin" "$WORK/logs"
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+BT=$WORK/bin/benchtool
+(cd "$ROOT" && "$GO" build -o "$BT" ./bench/benchtool) || die "building bench/benchtool failed"
+case " $TOOLS " in
+*" cloudfuse-"*)
+	if [ -n "${BENCH_CLOUDFUSE_BIN:-}" ]; then
+		CLOUDFUSE_BIN=$BENCH_CLOUDFUSE_BIN
+	else
+		(cd "$ROOT" && "$GO" build -o bin/cloudfuse ./cmd/cloudfuse) || die "building cloudfuse failed"
+		CLOUDFUSE_BIN=$ROOT/bin/cloudfuse
+	fi
+	[ -x "$CLOUDFUSE_BIN" ] || die "no cloudfuse binary at $CLOUDFUSE_BIN"
+	;;
+esac
+
+# Servers, and the exit path that always unmounts and stops them.
+ENVFILE=$WORK/servers.env
+cleanup() {
+	local status=$?
+	trap - EXIT INT TERM
+	unmount_all
+	if [ -s "$ENVFILE" ]; then "$ROOT/scripts/testservers.sh" stop "$ENVFILE" || true; fi
+	rm -f "$ENVFILE" "$WORK/s3fs.passwd" "$WORK/rclone.conf" "$WORK"/cloudfuse-*.yaml
+	# rmdir, never rm -r: a mount point that failed to unmount stays.
+	rmdir "$WORK"/mnt/* "$WORK/mnt" 2>/dev/null || true
+	rm -rf "${WORK:?}/cache"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
+# shellcheck disable=SC1090
+. "$ENVFILE"
+export AWS_EC2_METADATA_DISABLED=true
+
+fixture_flags=(-bucket "$BUCKET" -big-key "$BIG_KEY" -size-mb "$SIZE_MB" -dir "$DIR_NAME/" -dir-files "$DIR_FILES")
+log "seeding fixtures: $BIG_KEY ($SIZE_MB MiB), $DIR_NAME/ ($DIR_FILES objects)"
+bounded "$STEP_TIMEOUT" "$BT" seed "${fixture_flags[@]}" >&2
+
+# The first touch of memory is slow on these machines: pay it once, here.
+warm_memory $((2 * SIZE_MB + 1024))
+bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -only get-ranged,get-stream -prefix warmup/ >/dev/null
+
+if [ "${BENCH_SDK:-1}" != 0 ]; then
+	log "raw-SDK baseline"
+	drop_caches
+	bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -rand-time "${RAND_SECS}s" -rand-jobs "$RAND_JOBS" \
+		-files "$FILES" -file-kb "$FILE_KB" -file-jobs "$FILE_JOBS" -stat-jobs "$STAT_JOBS" >>"$RESULTS" ||
+		log "the SDK baseline failed; ratios will be missing"
+fi
+
+for tool in $TOOLS; do
+	log "$tool"
+	"$BT" rm-prefix -bucket "$BUCKET" -prefix "w-$tool/" >&2 || true
+	for wl in $WORKLOADS; do
+		run_workload "$tool" "$wl"
+	done
+	"$BT" rm-prefix -bucket "$BUCKET" -prefix "w-$tool/" >/dev/null || true
+done
+
+{
+	printf '# %s MiB big file, %d-object directory, %d x %d KiB small files (%d at a time), %d stat jobs, %ds x %d random readers\n' \
+		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
+	"$BT" report "$RESULTS"
+} | tee "$WORK/table.txt"
+"$BT" report -format markdown "$RESULTS" >"$WORK/table.md"
+log "results in $WORK (results.tsv, table.txt, table.md, logs/)"
