@@ -248,13 +248,17 @@ type MountAll struct {
 	ContainerDenylist  []string `key:"container-denylist"`
 }
 
-// HealthMonitor is the health_monitor section.
+// HealthMonitor is the health_monitor section. The first five keys are
+// Cloudfuse's; metrics-port, max-file-size-mb and file-count are ours.
 type HealthMonitor struct {
 	EnableMonitoring          bool     `key:"enable-monitoring"`
 	StatsPollIntervalSec      int      `key:"stats-poll-interval-sec" zero:"default"`      // 10
 	ProcessMonitorIntervalSec int      `key:"process-monitor-interval-sec" zero:"default"` // 30
-	OutputPath                string   `key:"output-path" kind:"path"`
+	OutputPath                string   `key:"output-path" kind:"path"`                     // "": <default-working-dir>/health
 	MonitorDisableList        []string `key:"monitor-disable-list"`
+	MetricsPort               int      `key:"metrics-port" max:"65535"`        // 0: no Prometheus endpoint
+	MaxFileSizeMB             int      `key:"max-file-size-mb" zero:"default"` // 64
+	FileCount                 int      `key:"file-count" zero:"default"`       // 5
 }
 
 // Unsupported marks a key or section of Cloudfuse/BlobFuse2 that we accept
@@ -321,6 +325,8 @@ func Default() *Config {
 		HealthMonitor: HealthMonitor{
 			StatsPollIntervalSec:      10,
 			ProcessMonitorIntervalSec: 30,
+			MaxFileSizeMB:             64,
+			FileCount:                 5,
 		},
 		origin: map[string]string{},
 	}

@@ -30,7 +30,18 @@ func Load(path string) (*Config, []Warning, error) {
 		}
 		return nil, nil, &Error{Origin: path, Msg: fmt.Sprintf("cannot read config file: %v", err)}
 	}
+	if IsEncrypted(data) {
+		return nil, nil, &Error{Origin: path, Msg: "the config file is encrypted; mount it with --secure-config " +
+			"and the passphrase (--passphrase or $" + PassphraseEnv + ")"}
+	}
 	return parse(path, data)
+}
+
+// Parse reads a configuration from data, as Load does from a file; name
+// is what messages call the file. It serves configurations that were
+// decrypted in memory and never written to disk.
+func Parse(name string, data []byte) (*Config, []Warning, error) {
+	return parse(name, data)
 }
 
 // parse decodes data, read from the file name.

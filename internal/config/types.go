@@ -34,8 +34,14 @@ const (
 	LogSilent LogType = "silent" // nowhere
 )
 
+// logTypeFile is accepted as another name of LogBase.
+const logTypeFile = "file"
+
 func (t *LogType) parse(s string) error {
-	v, err := oneOf(s, string(LogBase), string(LogSyslog), string(LogSilent))
+	v, err := oneOf(s, string(LogBase), logTypeFile, string(LogSyslog), string(LogSilent))
+	if v == logTypeFile {
+		v = string(LogBase)
+	}
 	if err == nil {
 		*t = LogType(v)
 	}

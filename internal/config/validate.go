@@ -23,6 +23,7 @@ func (c *Config) Validate() error {
 		c.validateS3,
 		c.validateAzure,
 		c.validateLoopback,
+		c.validateHealth,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -249,3 +250,20 @@ func (c *Config) checkSubdirectory(key, dir string) error {
 // CleanSubdirectory returns dir without leading or trailing slashes, the
 // form a key prefix takes.
 func CleanSubdirectory(dir string) string { return strings.Trim(dir, "/") }
+
+// MonitorNames lists the names health_monitor.monitor-disable-list takes:
+// Cloudfuse's, with blobfuse_stats as BlobFuse2's name of cloudfuse_stats.
+func MonitorNames() []string {
+	return []string{"cloudfuse_stats", "blobfuse_stats", "file_cache_monitor", "cpu_profiler",
+		"memory_profiler", "network_profiler"}
+}
+
+func (c *Config) validateHealth() error {
+	for i, name := range c.HealthMonitor.MonitorDisableList {
+		if _, err := oneOf(name, MonitorNames()...); err != nil {
+			return &Error{Origin: c.where(fmt.Sprintf("health_monitor.monitor-disable-list[%d]", i)),
+				Key: "health_monitor.monitor-disable-list", Msg: err.Error()}
+		}
+	}
+	return nil
+}
