@@ -159,20 +159,20 @@ func TestPrometheusText(t *testing.T) {
 	}
 	mp := `mountpoint="/mnt/a \"b\""`
 	for name, want := range map[string]float64{
-		`cloudfuse_fuse_operations_total{` + mp + `,op="read"}`:                              2,
-		`cloudfuse_fuse_bytes_total{` + mp + `,op="read"}`:                                   100,
-		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="0.001"}`:  0,
-		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="0.005"}`:  1,
-		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="0.5"}`:    2,
-		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="+Inf"}`:   2,
-		`cloudfuse_fuse_operation_duration_seconds_count{` + mp + `,op="read"}`:              2,
-		`cloudfuse_store_requests_total{` + mp + `,op="put"}`:                                1,
-		`cloudfuse_store_bytes_total{` + mp + `,op="put"}`:                                   1,
-		`cloudfuse_store_request_duration_seconds_count{` + mp + `,op="put"}`:                1,
-		`cloudfuse_open_handles{` + mp + `}`:                                                 0,
-		`cloudfuse_cache_bytes{` + mp + `}`:                                                  10,
-		`cloudfuse_cache_evictions_total{` + mp + `}`:                                        4,
-		`cloudfuse_info{` + mp + `,version="v1",source="cloudfuse:b",store="",config=""}`: 1,
+		`cloudfuse_fuse_operations_total{` + mp + `,op="read"}`:                             2,
+		`cloudfuse_fuse_bytes_total{` + mp + `,op="read"}`:                                  100,
+		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="0.001"}`: 0,
+		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="0.005"}`: 1,
+		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="0.5"}`:   2,
+		`cloudfuse_fuse_operation_duration_seconds_bucket{` + mp + `,op="read",le="+Inf"}`:  2,
+		`cloudfuse_fuse_operation_duration_seconds_count{` + mp + `,op="read"}`:             2,
+		`cloudfuse_store_requests_total{` + mp + `,op="put"}`:                               1,
+		`cloudfuse_store_bytes_total{` + mp + `,op="put"}`:                                  1,
+		`cloudfuse_store_request_duration_seconds_count{` + mp + `,op="put"}`:               1,
+		`cloudfuse_open_handles{` + mp + `}`:                                                0,
+		`cloudfuse_cache_bytes{` + mp + `}`:                                                 10,
+		`cloudfuse_cache_evictions_total{` + mp + `}`:                                       4,
+		`cloudfuse_info{` + mp + `,version="v1",source="cloudfuse:b",store="",config=""}`:   1,
 	} {
 		if got, ok := samples[name]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
