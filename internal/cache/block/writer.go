@@ -118,7 +118,9 @@ func (w *Writer) PartSize() int64 { return w.partSize }
 // any other offset returns ErrNotSequential and takes nothing. It waits
 // when the budget or the upload slots are full. A failed part upload
 // fails this or a later WriteAt and aborts the upload; the writer is then
-// done and every later call returns that error.
+// done and every later call returns that error. If ctx ends while
+// WriteAt waits, it returns the bytes taken so far and ctx's error, and
+// the writer goes on from there.
 func (w *Writer) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -137,13 +139,13 @@ func (w *Writer) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 	for len(p) > 0 {
 		if int64(len(w.cur)) == w.partSize {
 			if err := w.dispatch(ctx); err != nil {
-				return n, w.fail(ctx, err)
+				return n, w.failUnlessGaveUp(ctx, err)
 			}
 		}
 		if w.cur == nil {
 			buf, err := w.alloc(ctx)
 			if err != nil {
-				return n, w.fail(ctx, err)
+				return n, w.failUnlessGaveUp(ctx, err)
 			}
 			w.cur = buf[:0]
 		}
@@ -243,6 +245,17 @@ func (w *Writer) partErr() error {
 	return w.err
 }
 
+// failUnlessGaveUp fails the writer with err, except when err only says
+// that the caller's ctx ended: then the writer stays as it was (what was
+// taken stays taken) and the caller may go on or Abort. The caller holds
+// w.mu.
+func (w *Writer) failUnlessGaveUp(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && w.ctx.Err() == nil && errors.Is(err, cerr) {
+		return err
+	}
+	return w.fail(ctx, err)
+}
+
 // fail ends the writer with err (see stop) and returns err, joined with
 // the abort's own failure if any. The caller holds w.mu.
 func (w *Writer) fail(ctx context.Context, err error) error {
@@ -283,7 +296,9 @@ func (w *Writer) stop(ctx context.Context) error {
 // Close uploads what is left and makes the object visible: one Put for a
 // file that fits one part (an empty file included), else the last part
 // and Complete. On any failure the upload is aborted and nothing becomes
-// visible. Later calls return the same error, or ErrClosed after success.
+// visible; later calls return the same error, or ErrClosed after success.
+// If ctx ends first, Close returns ctx's error and leaves the writer as it
+// was: call Close again (with a live context) or Abort.
 func (w *Writer) Close(ctx context.Context) (storage.Object, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -293,25 +308,25 @@ func (w *Writer) Close(ctx context.Context) (storage.Object, error) {
 	if w.upload == nil {
 		obj, err := w.b.Put(ctx, w.key, bytes.NewReader(w.cur), w.opts.Put)
 		if err != nil {
-			return storage.Object{}, w.fail(ctx, err)
+			return storage.Object{}, w.failUnlessGaveUp(ctx, err)
 		}
 		w.finish()
 		return obj, nil
 	}
 	if len(w.cur) > 0 {
 		if err := w.dispatch(ctx); err != nil {
-			return storage.Object{}, w.fail(ctx, err)
+			return storage.Object{}, w.failUnlessGaveUp(ctx, err)
 		}
 	}
 	if err := w.wait(ctx); err != nil {
-		return storage.Object{}, w.fail(ctx, err)
+		return storage.Object{}, w.failUnlessGaveUp(ctx, err)
 	}
 	w.resMu.Lock()
-	parts := slices.Clone(w.parts)
+	parts := slices.SortedFunc(slices.Values(w.parts), func(a, b storage.Part) int { return a.Number - b.Number })
 	w.resMu.Unlock()
 	obj, err := w.upload.Complete(ctx, parts)
 	if err != nil {
-		return storage.Object{}, w.fail(ctx, err)
+		return storage.Object{}, w.failUnlessGaveUp(ctx, err)
 	}
 	w.upload = nil
 	w.finish()

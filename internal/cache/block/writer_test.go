@@ -334,3 +334,53 @@ func TestWriterAbortWakesBlockedWrite(t *testing.T) {
 		t.Fatal("Abort did not wake a WriteAt waiting for the budget")
 	}
 }
+
+// TestWriterCallerGivesUp checks that a WriteAt or Close whose context
+// ends while waiting leaves the writer usable.
+func TestWriterCallerGivesUp(t *testing.T) {
+	s := newWriteStore(t)
+	faults := wrap.NewFaults(1)
+	budget := NewBudget(2 * testPart)
+	w := NewWriter(wrap.Faulty(s, faults), "f", WriterOptions{Budget: budget, PartSize: testPart})
+	data := storagetest.Data(8, 3*testPart+1)
+	writeAll(t, w, data[:testPart], testPart)
+
+	// Hold the budget and slow the part upload: the next part's buffer
+	// must wait.
+	faults.Set(wrap.Fault{Ops: []wrap.Op{wrap.OpWritePart}, Delay: 100 * time.Millisecond})
+	if !budget.TryAcquire(testPart) {
+		t.Fatal("could not take the rest of the budget")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	n, err := w.WriteAt(ctx, data[testPart:2*testPart], testPart)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WriteAt waiting for the budget: %d, %v", n, err)
+	}
+	budget.Release(testPart)
+	faults.Set()
+	writeAll2(t, w, data, testPart+n)
+
+	// A slow part makes Close wait past its deadline, then a second Close
+	// finishes the file.
+	faults.Set(wrap.Fault{Ops: []wrap.Op{wrap.OpWritePart}, Delay: 100 * time.Millisecond})
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel2()
+	if _, err := w.Close(ctx2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close past its deadline: %v", err)
+	}
+	if _, err := w.Close(t.Context()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if got, _ := getObject(t, s, "f"); !bytes.Equal(got, data) {
+		t.Fatal("stored bytes differ")
+	}
+}
+
+// writeAll2 writes data[from:] through w in one call.
+func writeAll2(t *testing.T, w *Writer, data []byte, from int) {
+	t.Helper()
+	if n, err := w.WriteAt(t.Context(), data[from:], int64(from)); err != nil || n != len(data)-from {
+		t.Fatalf("WriteAt(%d) = %d, %v", from, n, err)
+	}
+}
