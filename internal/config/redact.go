@@ -34,3 +34,18 @@ func (c *Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(attrs...)
 }
+
+// Secrets returns the values of every secret key that is set (keys, SAS
+// tokens, client secrets), so a log handler can keep them out of any line.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, f := range newSchema().leaves() {
+		if !f.secret || f.unsupp {
+			continue
+		}
+		if v := c.fieldValue(f); v.Kind() == reflect.String && v.String() != "" {
+			out = append(out, v.String())
+		}
+	}
+	return out
+}

@@ -62,3 +62,13 @@ func (c *Config) Origin(key string) string {
 	}
 	return c.origin[f.path]
 }
+
+// Clone returns a copy of c that Set can change without changing c.
+func (c *Config) Clone() *Config {
+	d := *c
+	d.origin = make(map[string]string, len(c.origin))
+	for k, v := range c.origin {
+		d.origin[k] = v
+	}
+	return &d
+}

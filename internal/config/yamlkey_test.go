@@ -90,3 +90,20 @@ func TestSetKey(t *testing.T) {
 		t.Errorf("empty document: %q %v", out, err)
 	}
 }
+
+func TestSecretsAndClone(t *testing.T) {
+	cfg, _, err := Parse("c.yaml", []byte("s3storage:\n  key-id: AKIA\n  secret-key: shh\n  bucket-name: b\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Secrets(), ","); got != "AKIA,shh" {
+		t.Errorf("secrets %q", got)
+	}
+	d := cfg.Clone()
+	if err := d.Set("s3storage.bucket-name", "other", "--container-name"); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.S3.BucketName != "b" || cfg.Origin("s3storage.bucket-name") != "c.yaml:4" || d.Origin("s3storage.bucket-name") != "--container-name" {
+		t.Errorf("clone shares state: %q %q %q", cfg.S3.BucketName, cfg.Origin("s3storage.bucket-name"), d.Origin("s3storage.bucket-name"))
+	}
+}
