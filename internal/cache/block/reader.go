@@ -103,6 +103,7 @@ type Reader struct {
 	stale    error   // set once a GET found the version gone
 	parts    []*part // sorted by offset, never overlapping
 	held     int64   // bytes of buffers not yet given back to the budget
+	heldPeak int64   // highest held seen
 	fetching int     // parts whose GET is running
 	started  bool    // some read has happened
 	streak   int     // sequential reads in a row; 0 after a random read

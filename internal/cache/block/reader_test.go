@@ -265,73 +265,106 @@ func TestReaderWithoutRoom(t *testing.T) {
 }
 
 func TestReaderSmallRandomReadIsSmallGet(t *testing.T) {
-	s, obj, data := newStore(t, 64<<20)
+	s, obj, data := newStore(t, 16<<20)
 	c := &counting{Backend: s}
 	r := NewReader(c, refOf(obj), ReaderOptions{Budget: NewBudget(256 << 20)})
 	defer r.Close()
+	// Reads at least 1 MiB apart, in 2 MiB slots visited in random order.
 	rng := rand.New(rand.NewPCG(5, 6))
 	p := make([]byte, 4<<10)
-	for range 20 {
-		off := rng.Int64N(obj.Size - 4<<10)
-		n, err := r.ReadAt(t.Context(), p, off)
-		checkRead(t, data, p, off, n, err)
+	for range 3 {
+		for _, slot := range rng.Perm(8) {
+			off := int64(slot)<<21 + rng.Int64N(1<<20)
+			n, err := r.ReadAt(t.Context(), p, off)
+			checkRead(t, data, p, off, n, err)
+		}
 	}
-	var total int64
-	for _, g := range c.getLog() {
+	gets := c.getLog()
+	for _, g := range gets {
 		if g.Length < 0 || g.Length > 256<<10 {
 			t.Fatalf("a 4 KiB random read issued a GET of %d bytes", g.Length)
 		}
 		if g.IfMatch != obj.ETag {
 			t.Fatalf("GET not pinned: IfMatch %q, want %q", g.IfMatch, obj.ETag)
 		}
-		total += g.Length
 	}
-	if total > 20*256<<10 {
-		t.Fatalf("20 random 4 KiB reads fetched %d bytes", total)
+	if len(gets) > 24 {
+		t.Fatalf("24 random reads issued %d GETs", len(gets))
 	}
+
+	// The read right after a random one starts a stream that prefetches.
+	off := int64(5 << 20)
+	for range 3 {
+		n, err := r.ReadAt(t.Context(), p, off)
+		checkRead(t, data, p, off, n, err)
+		off += int64(n)
+	}
+	waitFor(t, func() bool {
+		for _, g := range c.getLog()[len(gets):] {
+			if g.Offset >= 5<<20+DefaultRandomRead {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // TestReaderPrefetchesInParallel checks that a sequential reader issues
 // few, growing GETs, several at once, all pinned.
 func TestReaderPrefetchesInParallel(t *testing.T) {
-	s, obj, data := newStore(t, 64<<20)
-	c := &counting{Backend: s}
-	budget := NewBudget(256 << 20)
-	r := NewReader(c, refOf(obj), ReaderOptions{Budget: budget})
+	s, obj, data := newStore(t, 16<<20)
+	// Hold the GETs until two are open at once, then let everything go.
+	gate := make(chan struct{})
+	c := &counting{Backend: s, gate: gate}
+	budget := NewBudget(64 << 20)
+	opts := ReaderOptions{Budget: budget, PartSize: 1 << 20, MaxWindow: 8 << 20, FirstRequest: 128 << 10}
+	r := NewReader(c, refOf(obj), opts)
+	go func() {
+		defer close(gate)
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			c.mu.Lock()
+			open := c.getsNow
+			c.mu.Unlock()
+			if open >= 2 {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
 	got := readAll(t, r, 128<<10)
 	r.Close()
 	if !bytes.Equal(got, data) {
 		t.Fatal("sequential read returned wrong bytes")
 	}
 	gets := c.getLog()
-	if len(gets) > 20 {
-		t.Fatalf("a 64 MiB sequential read issued %d GETs", len(gets))
+	if len(gets) > 25 {
+		t.Fatalf("a 16 MiB sequential read issued %d GETs", len(gets))
 	}
 	var largest int64
 	for _, g := range gets {
-		if g.Offset == 0 && g.Length != DefaultFirstRequest {
-			t.Fatalf("first GET %+v, want the first %d bytes", g, DefaultFirstRequest)
+		if g.Offset == 0 && g.Length != opts.FirstRequest {
+			t.Fatalf("first GET %+v, want the first %d bytes", g, opts.FirstRequest)
 		}
 		largest = max(largest, g.Length)
 		if g.IfMatch != obj.ETag {
 			t.Fatalf("GET not pinned: %+v", g)
 		}
 	}
-	if largest != DefaultPartSize {
-		t.Fatalf("largest GET %d, want the window to grow to %d-byte parts", largest, DefaultPartSize)
+	if largest != opts.PartSize {
+		t.Fatalf("largest GET %d, want the requests to grow to %d-byte parts", largest, opts.PartSize)
 	}
 	if c.getsPeak < 2 {
 		t.Fatalf("at most %d GET at once: no parallel prefetch", c.getsPeak)
 	}
-	if budget.Peak() > DefaultMaxWindow {
-		t.Fatalf("one reader held %d bytes, over its cap %d", budget.Peak(), DefaultMaxWindow)
+	if r.heldPeak > opts.MaxWindow {
+		t.Fatalf("one reader held %d bytes, over its cap %d", r.heldPeak, opts.MaxWindow)
 	}
 }
 
 // TestReaderSeekCancelsPrefetch holds the GET bodies of the start of the
 // object and checks that a far seek cancels the prefetches in flight.
 func TestReaderSeekCancelsPrefetch(t *testing.T) {
-	s, obj, data := newStore(t, 32<<20)
+	s, obj, data := newStore(t, 20<<20)
 	gate := make(chan struct{})
 	c := &counting{Backend: s, gate: gate, gateBelow: 16 << 20}
 	budget := NewBudget(64 << 20)
@@ -352,7 +385,7 @@ func TestReaderSeekCancelsPrefetch(t *testing.T) {
 	// A read far away cancels the prefetch nobody waits for; the first
 	// read's own part goes on.
 	p := make([]byte, 4<<10)
-	off := int64(30 << 20)
+	off := int64(18 << 20)
 	n, err := r.ReadAt(t.Context(), p, off)
 	checkRead(t, data, p, off, n, err)
 	waitFor(t, func() bool {

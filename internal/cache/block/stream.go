@@ -9,8 +9,8 @@ import (
 // How a Reader decides what to fetch. All of it runs under Reader.mu.
 //
 // Reads that land near the previous one (within seqTolerance behind the
-// furthest read or past the furthest request) continue the stream; any
-// other read is random. A random read cancels every prefetch nobody is
+// furthest read or past the furthest request; within RandomRead right
+// after a random read) continue the stream; any other read is random. A random read cancels every prefetch nobody is
 // waiting for and fetches just what it asks, at least RandomRead bytes,
 // into its own part. A read that continues the stream makes the reader
 // keep window bytes requested past the furthest read, in parts whose size
@@ -57,7 +57,13 @@ func (r *Reader) locate(pos, off, end int64, first bool) (*part, error) {
 func (r *Reader) classify(off, end int64) {
 	seq := off == 0 && !r.started
 	if r.started {
-		seq = off >= r.next-seqTolerance && off <= max(r.next, r.fetchEnd)+seqTolerance
+		// Right after a random read only a read next to it starts a
+		// stream; within a stream, reordered reads are common.
+		tol := int64(seqTolerance)
+		if r.streak == 0 {
+			tol = r.opts.RandomRead
+		}
+		seq = off >= r.next-tol && off <= max(r.next, r.fetchEnd)+tol
 	}
 	r.started = true
 	if seq {
@@ -167,6 +173,7 @@ func (r *Reader) start(off, size int64) (pt *part, noBudget bool) {
 	})
 	r.parts = slices.Insert(r.parts, i, pt)
 	r.held += size
+	r.heldPeak = max(r.heldPeak, r.held)
 	r.fetching++
 	r.wg.Add(1)
 	go r.fetch(ctx, pt)
