@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Budget is one memory budget in bytes shared by every Reader and Writer of
@@ -17,6 +18,9 @@ import (
 //
 // Waiters are served in arrival order, and TryAcquire/TryAlloc do not jump
 // ahead of a waiter, so a large request is never starved by small ones.
+// While someone waits, Readers that have not been read for ReclaimAfter
+// give their read-ahead back, so idle open files cannot hold the budget
+// forever.
 // A Budget is safe for concurrent use.
 type Budget struct {
 	max     int64
@@ -29,7 +33,16 @@ type Budget struct {
 	peak    int64    // highest used + idle seen
 	free    [][]byte // free list, most recently freed last
 	waiters []*waiter
+	// reclaimers give memory back when asked; each is called without
+	// b.mu held.
+	reclaimers map[*reclaimer]struct{}
 }
+
+// reclaimer is a holder of memory that can give some back on request.
+type reclaimer struct{ fn func() }
+
+// reclaimInterval is how often a waiting Acquire asks holders again.
+const reclaimInterval = 100 * time.Millisecond
 
 // waiter is one blocked Acquire or Alloc.
 type waiter struct {
@@ -43,7 +56,38 @@ func NewBudget(maxBytes int64) *Budget {
 	if maxBytes < 0 {
 		maxBytes = 0
 	}
-	return &Budget{max: maxBytes, idleMax: min(maxBytes/4, 64<<20)}
+	return &Budget{
+		max: maxBytes, idleMax: min(maxBytes/4, 64<<20),
+		reclaimers: map[*reclaimer]struct{}{},
+	}
+}
+
+// onWait registers fn to be called while an Acquire or Alloc waits; fn
+// should give back memory it can spare (an idle reader's read-ahead). It
+// is called without the budget's lock held. The returned func removes it.
+func (b *Budget) onWait(fn func()) (remove func()) {
+	r := &reclaimer{fn: fn}
+	b.mu.Lock()
+	b.reclaimers[r] = struct{}{}
+	b.mu.Unlock()
+	return func() {
+		b.mu.Lock()
+		delete(b.reclaimers, r)
+		b.mu.Unlock()
+	}
+}
+
+// reclaim calls every reclaimer.
+func (b *Budget) reclaim() {
+	b.mu.Lock()
+	fns := make([]func(), 0, len(b.reclaimers))
+	for r := range b.reclaimers {
+		fns = append(fns, r.fn)
+	}
+	b.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // Max is the size of the budget in bytes.
@@ -94,10 +138,20 @@ func (b *Budget) Acquire(ctx context.Context, n int64) error {
 	b.waiters = append(b.waiters, w)
 	b.mu.Unlock()
 
-	select {
-	case <-w.ready:
-		return nil
-	case <-ctx.Done():
+	// While waiting, ask idle holders to give memory back, now and then
+	// again, since a holder may become idle later.
+	b.reclaim()
+	tick := time.NewTicker(reclaimInterval)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		select {
+		case <-w.ready:
+			return nil
+		case <-tick.C:
+			b.reclaim()
+		case <-ctx.Done():
+			waiting = false
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

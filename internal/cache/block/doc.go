@@ -42,12 +42,14 @@
 // (128 KiB); a 4 KiB random read costs one 128 KiB GET. A second read
 // right after it starts a new stream there.
 //
-// Prefetching takes memory only when the budget has room now and halves
-// the window when it has none. A read that finds no room for a buffer
-// does not wait: it GETs straight into the caller's slice. So a Reader
-// never waits for the budget and never deadlocks on it. Prefetched data
-// is held until the reader moves past it, seeks away or closes; vfs
-// should Close readers of idle handles if memory is scarce.
+// Prefetching takes memory only when the budget has room now and nobody
+// waits for it, and halves the window when it has none. A read that finds
+// no room for a buffer does not wait: it GETs straight into the caller's
+// slice. So a Reader never waits for the budget and never deadlocks on it.
+// Prefetched data is held until the reader moves past it, seeks away or
+// closes, except that while someone waits on the budget (a Writer's next
+// part), every Reader unread for ReclaimAfter (1s) gives its read-ahead
+// back, so idle open files cannot hold the budget forever.
 //
 // Truncated bodies are resumed from where they stopped, up to Retries
 // times.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -40,6 +42,9 @@ type ReaderOptions struct {
 	// Retries is how often a truncated body is resumed before the read
 	// fails (default 3).
 	Retries int
+	// ReclaimAfter is how long a reader must go unread before it gives
+	// its read-ahead back to a budget someone waits on (default 1s).
+	ReclaimAfter time.Duration
 }
 
 // Defaults of ReaderOptions.
@@ -49,6 +54,7 @@ const (
 	DefaultFirstRequest = 1 << 20
 	DefaultRandomRead   = 128 << 10
 	DefaultRetries      = 3
+	DefaultReclaimAfter = time.Second
 )
 
 // seqTolerance is how far behind the furthest read, or past the furthest
@@ -78,6 +84,9 @@ func (o ReaderOptions) withDefaults() ReaderOptions {
 	if o.Retries <= 0 {
 		o.Retries = DefaultRetries
 	}
+	if o.ReclaimAfter <= 0 {
+		o.ReclaimAfter = DefaultReclaimAfter
+	}
 	if o.Budget == nil {
 		o.Budget = NewBudget(o.MaxWindow)
 	}
@@ -94,6 +103,9 @@ type Reader struct {
 	ctx    context.Context // parent of every prefetch; cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // running fetch goroutines
+
+	lastRead    atomic.Int64 // when ReadAt was last called, in Unix nanoseconds
+	stopReclaim func()       // unregisters from the budget
 
 	// mu guards every field below and the bookkeeping fields of each part.
 	// Lock order: Reader.mu, then part.mu or Budget.mu. Nothing waits for
@@ -118,10 +130,26 @@ type Reader struct {
 func NewReader(b storage.Backend, obj ObjectRef, opts ReaderOptions) *Reader {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Reader{
+	r := &Reader{
 		b: b, obj: obj, opts: opts, ctx: ctx, cancel: cancel,
 		window: opts.FirstRequest, reqSize: opts.FirstRequest,
 	}
+	r.lastRead.Store(time.Now().UnixNano())
+	r.stopReclaim = opts.Budget.onWait(r.reclaim)
+	return r
+}
+
+// reclaim gives back the read-ahead nobody is reading if the reader has
+// been idle for ReclaimAfter. The stream restarts small on the next read.
+func (r *Reader) reclaim() {
+	if time.Since(time.Unix(0, r.lastRead.Load())) < r.opts.ReclaimAfter {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dropAll()
+	r.fetchEnd = r.next
+	r.window, r.reqSize = r.opts.FirstRequest, r.opts.FirstRequest
 }
 
 // Size is the size of the object version being read.
@@ -139,6 +167,7 @@ func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	if err := r.usable(); err != nil {
 		return 0, err
 	}
+	r.lastRead.Store(time.Now().UnixNano())
 	if off >= r.obj.Size {
 		return 0, io.EOF
 	}
@@ -217,6 +246,7 @@ func (r *Reader) Close() error {
 	r.closed = true
 	r.dropAll()
 	r.mu.Unlock()
+	r.stopReclaim()
 	r.cancel()
 	r.wg.Wait()
 	return nil

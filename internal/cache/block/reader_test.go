@@ -529,3 +529,43 @@ func TestReaderCallerContext(t *testing.T) {
 	n, err := r.ReadAt(t.Context(), p, 0)
 	checkRead(t, data, p, 0, n, err)
 }
+
+// TestIdleReaderGivesBackReadAhead checks that a reader left open and
+// unread cannot keep a waiting Acquire (a writer's next part) waiting.
+func TestIdleReaderGivesBackReadAhead(t *testing.T) {
+	s, obj, data := newStore(t, 16<<20)
+	budget := NewBudget(4 << 20)
+	opts := ReaderOptions{Budget: budget, PartSize: 1 << 20, MaxWindow: 3 << 20,
+		FirstRequest: 256 << 10, ReclaimAfter: 50 * time.Millisecond}
+	r := NewReader(s, refOf(obj), opts)
+	defer r.Close()
+	p := make([]byte, 128<<10)
+	var off int64
+	for ; off < 2<<20; off += int64(len(p)) {
+		n, err := r.ReadAt(t.Context(), p, off)
+		checkRead(t, data, p, off, n, err)
+	}
+	waitFor(t, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.fetching == 0
+	})
+	if inUseByReaders(budget) == 0 {
+		t.Fatal("the reader read nothing ahead")
+	}
+	// The whole budget: only what the idle reader holds stands between.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := budget.Acquire(ctx, budget.Max()); err != nil {
+		t.Fatalf("Acquire with an idle reader holding read-ahead: %v", err)
+	}
+	// The reader still reads, straight from the store, then streams again.
+	n, err := r.ReadAt(t.Context(), p, off)
+	checkRead(t, data, p, off, n, err)
+	budget.Release(budget.Max())
+	off += int64(n)
+	for ; off < obj.Size; off += int64(len(p)) {
+		n, err := r.ReadAt(t.Context(), p, off)
+		checkRead(t, data, p, off, n, err)
+	}
+}

@@ -10,17 +10,18 @@ import (
 //
 // Reads that land near the previous one (within seqTolerance behind the
 // furthest read or past the furthest request; within RandomRead right
-// after a random read) continue the stream; any other read is random. A random read cancels every prefetch nobody is
-// waiting for and fetches just what it asks, at least RandomRead bytes,
-// into its own part. A read that continues the stream makes the reader
-// keep window bytes requested past the furthest read, in parts whose size
-// starts at FirstRequest and doubles up to PartSize, at most Prefetch in
-// flight. The window starts at FirstRequest and doubles each time a read
-// reaches a part that was fetched ahead of it (the reader keeps up), up to
-// MaxWindow; it halves when the budget has no room. Parts more than
-// seqTolerance behind the furthest read are dropped. A reader never holds
-// more than MaxWindow bytes and never waits for the budget: with no room
-// for a buffer a read goes straight into the caller's slice.
+// after a random read) continue the stream; any other read is random. A
+// random read cancels every prefetch nobody is waiting for and fetches
+// just what it asks, at least RandomRead bytes, into its own part. A read
+// that continues the stream makes the reader keep window bytes requested
+// past the furthest read, in parts whose size starts at FirstRequest and
+// doubles up to PartSize, at most Prefetch in flight. The window starts
+// at FirstRequest and doubles each time a read reaches a part that was
+// fetched ahead of it (the reader keeps up), up to MaxWindow; it halves
+// when the budget has no room. Parts more than seqTolerance behind the
+// furthest read are dropped. A reader never holds more than MaxWindow
+// bytes and never waits for the budget: with no room for a buffer a read
+// goes straight into the caller's slice.
 
 // locate returns the part holding pos, with a use counted, or nil when
 // the read must go straight to the store. On a read's first call it
