@@ -40,8 +40,26 @@ func (n *notifier) fail(err error) {
 
 // background starts the mount in a detached child and waits up to
 // wait-for-mount for it to report. It returns nil once the child has
-// mounted, or the child's error.
-func (a *app) background(ctx context.Context, cfg *config.Config, mnt string) error {
+// mounted, or the child's error. The child gets the same command line,
+// except that a passphrase moves from the command line (which every user
+// can read in ps) to the child's environment.
+func (a *app) background(ctx context.Context, cfg *config.Config, mnt string, m mountArgs) error {
+	args, pass := stripFlag(a.args, "passphrase")
+	if m.passphrase != "" {
+		pass = m.passphrase
+	}
+	var env []string
+	if pass != "" {
+		env = append(env, config.PassphraseEnv+"="+pass)
+	}
+	return a.spawn(ctx, cfg, mnt, args, env)
+}
+
+// spawn starts `cloudfuse <args> --foreground --notify-fd=3` detached,
+// with env added to this process's environment, and waits up to
+// cfg.WaitForMount for it to report. cfg must describe the child's mount
+// (its log destination is where the child's output goes).
+func (a *app) spawn(ctx context.Context, cfg *config.Config, mnt string, args, env []string) error {
 	exe, err := a.executable()
 	if err != nil {
 		return fmt.Errorf("cannot find the cloudfuse executable to start the daemon: %w", err)
@@ -66,8 +84,11 @@ func (a *app) background(ctx context.Context, cfg *config.Config, mnt string) er
 	}
 	defer devnull.Close()
 
-	args := append(append([]string(nil), a.args...), "--foreground", fmt.Sprintf("--notify-fd=%d", childFD))
+	args = append(append([]string(nil), args...), "--foreground", fmt.Sprintf("--notify-fd=%d", childFD))
 	cmd := exec.Command(exe, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, out, out
 	cmd.ExtraFiles = []*os.File{w}
 	// A session of its own: no controlling terminal, no signals from the
@@ -150,4 +171,27 @@ func seeLog(dest logDest) string {
 	default:
 		return "run with --foreground to see why"
 	}
+}
+
+// stripFlag removes every --name=value and --name value from args and
+// returns the last value removed. Arguments after "--" are kept as they
+// are.
+func stripFlag(args []string, name string) ([]string, string) {
+	var out []string
+	val := ""
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case arg == "--":
+			return append(out, args[i:]...), val
+		case arg == "--"+name && i+1 < len(args):
+			val = args[i+1]
+			i++
+		case strings.HasPrefix(arg, "--"+name+"="):
+			val = strings.TrimPrefix(arg, "--"+name+"=")
+		default:
+			out = append(out, arg)
+		}
+	}
+	return out, val
 }

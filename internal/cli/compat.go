@@ -12,7 +12,7 @@ import (
 func inertKeys() []string {
 	return []string{
 		"allow-root", "lazy-write", "restricted-characters-windows",
-		"logging.max-file-size-mb", "logging.file-count", "logging.track-time",
+		"logging.track-time",
 		"libfuse.extension", "libfuse.ignore-open-flags", "libfuse.max-fuse-threads", "libfuse.network-share",
 		"libfuse.display-capacity-mb", "libfuse.windows-sddl",
 		"file_cache.policy", "file_cache.max-eviction", "file_cache.create-empty-file",
@@ -34,10 +34,6 @@ func inertKeys() []string {
 		"azstorage.honour-acl", "azstorage.cpk-enabled", "azstorage.cpk-encryption-key",
 		"azstorage.cpk-encryption-key-sha256", "azstorage.preserve-acl", "azstorage.filter",
 		"azstorage.user-assertion",
-		"mountall.container-allowlist", "mountall.container-denylist",
-		"health_monitor.enable-monitoring", "health_monitor.stats-poll-interval-sec",
-		"health_monitor.process-monitor-interval-sec", "health_monitor.output-path",
-		"health_monitor.monitor-disable-list",
 	}
 }
 

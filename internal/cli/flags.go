@@ -46,6 +46,8 @@ func configFlags() []configFlag {
 		{name: "disable-writeback-cache", key: "libfuse.disable-writeback-cache", usage: "turn off the kernel writeback cache"},
 		{name: "ignore-open-flags", key: "libfuse.ignore-open-flags", usage: "ignore O_APPEND/O_WRONLY conflicts with the writeback cache (default true)"},
 		{name: "no-symlinks", key: "attr_cache.no-symlinks", usage: "show symlinks as regular files"},
+		{name: "block-cache-path", key: "block_cache.path", typ: "dir", usage: "block_cache staging directory"},
+		{name: "metrics-port", key: "health_monitor.metrics-port", typ: "port", usage: "serve Prometheus metrics on 127.0.0.1:port/metrics (default: off)"},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/health"
 )
 
 // slogLevel maps a config log level to slog. LOG_TRACE is slog's Debug,
@@ -65,25 +66,32 @@ func logDestination(cfg *config.Config, foreground bool) logDest {
 }
 
 // newLogger opens the log destination. The returned closer releases it.
-func newLogger(cfg *config.Config, dest logDest, stderr io.Writer) (*slog.Logger, io.Closer, error) {
+// Every handler drops credentials (redactHandler); a log file rotates at
+// logging.max-file-size-mb, keeping logging.file-count files.
+func newLogger(cfg *config.Config, dest logDest, stderr io.Writer, extraSecrets ...string) (*slog.Logger, io.Closer, error) {
 	opts := &slog.HandlerOptions{Level: slogLevel(cfg.Logging.Level)}
+	secrets := append(cfg.Secrets(), extraSecrets...)
+	wrap := func(h slog.Handler) *slog.Logger { return slog.New(newRedactHandler(h, secrets)) }
 	switch dest.kind {
 	case "discard":
 		return slog.New(slog.DiscardHandler), io.NopCloser(nil), nil
 	case "stderr":
-		return slog.New(slog.NewTextHandler(stderr, opts)), io.NopCloser(nil), nil
+		return wrap(slog.NewTextHandler(stderr, opts)), io.NopCloser(nil), nil
 	case "syslog":
 		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, "cloudfuse")
 		if err != nil {
 			return nil, nil, fmt.Errorf("logging.type syslog: cannot reach the system log: %w", err)
 		}
-		return slog.New(&syslogHandler{w: w, opts: opts}), w, nil
+		return wrap(&syslogHandler{w: w, opts: opts}), w, nil
 	default:
-		f, err := openLogFile(dest.path)
-		if err != nil {
-			return nil, nil, err
+		if err := os.MkdirAll(filepath.Dir(dest.path), 0o755); err != nil {
+			return nil, nil, fmt.Errorf("log file %s: %w", dest.path, unwrapPath(err))
 		}
-		return slog.New(slog.NewTextHandler(f, opts)), f, nil
+		f, err := health.OpenRotating(dest.path, int64(cfg.Logging.MaxFileSizeMB)<<20, cfg.Logging.FileCount, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log file %s: %w", dest.path, unwrapPath(err))
+		}
+		return wrap(slog.NewTextHandler(f, opts)), f, nil
 	}
 }
 

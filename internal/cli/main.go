@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
 // Exit codes of Main.
@@ -30,12 +33,14 @@ type app struct {
 	args           []string // command-line arguments, for re-executing in the background
 	getenv         func(string) string
 	executable     func() (string, error)
-	mountinfo      string // path of the mount table, /proc/self/mountinfo
+	mountinfo      string           // path of the mount table, /proc/self/mountinfo
+	kdf            config.KDFParams // key derivation costs for encrypting config files
 }
 
 // Main runs the cloudfuse command line with args (without the program
 // name) and returns the process exit code. Every error is reported as one
-// line "cloudfuse: <message>" on stderr.
+// line "cloudfuse: <message>" on stderr. Started as mount.fuse.cloudfuse,
+// or with a mount helper's arguments, it mounts as mount(8) asks.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{
 		stdin:      stdin,
@@ -45,8 +50,30 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		getenv:     os.Getenv,
 		executable: os.Executable,
 		mountinfo:  "/proc/self/mountinfo",
+		kdf:        config.DefaultKDF(),
+	}
+	prog := ""
+	if len(os.Args) > 0 {
+		prog = filepath.Base(os.Args[0])
+	}
+	if asHelper(prog, args, a.commandNames()) {
+		hargs, err := helperArgs(args)
+		if err != nil {
+			fmt.Fprintf(stderr, "cloudfuse: %s\n", oneLine(err.Error()))
+			return exitUsage
+		}
+		a.args = hargs
 	}
 	return a.run(context.Background())
+}
+
+// commandNames lists the top-level commands, and help.
+func (a *app) commandNames() []string {
+	names := []string{"help"}
+	for _, c := range a.rootCmd().Commands() {
+		names = append(names, c.Name())
+	}
+	return names
 }
 
 func (a *app) run(ctx context.Context) int {
@@ -79,7 +106,8 @@ func (a *app) rootCmd() *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.PersistentFlags().Bool("disable-version-check", false,
 		"accepted for compatibility; cloudfuse never checks for new versions")
-	root.AddCommand(a.versionCmd(), a.mountCmd(), a.unmountCmd())
+	root.AddCommand(a.versionCmd(), a.mountCmd(), a.unmountCmd(), a.secureCmd(),
+		a.healthCmd(), a.genConfigCmd())
 	return root
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -18,10 +19,12 @@ const defaultConfigFile = "config.yaml"
 
 // mountArgs are the mount flags that are not config keys.
 type mountArgs struct {
-	configFile string
-	dryRun     bool
-	fuseOpts   []string
-	notifyFD   int // set in the background child: where to report the outcome
+	configFile   string
+	dryRun       bool
+	secureConfig bool   // the config file is encrypted
+	passphrase   string // its passphrase; else $CLOUDFUSE_SECURE_CONFIG_PASSPHRASE
+	fuseOpts     []string
+	notifyFD     int // set in the background child: where to report the outcome
 }
 
 func (a *app) mountCmd() *cobra.Command {
@@ -50,22 +53,27 @@ func (a *app) mountCmd() *cobra.Command {
 	fs.SortFlags = false
 	fs.StringVar(&m.configFile, "config-file", "", "configuration file in the Cloudfuse/BlobFuse2 schema (default ./config.yaml)")
 	fs.BoolVar(&m.dryRun, "dry-run", false, "check the config, the mount path and the bucket with one request; mount nothing")
+	fs.BoolVar(&m.secureConfig, "secure-config", false, "the config file is encrypted (see cloudfuse secure)")
+	fs.StringVar(&m.passphrase, "passphrase", "", "passphrase of an encrypted config file (default $"+config.PassphraseEnv+")")
 	addConfigFlags(fs)
 	fs.StringArrayVarP(&m.fuseOpts, "o", "o", nil, "FUSE options, repeatable and comma-separated: allow_other,ro,direct_io,attr_timeout=S,uid=N,...")
 	fs.IntVar(&m.notifyFD, "notify-fd", 0, "")
 	_ = fs.MarkHidden("notify-fd")
-	cmd.AddCommand(a.mountListCmd())
+	cmd.AddCommand(a.mountListCmd(), a.mountAllCmd())
 	return cmd
 }
 
 // loadConfig reads the config file, then the environment, then the flags,
 // and validates the result. Warnings go to warn.
-func (a *app) loadConfig(fs *pflag.FlagSet, m mountArgs) (*config.Config, []config.Warning, []string, error) {
+//
+// before, if set, runs just before Validate (mount all names the bucket
+// there).
+func (a *app) loadConfig(fs *pflag.FlagSet, m mountArgs, before ...func(*config.Config) error) (*config.Config, []config.Warning, []string, error) {
 	path := m.configFile
 	if path == "" {
 		path = defaultConfigFile
 	}
-	cfg, warns, err := config.Load(path)
+	cfg, warns, err := a.readConfig(path, m)
 	var nf *config.NoFileError
 	if errors.As(err, &nf) && m.configFile == "" {
 		return nil, nil, nil, fmt.Errorf("no --config-file given and %s not found in the current directory; "+
@@ -83,6 +91,11 @@ func (a *app) loadConfig(fs *pflag.FlagSet, m mountArgs) (*config.Config, []conf
 	}
 	if err := applyConfigFlags(cfg, fs); err != nil {
 		return nil, warns, nil, usageError{err}
+	}
+	for _, f := range before {
+		if err := f(cfg); err != nil {
+			return nil, warns, nil, err
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, warns, nil, err
@@ -124,9 +137,33 @@ func (a *app) mountWith(ctx context.Context, fs *pflag.FlagSet, m mountArgs, pat
 	case m.dryRun:
 		return a.dryRun(ctx, cfg)
 	case !cfg.Foreground && notify == nil:
-		return a.background(ctx, cfg, mnt)
+		return a.background(ctx, cfg, mnt, m)
 	}
 	return a.serve(ctx, cfg, warns, mnt, pass, notify)
+}
+
+// readConfig reads the config file, decrypting it first with
+// --secure-config.
+func (a *app) readConfig(path string, m mountArgs) (*config.Config, []config.Warning, error) {
+	if !m.secureConfig {
+		return config.Load(path)
+	}
+	pass, err := a.securePassphrase(m.passphrase)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, &config.NoFileError{Path: path}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	plain, err := openSecure(path, data, pass)
+	if err != nil {
+		return nil, nil, err
+	}
+	return config.Parse(path, plain)
 }
 
 // dryRun opens the store and makes one request to it, mounting nothing.

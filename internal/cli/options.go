@@ -19,15 +19,12 @@ func directIO(cfg *config.Config) bool {
 	return cfg.Libfuse.DirectIO || cfg.DisableKernelCache
 }
 
-// cacheDir is where files are staged: file_cache.path, or for block_cache
-// its path, else ~/.cloudfuse/file_cache. A read-only mount with
-// block_cache or stream stages nothing and reads straight from the store.
+// cacheDir is where files are staged: block_cache.path for block_cache,
+// else file_cache.path, else ~/.cloudfuse/file_cache. A read-only mount
+// with block_cache or stream stages nothing and reads straight from the
+// store.
 func cacheDir(cfg *config.Config) string {
 	switch cfg.DataPath() {
-	case config.CompFileCache:
-		if cfg.FileCache.Path != "" {
-			return cfg.FileCache.Path
-		}
 	case config.CompBlockCache, config.CompStream:
 		if cfg.ReadOnly {
 			return ""
@@ -35,6 +32,9 @@ func cacheDir(cfg *config.Config) string {
 		if cfg.BlockCache.Path != "" && cfg.DataPath() == config.CompBlockCache {
 			return cfg.BlockCache.Path
 		}
+	}
+	if cfg.FileCache.Path != "" {
+		return cfg.FileCache.Path
 	}
 	return filepath.Join(workDir(cfg), "file_cache")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/fusefs"
+	"github.com/a9de3765/cloudfuse/internal/health"
 	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
 )
@@ -54,7 +55,12 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		s.backend.Close()
 		return err
 	}
-	b := s.backend
+	mon := health.New(health.Options{
+		Mount: health.MountInfo{Mountpoint: mnt, Source: mountSource(cfg), Store: storeText(s),
+			Config: absPath(cfg.File()), Version: versionString()},
+		Cache: cacheStats(cfg),
+	})
+	b := mon.Store(s.backend)
 	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
 		b = wrap.Prefix(b, sub)
 	}
@@ -63,7 +69,11 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		b.Close()
 		return fmt.Errorf("file cache: %w", err)
 	}
-	srv, err := fusefs.Mount(mnt, v, fuseOptions(cfg, mountSource(cfg), extra, log))
+	hl := a.startHealth(cfg, mon, s, mnt, log)
+	defer hl.stop()
+	fo := fuseOptions(cfg, mountSource(cfg), extra, log)
+	fo.Observer = mon
+	srv, err := fusefs.Mount(mnt, v, fo)
 	if err != nil {
 		// vfs.Close flushes nothing here (nothing was written) and closes
 		// the store.
@@ -71,6 +81,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		return err
 	}
 	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg))
+	hl.mounted(log)
 	if notify != nil {
 		notify.ready()
 	}
