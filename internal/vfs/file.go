@@ -139,7 +139,8 @@ func (f *file) markDirty() error {
 	f.attr.Mtime = time.Now()
 	f.attr.Ctime = f.attr.Mtime
 	f.dirty = true
-	if f.journalID == "" && f.v.cache != nil && f.dataName != "" {
+	// An unlinked file is never uploaded: a record would bring it back.
+	if f.journalID == "" && f.v.cache != nil && f.dataName != "" && !f.unlinked {
 		f.journalID = f.dataName
 		return f.writeJournal(false)
 	}
