@@ -86,7 +86,16 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 	if strings.HasSuffix(src.key, symlinkSuffix) && src.key == oldp+symlinkSuffix {
 		newKey = newp + symlinkSuffix
 	}
-	// An open file being overwritten loses its name, like an unlink.
+	// An open file being overwritten loses its name, like an unlink: stage
+	// its data first, while its object still exists.
+	if g := v.openFile(newp); g != nil {
+		g.mu.Lock()
+		err := g.load(ctx)
+		g.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	v.mu.Lock()
 	if g, ok := v.files[newp]; ok {
 		g.mu.Lock()
@@ -112,10 +121,12 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 	v.mu.Unlock()
 
 	var n *node
+	onlyLocal := false // the moved file is not in the store yet
 	if f != nil {
 		f.mu.Lock()
 		err := v.moveOpenFile(ctx, f, oldp, newKey)
 		n = f.nodeLocked()
+		onlyLocal = f.created
 		f.mu.Unlock()
 		if err != nil {
 			return err
@@ -129,7 +140,9 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 		nn.key, nn.etag = newKey, obj.ETag
 		n = &nn
 	}
-	if dst != nil && dst.key != "" && dst.key != newKey {
+	// The replaced object goes, unless an upload already overwrote it; a
+	// new file's data reaches the store with its next upload.
+	if dst != nil && dst.key != "" && (dst.key != newKey || onlyLocal) {
 		if err := v.b.Delete(ctx, dst.key); err != nil {
 			return storeErr(err)
 		}
