@@ -66,8 +66,17 @@ func (a *app) genConfig(cmd *cobra.Command, g genArgs) error {
 	var text string
 	switch store {
 	case "s3":
+		if g.container == "" {
+			return usageError{errors.New("--container-name is required: the bucket to mount")}
+		}
 		text = a.genS3(g)
 	case "azure":
+		if firstNonEmpty(g.container, a.getenv("AZURE_STORAGE_ACCOUNT_CONTAINER")) == "" {
+			return usageError{errors.New("--container-name (or $AZURE_STORAGE_ACCOUNT_CONTAINER) is required: the container to mount")}
+		}
+		if firstNonEmpty(g.account, a.getenv("AZURE_STORAGE_ACCOUNT")) == "" {
+			return usageError{errors.New("--account-name (or $AZURE_STORAGE_ACCOUNT) is required: the storage account")}
+		}
 		text = a.genAzure(g)
 	default:
 		return usageError{fmt.Errorf("--store: expected s3 or azure, got %q", store)}

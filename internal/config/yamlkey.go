@@ -51,6 +51,11 @@ func SetKey(data []byte, key, value string) ([]byte, error) {
 	if f == nil || f.unsupp || f.envOnly != "" {
 		return nil, &Error{Key: key, Msg: errUnknownKey.Error()}
 	}
+	// Check the value's type first, so the error names the value, not a
+	// line of a document the user never sees.
+	if err := Default().Set(f.path, value, "--value"); err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError("config", data, err)
