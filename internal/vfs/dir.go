@@ -32,11 +32,18 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 		}
 	}
 	v.meta.putListing(p, children)
-	// Files created or changed here and not yet uploaded.
+	// Files created or changed here and not yet uploaded, and the
+	// directories that hold them.
 	v.mu.Lock()
 	for fp, f := range v.files {
-		if parent(fp) == p && fp != "" {
+		switch {
+		case parent(fp) == p && fp != "":
 			children[base(fp)] = f.node()
+		case strings.HasPrefix(fp, dirPrefix(p)):
+			name, _, _ := strings.Cut(strings.TrimPrefix(fp, dirPrefix(p)), "/")
+			if _, ok := children[name]; !ok {
+				children[name] = &node{Attr: v.implicitDirAttr()}
+			}
 		}
 	}
 	v.mu.Unlock()

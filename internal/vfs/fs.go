@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,6 +203,10 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 		return full, nil
 	}
 	n, err := v.fetch(ctx, p)
+	if errors.Is(err, ErrNotExist) && v.pendingBelow(p) {
+		// Only files not yet uploaded lie below p: it exists as they do.
+		return &node{Attr: v.implicitDirAttr()}, nil
+	}
 	if errors.Is(err, ErrNotExist) {
 		v.meta.put(p, nil)
 		return nil, err
@@ -314,6 +319,18 @@ func (v *FS) dirNode(obj storage.Object) *node {
 
 func (v *FS) objNode(kind Kind, obj storage.Object) *node {
 	return &node{Attr: v.attrFromObject(kind, obj), key: obj.Key, etag: obj.ETag, meta: obj.Metadata}
+}
+
+// pendingBelow reports whether an open or dirty file lies below p.
+func (v *FS) pendingBelow(p string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for fp := range v.files {
+		if strings.HasPrefix(fp, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // openFile returns the open or dirty file at p, if any.
