@@ -75,9 +75,15 @@ func isSymlinkObject(obj storage.Object) bool {
 	return strings.EqualFold(obj.Metadata[metaSymlink], "true")
 }
 
+// fsNow is the current time at the precision kept in metadata (whole
+// seconds, as s3fs writes them). Every time vfs reports was truncated the
+// same way, so what a stat shows before and after a remount (or after the
+// cache expires) is identical; tar and rsync compare them.
+func fsNow() time.Time { return time.Now().Truncate(time.Second) }
+
 // attrFromObject builds the attributes of an entry stored as obj.
 func (v *FS) attrFromObject(kind Kind, obj storage.Object) Attr {
-	a := Attr{Kind: kind, Size: obj.Size, Mtime: obj.LastModified}
+	a := Attr{Kind: kind, Size: obj.Size, Mtime: obj.LastModified.Truncate(time.Second)}
 	switch kind {
 	case KindDir:
 		a.Mode = v.opts.DefaultDirMode

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"sort"
 	"strings"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -193,7 +192,7 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	} else if !isNotExist(err) {
 		return Attr{}, err
 	}
-	now := time.Now()
+	now := fsNow()
 	a := Attr{Kind: KindDir, Size: 4096, Mode: mode & ModePerm, UID: uid, GID: gid,
 		Mtime: now, Atime: now, Ctime: now}
 	key, md := v.markerKey(p), metaFor(a, nil)

@@ -136,7 +136,7 @@ func (v *FS) download(ctx context.Context, n *node, w io.WriterAt) (int64, error
 // markDirty records that the file must be uploaded, writing its journal
 // record first. Caller holds f.mu.
 func (f *file) markDirty() error {
-	f.attr.Mtime = time.Now()
+	f.attr.Mtime = fsNow()
 	f.attr.Ctime = f.attr.Mtime
 	f.dirty = true
 	// An unlinked file is never uploaded: a record would bring it back.

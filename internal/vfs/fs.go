@@ -51,7 +51,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		opts:      opts,
 		log:       opts.Logger,
 		meta:      newMetaCache(opts.AttrTTL, opts.NegativeTTL, opts.MaxCachedEntries),
-		mountTime: time.Now(),
+		mountTime: fsNow(),
 		files:     map[string]*file{},
 		stop:      make(chan struct{}),
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"time"
 )
 
 // Handle is one open file description.
@@ -108,7 +107,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	if err != nil {
 		return nil, Attr{}, err
 	}
-	now := time.Now()
+	now := fsNow()
 	f := &file{v: v, path: p, refs: 1, created: true, local: lf, dataName: name, loaded: true,
 		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
 		extra: map[string]string{}}

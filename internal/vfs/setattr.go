@@ -29,12 +29,12 @@ func (s SetAttr) apply(a *Attr) {
 		a.GID = *s.GID
 	}
 	if s.Atime != nil {
-		a.Atime = *s.Atime
+		a.Atime = s.Atime.Truncate(time.Second)
 	}
 	if s.Mtime != nil {
-		a.Mtime = *s.Mtime
+		a.Mtime = s.Mtime.Truncate(time.Second)
 	}
-	a.Ctime = time.Now()
+	a.Ctime = fsNow()
 }
 
 // Setattr changes attributes of p (truncate, chmod, chown, utimens). h may

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -31,7 +30,7 @@ func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (At
 	} else if !isNotExist(err) {
 		return Attr{}, err
 	}
-	now := time.Now()
+	now := fsNow()
 	a := Attr{Kind: KindSymlink, Size: int64(len(target)), Mode: 0o777, UID: uid, GID: gid,
 		Mtime: now, Atime: now, Ctime: now}
 	key, md := p+symlinkSuffix, metaFor(a, nil)
