@@ -79,8 +79,8 @@ func (a *app) startHealth(cfg *config.Config, mon *health.Monitor, s *store, mnt
 	return h
 }
 
-// mounted records the mount in the runtime directory once it is up.
-func (h *daemonHealth) mounted(log *slog.Logger) {
+// record writes the mount's record in the runtime directory.
+func (h *daemonHealth) record(log *slog.Logger) {
 	if err := h.a.writeState(h.state); err != nil {
 		log.Warn("could not record the mount for mount list and health", "err", err)
 	}

@@ -71,6 +71,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	}
 	hl := a.startHealth(cfg, mon, s, mnt, log)
 	defer hl.stop()
+	// Recorded before the kernel shows the mount, so `cloudfuse health`
+	// works as soon as the mount appears.
+	hl.record(log)
 	fo := fuseOptions(cfg, mountSource(cfg), extra, log)
 	fo.Observer = mon
 	srv, err := fusefs.Mount(mnt, v, fo)
@@ -81,7 +84,6 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		return err
 	}
 	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg))
-	hl.mounted(log)
 	if notify != nil {
 		notify.ready()
 	}
