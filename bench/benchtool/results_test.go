@@ -42,6 +42,9 @@ func TestTableRatiosAgainstTheSDK(t *testing.T) {
 		"# comment",
 		"sdk\tget-ranged\tMiB/s\t" + itoa(400<<20) + "\t1000000000\t0\tok",
 		"sdk\tlist\tops/s\t10000\t500000000\t1024\tok",
+		"sdk\tget-stream\tMiB/s\t" + itoa(200<<20) + "\t1000000000\t0\tok",
+		"sdk\tput-small\tops/s\t0\t0\t0\tthe server said no",
+		"rclone\tcreate-small\tops/s\t10\t1000000000\t0\tok",
 		"",
 		"cloudfuse-file\tseq-read-1\tMiB/s\t" + itoa(100<<20) + "\t1000000000\t51200\tok",
 		"cloudfuse-file\tls-l\tops/s\t10000\t2000000000\t10240\tok",
@@ -56,6 +59,11 @@ func TestTableRatiosAgainstTheSDK(t *testing.T) {
 	want := []tableRow{
 		{"sdk", "get-ranged", "400", unitMiBs, "1.00", "-", "-", ""},
 		{"sdk", "list", "20000", unitOps, "0.50", "1", "-", ""},
+		{"sdk", "get-stream", "200", unitMiBs, "1.00", "-", "-", ""},
+		{"sdk", "put-small", "failed", unitOps, "-", "-", "-", "the server said no"},
+		// Tools keep the order they first appear in; a failed baseline
+		// gives no ratio.
+		{"rclone", "create-small", "10.0", unitOps, "1.00", "-", "-", ""},
 		{"cloudfuse-file", "seq-read-1", "100", unitMiBs, "1.00", "50", "0.25", "vs get-ranged"},
 		{"cloudfuse-file", "ls-l", "5000", unitOps, "2.00", "10", "0.25", "vs list"},
 		{"s3fs", "seq-read-4", "failed", unitMiBs, "-", "-", "-", "mount failed"},

@@ -74,7 +74,7 @@ func TestSeedBaselineAndWaitsOnTheServer(t *testing.T) {
 	runOK(t, env, "wait-count", "-bucket", bucket, "-prefix", "d/", "-count", "30", "-size", "100", "-timeout", "5s")
 	var o, e bytes.Buffer
 	if code := run(t.Context(), []string{"wait-count", "-bucket", bucket, "-prefix", "d/", "-count", "31",
-		"-timeout", "200ms"}, env, &o, &e); code != 1 || !strings.Contains(e.String(), "30 objects") {
+		"-timeout", "2s"}, env, &o, &e); code != 1 || !strings.Contains(e.String(), "30 objects") {
 		t.Fatalf("impossible wait: exit %d, %q", code, e.String())
 	}
 	// The baseline cleaned up after itself.

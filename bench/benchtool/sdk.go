@@ -48,7 +48,7 @@ func cmdSDK(ctx context.Context, env environ, args []string, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	s := &sdkRun{b: bucketOps{c: c, bucket: t.bucket}, o: o, p: newPayload(2, blockSize)}
+	s := &sdkRun{b: bucketOps{c: c, bucket: t.bucket}, o: o}
 	if _, err := s.b.deletePrefix(ctx, o.prefix, maxObjects); err != nil {
 		return err
 	}
@@ -134,7 +134,14 @@ func oneLine(s string) string {
 type sdkRun struct {
 	b bucketOps
 	o sdkOpts
-	p *payload
+	p *payload // made by the first upload, so reads run without it
+}
+
+func (s *sdkRun) payload() *payload {
+	if s.p == nil {
+		s.p = newPayload(2, blockSize)
+	}
+	return s.p
 }
 
 func (s *sdkRun) ops() []sdkOp {

@@ -82,7 +82,7 @@ func (s *sdkRun) getRandom(ctx context.Context, size int64, inBytes bool) (int64
 // stops the clock when CompleteMultipartUpload returns.
 func (s *sdkRun) putMultipart(ctx context.Context) (int64, error) {
 	key := s.o.prefix + "big.bin"
-	err := s.b.multipartPut(ctx, key, s.p, s.bigSize(), s.o.partMB<<20, s.o.inflight)
+	err := s.b.multipartPut(ctx, key, s.payload(), s.bigSize(), s.o.partMB<<20, s.o.inflight)
 	if err != nil {
 		return 0, err
 	}
@@ -91,8 +91,9 @@ func (s *sdkRun) putMultipart(ctx context.Context) (int64, error) {
 
 func (s *sdkRun) putSmall(ctx context.Context) (int64, error) {
 	size := s.o.fileKB << 10
+	p := s.payload()
 	err := forEach(ctx, s.o.files, s.o.fileJobs, func(ctx context.Context, i int) error {
-		return s.b.put(ctx, s.smallKey(i), s.p.slice(i, size))
+		return s.b.put(ctx, s.smallKey(i), p.slice(i, size))
 	})
 	return int64(s.o.files), err
 }

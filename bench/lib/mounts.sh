@@ -75,6 +75,7 @@ components:
 block_cache:
   block-size-mb: 16
   mem-size-mb: ${BENCH_BLOCK_MEM_MB:-1024}
+  path: $DAEMON_CACHE
 YAML
 }
 
