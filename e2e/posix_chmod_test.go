@@ -1,0 +1,331 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func chmodChecks() []posixCheck {
+	var cs []posixCheck
+	// Mode 0000 has checks of its own below (bugNullPermissions).
+	for _, mode := range []uint32{0o400, 0o600, 0o644, 0o755, 0o777, 0o4755, 0o2755, 0o1755, 0o6777, 0o7777} {
+		cs = append(cs, posixCheck{name: fmt.Sprintf("root sets file mode %04o", mode), run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			c.ok("chmod", unix.Chmod(f, mode))
+			c.mode(f, unix.S_IFREG|mode)
+			c.keep(f)
+		}})
+	}
+	for _, mode := range []uint32{0o700, 0o755, 0o555, 0o1777, 0o2775, 0o3777} {
+		cs = append(cs, posixCheck{name: fmt.Sprintf("root sets directory mode %04o", mode), run: func(c *pc) {
+			d := c.mkdir("d", 0o755, 0, 0)
+			c.ok("chmod", unix.Chmod(d, mode))
+			c.mode(d, unix.S_IFDIR|mode)
+			c.keep(d)
+		}})
+	}
+	return append(cs, []posixCheck{
+		{name: "owner changes the mode of her file", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceC, func() { c.ok("chmod 0600", unix.Chmod(f, 0o600)) })
+			c.perm(f, 0o600)
+			c.keep(f)
+		}},
+		{name: "owner changes the mode of her directory", run: func(c *pc) {
+			d := c.mkdir("d", 0o755, alice, alice)
+			c.as(aliceC, func() { c.ok("chmod 0700", unix.Chmod(d, 0o700)) })
+			c.perm(d, 0o700)
+			c.keep(d)
+		}},
+		{name: "owner sets setuid on her file", run: func(c *pc) {
+			f := c.file("f", 0o755, alice, alice, "x")
+			c.as(aliceC, func() { c.ok("chmod 04755", unix.Chmod(f, 0o4755)) })
+			c.perm(f, 0o4755)
+			c.keep(f)
+		}},
+		{name: "owner sets setgid for her own group", run: func(c *pc) {
+			f := c.file("f", 0o755, alice, alice, "x")
+			c.as(aliceC, func() { c.ok("chmod 02755", unix.Chmod(f, 0o2755)) })
+			c.perm(f, 0o2755)
+		}},
+		{name: "owner sets setgid for a group she belongs to", run: func(c *pc) {
+			f := c.file("f", 0o755, alice, staff, "x")
+			c.as(aliceStaffC, func() { c.ok("chmod 02755", unix.Chmod(f, 0o2755)) })
+			c.perm(f, 0o2755)
+		}},
+		{name: "setgid is dropped when the owner is not in the group", run: func(c *pc) {
+			f := c.file("f", 0o755, alice, staff, "x")
+			c.as(aliceC, func() { c.ok("chmod 02755", unix.Chmod(f, 0o2755)) })
+			c.perm(f, 0o755)
+			c.keep(f)
+		}},
+		{name: "owner sets the sticky bit on her directory", run: func(c *pc) {
+			d := c.mkdir("d", 0o777, alice, alice)
+			c.as(aliceC, func() { c.ok("chmod 01777", unix.Chmod(d, 0o1777)) })
+			c.perm(d, 0o1777)
+		}},
+		{name: "non-owner cannot change a file's mode", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(bobC, func() { c.errno("chmod 0777 as bob", unix.Chmod(f, 0o777), unix.EPERM) })
+			c.perm(f, 0o644)
+		}},
+		{name: "non-owner with write permission cannot change the mode", run: func(c *pc) {
+			f := c.file("f", 0o666, alice, staff, "x")
+			c.as(bobStaffC, func() { c.errno("chmod 0777 as bob", unix.Chmod(f, 0o777), unix.EPERM) })
+			c.perm(f, 0o666)
+		}},
+		{name: "non-owner cannot change a directory's mode", run: func(c *pc) {
+			d := c.mkdir("d", 0o777, alice, alice)
+			c.as(bobC, func() { c.errno("chmod 0700 as bob", unix.Chmod(d, 0o700), unix.EPERM) })
+			c.perm(d, 0o777)
+		}},
+		{name: "root changes the mode of anyone's file", run: func(c *pc) {
+			f := c.file("f", 0o600, alice, alice, "x")
+			c.ok("chmod 0640", unix.Chmod(f, 0o640))
+			c.perm(f, 0o640)
+		}},
+		{name: "chmod updates ctime", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			before := c.ctime(f)
+			posixNextSecond()
+			c.ok("chmod", unix.Chmod(f, 0o600))
+			c.later("ctime", f, before, c.ctime(f))
+		}},
+		{name: "chmod leaves mtime alone", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			c.ok("utimensat", unix.UtimesNanoAt(unix.AT_FDCWD, f, []unix.Timespec{{Sec: 1e9}, {Sec: 1e9}}, 0))
+			c.ok("chmod", unix.Chmod(f, 0o600))
+			c.same("mtime", f, unix.Timespec{Sec: 1e9}, c.mtime(f))
+			c.keep(f)
+		}},
+		{name: "chmod through a symlink changes the target", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			l := c.symlink("f", "l", 0, 0)
+			c.ok("chmod link", unix.Chmod(l, 0o600))
+			c.perm(f, 0o600)
+			c.mode(l, unix.S_IFLNK|0o777)
+		}},
+		{name: "fchmod on an open descriptor", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceC, func() {
+				fd := c.open(f, unix.O_RDONLY, 0)
+				if fd >= 0 {
+					c.ok("fchmod 0400", unix.Fchmod(fd, 0o400))
+				}
+				c.close(fd)
+			})
+			c.perm(f, 0o400)
+		}},
+		{name: "fchmod on a file being written", run: func(c *pc) {
+			f := c.p("f")
+			fd := c.open(f, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, 0o644)
+			if fd >= 0 {
+				_, err := unix.Write(fd, []byte("data"))
+				c.ok("write", err)
+				c.ok("fchmod 0751", unix.Fchmod(fd, 0o751))
+			}
+			c.close(fd)
+			c.perm(f, 0o751)
+			c.data(f, "data")
+			c.keep(f)
+		}},
+		{name: "chmod of a missing name is ENOENT", run: func(c *pc) {
+			c.errno("chmod", unix.Chmod(c.p("none"), 0o644), unix.ENOENT)
+		}},
+		{name: "chmod through a file used as a directory is ENOTDIR", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			c.errno("chmod", unix.Chmod(f+"/x", 0o644), unix.ENOTDIR)
+		}},
+		{name: "owner's mode 0000 locks her out, not root", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceC, func() {
+				c.ok("chmod 0000", unix.Chmod(f, 0))
+				c.errno("open as alice", posixOpenClose(f, unix.O_RDONLY), unix.EACCES)
+			})
+			c.data(f, "x")
+		}, knownBug: bugNullPermissions},
+		{name: "mode 0000 still holds after the attribute cache expires", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.ok("chmod 0000", unix.Chmod(f, 0))
+			time.Sleep(posixAttrTimeout)
+			c.perm(f, 0)
+			c.as(aliceC, func() { c.errno("open as alice", posixOpenClose(f, unix.O_RDONLY), unix.EACCES) })
+		}, knownBug: bugNullPermissions},
+		{name: "a directory with mode 0000 cannot be listed by its owner", run: func(c *pc) {
+			d := c.mkdir("d", 0o755, alice, alice)
+			c.ok("chmod 0000", unix.Chmod(d, 0))
+			time.Sleep(posixAttrTimeout)
+			c.perm(d, 0)
+			c.as(aliceC, func() { c.errno("open dir as alice", posixOpenClose(d, unix.O_RDONLY|unix.O_DIRECTORY), unix.EACCES) })
+		}, knownBug: bugNullPermissions},
+		{name: "data reads back after fchmod of a file opened for reading", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "payload")
+			fd := c.open(f, unix.O_RDONLY, 0)
+			if fd >= 0 {
+				c.ok("fchmod", unix.Fchmod(fd, 0o600))
+				got, err := posixReadFD(fd)
+				c.ok("read", err)
+				if c.err == nil && got != "payload" {
+					c.failf("read %q", got)
+				}
+			}
+			c.close(fd)
+		}, knownBug: bugStaleAfterSetattr, bugOn: "azure"},
+		{name: "chmod needs search permission on the parent", run: func(c *pc) {
+			d := c.mkdir("d", 0o755, alice, alice)
+			f := c.file("d/f", 0o644, alice, alice, "x")
+			c.ok("chmod dir 0600", unix.Chmod(d, 0o600))
+			c.as(aliceC, func() { c.errno("chmod file", unix.Chmod(f, 0o600), unix.EACCES) })
+		}},
+	}...)
+}
+
+func chownChecks() []posixCheck {
+	return []posixCheck{
+		{name: "root gives a file to any uid and gid", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			c.ok("chown 4242:4343", unix.Chown(f, 4242, 4343))
+			c.owner(f, 4242, 4343)
+			c.keep(f)
+		}},
+		{name: "root gives a directory away", run: func(c *pc) {
+			d := c.mkdir("d", 0o755, 0, 0)
+			c.ok("chown 4242:4343", unix.Chown(d, 4242, 4343))
+			c.owner(d, 4242, 4343)
+			c.keep(d)
+		}},
+		{name: "root changes a symlink's owner with lchown", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			l := c.symlink("f", "l", 0, 0)
+			c.ok("lchown 4242:4343", unix.Lchown(l, 4242, 4343))
+			c.owner(l, 4242, 4343)
+			c.owner(f, 0, 0)
+			c.keep(l)
+		}},
+		{name: "chown through a symlink changes the target", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			l := c.symlink("f", "l", 0, 0)
+			c.ok("chown 4242:4343", unix.Chown(l, 4242, 4343))
+			c.owner(f, 4242, 4343)
+			c.owner(l, 0, 0)
+		}},
+		{name: "lchown of a dangling symlink", run: func(c *pc) {
+			l := c.symlink("nowhere", "l", 0, 0)
+			c.ok("lchown", unix.Lchown(l, alice, staff))
+			c.owner(l, alice, staff)
+		}},
+		{name: "uid -1 leaves the owner", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.ok("chown -1:4343", unix.Chown(f, -1, 4343))
+			c.owner(f, alice, 4343)
+		}},
+		{name: "gid -1 leaves the group", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.ok("chown 4242:-1", unix.Chown(f, 4242, -1))
+			c.owner(f, 4242, alice)
+		}},
+		{name: "-1 -1 keeps owner and mode", run: func(c *pc) {
+			f := c.file("f", 0o640, alice, staff, "x")
+			c.ok("chown -1:-1", unix.Chown(f, -1, -1))
+			c.owner(f, alice, staff)
+			c.perm(f, 0o640)
+		}},
+		{name: "-1 -1 still clears setuid, as Linux does", run: func(c *pc) {
+			f := c.file("f", 0o4755, alice, staff, "x")
+			c.ok("chown -1:-1", unix.Chown(f, -1, -1))
+			c.owner(f, alice, staff)
+			c.perm(f, 0o755)
+		}},
+		{name: "owner changes the group to one she belongs to", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceStaffC, func() { c.ok("chown -1:staff", unix.Chown(f, -1, staff)) })
+			c.owner(f, alice, staff)
+			c.keep(f)
+		}},
+		{name: "owner changes the group back to her primary group", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, staff, "x")
+			c.as(aliceC, func() { c.ok("chown -1:alice", unix.Chown(f, -1, alice)) })
+			c.owner(f, alice, alice)
+		}},
+		{name: "owner may name herself as owner", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceStaffC, func() { c.ok("chown alice:staff", unix.Chown(f, alice, staff)) })
+			c.owner(f, alice, staff)
+		}},
+		{name: "owner cannot pick a group she is not in", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceC, func() { c.errno("chown -1:staff", unix.Chown(f, -1, staff), unix.EPERM) })
+			c.owner(f, alice, alice)
+		}},
+		{name: "owner cannot give her file away", run: func(c *pc) {
+			f := c.file("f", 0o644, alice, alice, "x")
+			c.as(aliceC, func() { c.errno("chown bob", unix.Chown(f, bob, -1), unix.EPERM) })
+			c.owner(f, alice, alice)
+		}},
+		{name: "non-owner cannot change the group", run: func(c *pc) {
+			f := c.file("f", 0o666, alice, alice, "x")
+			c.as(bobStaffC, func() { c.errno("chown -1:staff as bob", unix.Chown(f, -1, staff), unix.EPERM) })
+			c.owner(f, alice, alice)
+		}},
+		{name: "non-owner cannot take a file", run: func(c *pc) {
+			f := c.file("f", 0o666, alice, alice, "x")
+			c.as(bobC, func() { c.errno("chown bob:bob as bob", unix.Chown(f, bob, bob), unix.EPERM) })
+			c.owner(f, alice, alice)
+		}},
+		{name: "chown by the owner clears setuid and setgid", run: func(c *pc) {
+			f := c.file("f", 0o6755, alice, alice, "x")
+			c.as(aliceStaffC, func() { c.ok("chown -1:staff", unix.Chown(f, -1, staff)) })
+			c.owner(f, alice, staff)
+			c.perm(f, 0o755)
+			c.keep(f)
+		}},
+		{name: "chown by root clears setuid of a file", run: func(c *pc) {
+			f := c.file("f", 0o4755, 0, 0, "x")
+			c.ok("chown 4242:4343", unix.Chown(f, 4242, 4343))
+			c.owner(f, 4242, 4343)
+			c.perm(f, 0o755)
+		}},
+		{name: "chown of a directory keeps setgid", run: func(c *pc) {
+			d := c.mkdir("d", 0o2775, alice, alice)
+			c.as(aliceStaffC, func() { c.ok("chown -1:staff", unix.Chown(d, -1, staff)) })
+			c.owner(d, alice, staff)
+			c.perm(d, 0o2775)
+		}},
+		{name: "chown updates ctime", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			before := c.ctime(f)
+			posixNextSecond()
+			c.ok("chown", unix.Chown(f, 4242, 4343))
+			c.later("ctime", f, before, c.ctime(f))
+		}},
+		{name: "chown leaves mtime alone", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			c.ok("utimensat", unix.UtimesNanoAt(unix.AT_FDCWD, f, []unix.Timespec{{Sec: 1e9}, {Sec: 1e9}}, 0))
+			c.ok("chown", unix.Chown(f, 4242, 4343))
+			c.same("mtime", f, unix.Timespec{Sec: 1e9}, c.mtime(f))
+		}},
+		{name: "fchown on an open descriptor", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			fd := c.open(f, unix.O_RDONLY, 0)
+			if fd >= 0 {
+				c.ok("fchown", unix.Fchown(fd, 4242, 4343))
+			}
+			c.close(fd)
+			c.owner(f, 4242, 4343)
+		}},
+		{name: "chown of a missing name is ENOENT", run: func(c *pc) {
+			c.errno("chown", unix.Chown(c.p("none"), 1, 1), unix.ENOENT)
+		}},
+		{name: "a new owner's bits apply at once", run: func(c *pc) {
+			f := c.file("f", 0o600, 0, 0, "secret")
+			c.as(aliceC, func() { c.errno("open as alice", posixOpenClose(f, unix.O_RDONLY), unix.EACCES) })
+			c.ok("chown alice", unix.Chown(f, alice, alice))
+			c.as(aliceC, func() { c.ok("open as alice", posixOpenClose(f, unix.O_RDONLY)) })
+			c.as(bobC, func() { c.errno("open as bob", posixOpenClose(f, unix.O_RDONLY), unix.EACCES) })
+		}},
+	}
+}
