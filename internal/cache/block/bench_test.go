@@ -149,6 +149,15 @@ func benchWriter(b *testing.B, s storage.Backend, data []byte, chunk int) {
 		}
 	}
 	write()
+	rc, _, err := s.Get(b.Context(), "streamed", storage.GetOptions{Length: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil || !bytes.Equal(got, data) {
+		b.Fatalf("the Writer stored wrong bytes (%d of %d read, %v)", len(got), len(data), err)
+	}
 	budget.ResetPeak()
 	b.SetBytes(benchSize)
 	for b.Loop() {

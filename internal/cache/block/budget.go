@@ -228,8 +228,10 @@ func (b *Budget) TryAlloc(n int) ([]byte, bool) {
 	return make([]byte, n), true
 }
 
-// Free gives back a buffer from Alloc or TryAlloc. The caller must not
-// touch buf afterwards.
+// Free gives back a buffer from Alloc or TryAlloc for reuse. The caller
+// must not touch buf afterwards. A buffer that something else may still
+// read is given back with Release(int64(cap(buf))) instead, which never
+// reuses it.
 func (b *Budget) Free(buf []byte) {
 	n := int64(cap(buf))
 	if n == 0 {

@@ -27,20 +27,24 @@
 // ErrStale (and the store's storage.ErrPrecondition or ErrNotFound), and
 // the caller should reopen the handle on the new version.
 //
-// Reads continuing the previous ones (within 1 MiB, in either direction,
-// so the kernel's concurrent and slightly reordered reads count) form a
-// sequential stream: the reader keeps a window of bytes requested ahead of
-// the furthest read, in ranged GETs that start at FirstRequest (1 MiB) and
+// A first read near offset 0 starts a sequential stream, and so does a
+// read right after a random one. Reads within 2 MiB of the stream's
+// position continue it, so the kernel's concurrent, slightly reordered
+// reads count. The reader keeps a window of bytes requested ahead of the
+// furthest read, in ranged GETs that start at FirstRequest (1 MiB) and
 // double up to PartSize (8 MiB), at most Prefetch in flight. The window
 // starts at FirstRequest and doubles each time the reader reaches data
 // fetched ahead of it, up to MaxWindow (64 MiB), which also caps the bytes
 // one reader holds. Reads copy bytes out of a part as they arrive, so the
 // first read waits for its own bytes, not for the whole part.
 //
-// Any other read is random: the prefetches nobody waits for are cancelled
-// and the read fetches just what it asks, rounded up to RandomRead
-// (128 KiB); a 4 KiB random read costs one 128 KiB GET. A second read
-// right after it starts a new stream there.
+// A read past the stream's reach is a seek: the prefetches nobody waits
+// for are cancelled and the read fetches just what it asks, rounded up to
+// RandomRead (128 KiB); a 4 KiB random read costs one 128 KiB GET. A read
+// behind the stream is fetched the same way but leaves the stream alone
+// (it is usually a late read of the kernel's); the stream moves back only
+// once reads there go on in order for 2 MiB, and is dropped after eight
+// reads in a row behind it.
 //
 // Prefetching takes memory only when the budget has room now and nobody
 // waits for it, and halves the window when it has none. A read that finds

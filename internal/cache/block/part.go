@@ -18,6 +18,7 @@ type part struct {
 	inList   bool // still in Reader.parts
 	fetching bool // its GET is running
 	stream   bool // requested ahead of the reader, not for a read
+	side     bool // fetched for a read behind the stream
 	counted  bool // a read has reached it (the window grew for it)
 
 	// mu guards filled, err and wake; the fetch writes buf[filled:] only,

@@ -58,9 +58,15 @@ const (
 )
 
 // seqTolerance is how far behind the furthest read, or past the furthest
-// request, a read may land and still count as part of the stream. Data
-// this far behind the reader is kept for reads that arrive out of order.
-const seqTolerance = 1 << 20
+// request, a read may land and still count as part of the stream: the
+// kernel keeps up to a dozen 128 KiB reads of one handle in flight and
+// they arrive slightly out of order. Data this far behind the reader is
+// kept for them.
+const seqTolerance = 2 << 20
+
+// maxSideReads is how many reads in a row may land behind the stream
+// before the stream counts as abandoned (see classify).
+const maxSideReads = 8
 
 func (o ReaderOptions) withDefaults() ReaderOptions {
 	if o.PartSize <= 0 {
@@ -123,6 +129,10 @@ type Reader struct {
 	fetchEnd int64   // end of the furthest part requested for the stream
 	window   int64   // bytes to keep requested ahead of next
 	reqSize  int64   // size of the next prefetch GET
+	// A run of reads behind the stream (see side).
+	sideNext  int64 // end of the furthest read of the run
+	sideBytes int64 // bytes the run has read in order
+	sideReads int   // reads behind the stream since the last read in it
 }
 
 // NewReader returns a reader of obj. It issues no request until the

@@ -569,3 +569,97 @@ func TestIdleReaderGivesBackReadAhead(t *testing.T) {
 		checkRead(t, data, p, off, n, err)
 	}
 }
+
+// streamOpts are small sizes for tests of the stream's moves.
+func streamOpts() ReaderOptions {
+	return ReaderOptions{
+		Budget: NewBudget(64 << 20), PartSize: 1 << 20, MaxWindow: 8 << 20,
+		FirstRequest: 128 << 10, RandomRead: 64 << 10,
+	}
+}
+
+// readRange reads [from, to) through r in 128 KiB reads, checking bytes.
+func readRange(t *testing.T, r *Reader, data []byte, from, to int64) {
+	t.Helper()
+	p := make([]byte, 128<<10)
+	for off := from; off < to; off += int64(len(p)) {
+		n, err := r.ReadAt(t.Context(), p, off)
+		checkRead(t, data, p, off, n, err)
+	}
+}
+
+func fetched(c *counting) int64 {
+	var total int64
+	for _, g := range c.getLog() {
+		total += g.Length
+	}
+	return total
+}
+
+// TestReaderStragglerKeepsStream checks that one read far behind the
+// stream (a late read of the kernel's) does not throw the stream away.
+func TestReaderStragglerKeepsStream(t *testing.T) {
+	s, obj, data := newStore(t, 32<<20)
+	c := &counting{Backend: s}
+	r := NewReader(c, refOf(obj), streamOpts())
+	defer r.Close()
+	readRange(t, r, data, 0, 16<<20)
+	p := make([]byte, 128<<10)
+	n, err := r.ReadAt(t.Context(), p, 1<<20) // the straggler
+	checkRead(t, data, p, 1<<20, n, err)
+	readRange(t, r, data, 16<<20, obj.Size)
+	if got, limit := fetched(c), obj.Size+int64(len(p)); got > limit {
+		t.Fatalf("fetched %d bytes for a %d-byte object and one straggler: the stream was refetched", got, obj.Size)
+	}
+}
+
+// TestReaderBackwardSeekMovesStream checks that reading on from a point
+// far behind moves the stream there and drops the old one.
+func TestReaderBackwardSeekMovesStream(t *testing.T) {
+	s, obj, data := newStore(t, 32<<20)
+	c := &counting{Backend: s}
+	opts := streamOpts()
+	r := NewReader(c, refOf(obj), opts)
+	defer r.Close()
+	readRange(t, r, data, 16<<20, 24<<20)
+	readRange(t, r, data, 0, 8<<20)
+	r.mu.Lock()
+	next, streak := r.next, r.streak
+	var ahead int
+	for _, pt := range r.parts {
+		if pt.off >= 16<<20 {
+			ahead++
+		}
+	}
+	r.mu.Unlock()
+	if streak == 0 || next != 8<<20 || ahead > 0 {
+		t.Fatalf("after reading on from 0: streak %d at %d, %d old parts left", streak, next, ahead)
+	}
+	// The new stream prefetches: far fewer GETs than reads.
+	before := len(c.getLog())
+	readRange(t, r, data, 8<<20, 16<<20)
+	if gets := len(c.getLog()) - before; gets > 12 {
+		t.Fatalf("8 MiB of reads in the new stream issued %d GETs", gets)
+	}
+}
+
+// TestReaderRandomBehindDropsStream checks that random reads behind the
+// stream end it after a few, so its read-ahead is not held for nothing.
+func TestReaderRandomBehindDropsStream(t *testing.T) {
+	s, obj, data := newStore(t, 32<<20)
+	r := NewReader(s, refOf(obj), streamOpts())
+	defer r.Close()
+	readRange(t, r, data, 0, 24<<20)
+	rng := rand.New(rand.NewPCG(7, 8))
+	p := make([]byte, 4<<10)
+	for i := range maxSideReads {
+		off := int64(i)<<21 + rng.Int64N(1<<20)
+		n, err := r.ReadAt(t.Context(), p, off)
+		checkRead(t, data, p, off, n, err)
+	}
+	waitFor(t, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.streak == 0 && r.held <= streamOpts().RandomRead
+	})
+}

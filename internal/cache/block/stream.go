@@ -8,20 +8,28 @@ import (
 
 // How a Reader decides what to fetch. All of it runs under Reader.mu.
 //
-// Reads that land near the previous one (within seqTolerance behind the
-// furthest read or past the furthest request; within RandomRead right
-// after a random read) continue the stream; any other read is random. A
-// random read cancels every prefetch nobody is waiting for and fetches
-// just what it asks, at least RandomRead bytes, into its own part. A read
-// that continues the stream makes the reader keep window bytes requested
-// past the furthest read, in parts whose size starts at FirstRequest and
-// doubles up to PartSize, at most Prefetch in flight. The window starts
-// at FirstRequest and doubles each time a read reaches a part that was
+// A stream starts with a first read within FirstRequest of offset 0, or
+// with a read next to (within RandomRead of) a random read. Reads within seqTolerance of the stream's
+// position continue it. The stream keeps window bytes requested past the
+// furthest read, in parts whose size starts at FirstRequest and doubles up
+// to PartSize, at most Prefetch in flight. The window starts at
+// FirstRequest and doubles each time a read reaches a part that was
 // fetched ahead of it (the reader keeps up), up to MaxWindow; it halves
 // when the budget has no room. Parts more than seqTolerance behind the
-// furthest read are dropped. A reader never holds more than MaxWindow
-// bytes and never waits for the budget: with no room for a buffer a read
-// goes straight into the caller's slice.
+// furthest read are dropped.
+//
+// A read past the stream's reach is a seek: every prefetch nobody waits
+// for is cancelled and the read fetches just what it asks, at least
+// RandomRead bytes, into its own part. A read behind the stream is a side
+// read, served the same way but leaving the stream alone, since it is
+// most likely a straggler of the kernel's concurrent reads. Only when
+// side reads go on in order for seqTolerance bytes (the reader really
+// went back), or maxSideReads of them come in a row without a read in
+// the stream (the stream is abandoned), does the stream move.
+//
+// A reader never holds more than MaxWindow bytes and never waits for the
+// budget: with no room for a buffer a read goes straight into the
+// caller's slice.
 
 // locate returns the part holding pos, with a use counted, or nil when
 // the read must go straight to the store. On a read's first call it
@@ -54,28 +62,88 @@ func (r *Reader) locate(pos, off, end int64, first bool) (*part, error) {
 	return pt, nil
 }
 
-// classify decides whether the read [off, end) continues the stream.
+// classify decides what the read [off, end) means for the stream.
 func (r *Reader) classify(off, end int64) {
-	seq := off == 0 && !r.started
-	if r.started {
-		// Right after a random read only a read next to it starts a
-		// stream; within a stream, reordered reads are common.
-		tol := int64(seqTolerance)
-		if r.streak == 0 {
-			tol = r.opts.RandomRead
+	reach := max(r.next, r.fetchEnd)
+	switch {
+	case !r.started:
+		// A first read at the start opens a stream from offset 0; the
+		// kernel's first reads may arrive in any order.
+		r.started = true
+		if off < r.opts.FirstRequest {
+			r.streak, r.next = 1, end
+			return
 		}
-		seq = off >= r.next-tol && off <= max(r.next, r.fetchEnd)+tol
-	}
-	r.started = true
-	if seq {
+		r.seek(off, end)
+	case r.streak > 0 && off >= r.next-seqTolerance && off <= reach+seqTolerance:
 		r.streak++
 		r.next = max(r.next, end)
-		return
+		r.sideReads = 0
+	case r.streak > 0 && off < r.next-seqTolerance:
+		r.side(off, end)
+	case r.streak == 0 && off >= r.next-r.opts.RandomRead && off <= reach+r.opts.RandomRead:
+		// Next to the last random read: a stream starts.
+		r.streak = 1
+		r.next = max(r.next, end)
+	default:
+		r.seek(off, end)
 	}
+}
+
+// seek drops the stream for a random read [off, end).
+func (r *Reader) seek(off, end int64) {
 	r.streak = 0
 	r.dropAll()
 	r.next, r.fetchEnd = end, off
 	r.window, r.reqSize = r.opts.FirstRequest, r.opts.FirstRequest
+	r.sideBytes, r.sideReads = 0, 0
+}
+
+// side handles a read [off, end) behind the stream.
+func (r *Reader) side(off, end int64) {
+	r.sideReads++
+	if r.sideBytes > 0 && off >= r.sideNext-r.opts.RandomRead && off <= r.sideNext+r.opts.RandomRead {
+		r.sideBytes += end - off
+		r.sideNext = max(r.sideNext, end)
+	} else {
+		r.dropSide()
+		r.sideBytes, r.sideNext = end-off, end
+	}
+	switch {
+	case r.sideBytes >= seqTolerance:
+		// The reader went back and reads on from there: move the stream,
+		// keeping what the side reads fetched.
+		from := r.sideNext - r.sideBytes
+		r.seekKeepingSide(from, r.sideNext)
+		r.streak = 1
+	case r.sideReads >= maxSideReads:
+		r.seek(off, end)
+	}
+}
+
+// seekKeepingSide is seek, except that the side parts stay as parts of
+// the new stream.
+func (r *Reader) seekKeepingSide(off, end int64) {
+	for _, pt := range slices.Clone(r.parts) {
+		if pt.side {
+			pt.side = false
+		} else if pt.users == 0 {
+			r.drop(pt)
+		}
+	}
+	r.streak = 0
+	r.next, r.fetchEnd = end, off
+	r.window, r.reqSize = r.opts.FirstRequest, r.opts.FirstRequest
+	r.sideBytes, r.sideReads = 0, 0
+}
+
+// dropSide drops the unused parts side reads fetched.
+func (r *Reader) dropSide() {
+	for _, pt := range slices.Clone(r.parts) {
+		if pt.side && pt.users == 0 {
+			r.drop(pt)
+		}
+	}
 }
 
 // find returns the listed part holding pos, or nil.
@@ -109,16 +177,28 @@ func (r *Reader) limitAfter(pos int64) int64 {
 // demand starts a part for a read at pos that no part holds, or returns
 // nil when there is no memory for one.
 func (r *Reader) demand(pos, end int64) *part {
+	start := pos
 	asked := min(end-pos, r.opts.PartSize)
-	frontier := r.streak > 0 && pos >= r.fetchEnd
 	size := max(asked, r.opts.RandomRead)
+	frontier := r.streak > 0 && pos >= r.fetchEnd
 	if frontier {
-		size = max(asked, r.reqSize)
+		if gap := pos - r.fetchEnd; gap < r.reqSize {
+			// A read that overtook the ones just before it: fetch from
+			// the stream's end so they find their bytes too.
+			start = r.fetchEnd
+		}
+		size = max(r.reqSize, min(end-start, r.opts.PartSize))
 	}
-	size = min(size, r.limitAfter(pos)-pos)
-	r.evictBehind(pos)
-	pt, _ := r.start(pos, size)
-	if pt != nil && frontier {
+	size = min(size, r.limitAfter(start)-start)
+	r.evictBehind(start)
+	pt, _ := r.start(start, size)
+	if pt == nil {
+		return nil
+	}
+	if r.streak > 0 && pos < r.next-seqTolerance {
+		pt.side = true
+	}
+	if frontier {
 		pt.stream = true
 		pt.counted = true
 		r.fetchEnd = pt.end
@@ -254,13 +334,14 @@ func (r *Reader) dropAll() {
 	}
 }
 
-// evictBehind drops unused parts that end at or before pos.
+// evictBehind drops unused parts that end at or before pos, except those
+// of side reads (see side).
 func (r *Reader) evictBehind(pos int64) {
 	for _, pt := range slices.Clone(r.parts) {
 		if pt.end > pos {
 			break
 		}
-		if pt.users == 0 {
+		if pt.users == 0 && !pt.side {
 			r.drop(pt)
 		}
 	}

@@ -214,7 +214,13 @@ func (w *Writer) dispatch(ctx context.Context) error {
 	go func() {
 		defer w.wg.Done()
 		part, err := up.WritePart(w.ctx, n, bytes.NewReader(buf))
-		w.opts.Budget.Free(buf)
+		if err == nil {
+			w.opts.Budget.Free(buf)
+		} else {
+			// An HTTP transport may still read a failed request's body
+			// after the call returns: never reuse this buffer.
+			w.opts.Budget.Release(int64(cap(buf)))
+		}
 		<-w.slots
 		w.resMu.Lock()
 		defer w.resMu.Unlock()
