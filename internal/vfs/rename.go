@@ -160,21 +160,33 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 // uploaded under its new key; a clean one is copied on the server. Caller
 // holds f.mu; f.path is already the new path.
 func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) error {
+	if f.stream != nil {
+		// The upload was started under the old name: finish it there,
+		// then move the object like any clean file.
+		newp := f.path
+		f.path = oldp
+		err := f.finishStream(ctx)
+		f.path = newp
+		if err != nil {
+			return err
+		}
+	}
 	if f.created {
 		if f.journalID != "" {
 			return f.writeJournal(false)
 		}
 		return nil
 	}
-	if f.dirty && f.loaded {
-		if err := f.upload(ctx); err != nil {
-			return err
-		}
-		return storeErr(v.b.Delete(ctx, f.base.key))
-	}
 	oldKey := oldp
 	if f.base != nil && f.base.key != "" {
 		oldKey = f.base.key
+	}
+	if f.dirty && f.loaded {
+		// upload moves f.base to the new key: delete the old one.
+		if err := f.upload(ctx); err != nil {
+			return err
+		}
+		return storeErr(v.b.Delete(ctx, oldKey))
 	}
 	obj, err := v.moveObject(ctx, oldKey, newKey)
 	if err != nil {
