@@ -133,6 +133,24 @@ func chmodChecks() []posixCheck {
 			c.data(f, "data")
 			c.keep(f)
 		}},
+		{name: "a file stored without attributes takes chmod", mountOnly: true, run: func(c *pc) {
+			f := c.ext("f")
+			c.putObject(f, "from elsewhere")
+			c.mode(f, unix.S_IFREG|c.stat(f).Mode&0o7777)
+			c.ok("chmod", unix.Chmod(f, 0o640))
+			c.mode(f, unix.S_IFREG|0o640)
+			c.data(f, "from elsewhere")
+			c.keep(f)
+		}},
+		{name: "a directory that is only a prefix takes chmod", mountOnly: true, run: func(c *pc) {
+			d := c.ext("d")
+			c.putObject(d+"/x", "x")
+			c.mode(d, unix.S_IFDIR|c.stat(d).Mode&0o7777)
+			c.ok("chmod", unix.Chmod(d, 0o750))
+			c.mode(d, unix.S_IFDIR|0o750)
+			c.keep(d)
+			c.keep(d + "/x")
+		}},
 		{name: "chmod of a missing name is ENOENT", run: func(c *pc) {
 			c.errno("chmod", unix.Chmod(c.p("none"), 0o644), unix.ENOENT)
 		}},
@@ -316,6 +334,36 @@ func chownChecks() []posixCheck {
 			}
 			c.close(fd)
 			c.owner(f, 4242, 4343)
+		}},
+		{name: "fchown of a file being written", run: func(c *pc) {
+			f := c.p("f")
+			fd := c.open(f, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, 0o644)
+			if fd >= 0 {
+				_, err := unix.Write(fd, []byte("data"))
+				c.ok("write", err)
+				c.ok("fchown", unix.Fchown(fd, 4242, 4343))
+			}
+			c.close(fd)
+			c.owner(f, 4242, 4343)
+			c.data(f, "data")
+			c.keep(f)
+		}},
+		{name: "a file stored without attributes takes chown", mountOnly: true, run: func(c *pc) {
+			f := c.ext("f")
+			c.putObject(f, "from elsewhere")
+			c.owner(f, 0, 0)
+			c.ok("chown", unix.Chown(f, 4242, 4343))
+			c.owner(f, 4242, 4343)
+			c.data(f, "from elsewhere")
+			c.keep(f)
+		}},
+		{name: "a directory that is only a prefix takes chown", mountOnly: true, run: func(c *pc) {
+			d := c.ext("d")
+			c.putObject(d+"/x", "x")
+			c.owner(d, 0, 0)
+			c.ok("chown", unix.Chown(d, 4242, 4343))
+			c.owner(d, 4242, 4343)
+			c.keep(d)
 		}},
 		{name: "chown of a missing name is ENOENT", run: func(c *pc) {
 			c.errno("chown", unix.Chown(c.p("none"), 1, 1), unix.ENOENT)

@@ -412,6 +412,20 @@ func renameChecks() []posixCheck {
 			c.keep(e + "/f")
 			c.gone(d)
 		}},
+		{name: "a directory moves to another parent with its contents", run: func(c *pc) {
+			d := c.mkdir("d", 0o700, alice, alice)
+			c.file("d/f", 0o600, alice, alice, "inner")
+			c.symlink("f", "d/l", alice, alice)
+			p := c.mkdir("p", 0o755, 0, 0)
+			c.ok("rename", unix.Rename(d, p+"/d"))
+			c.missing(d)
+			c.mode(p+"/d", unix.S_IFDIR|0o700)
+			c.owner(p+"/d/f", alice, alice)
+			c.data(p+"/d/l", "inner")
+			c.keep(p + "/d")
+			c.keep(p + "/d/f")
+			c.keep(p + "/d/l")
+		}},
 		{name: "a directory replaces an empty directory", run: func(c *pc) {
 			d := c.mkdir("d", 0o755, 0, 0)
 			c.file("d/f", 0o644, 0, 0, "inner")

@@ -3,7 +3,9 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -225,6 +227,7 @@ func openChecks() []posixCheck {
 	for _, um := range []struct{ mode, umask, want uint32 }{
 		{0o644, 0o022, 0o644}, {0o666, 0o022, 0o644}, {0o777, 0o027, 0o750},
 		{0o666, 0o077, 0o600}, {0o666, 0, 0o666}, {0o400, 0, 0o400},
+		{0o4755, 0, 0o4755}, {0o1644, 0o022, 0o1644},
 	} {
 		cs = append(cs, posixCheck{name: fmt.Sprintf("O_CREAT mode %04o with umask %03o is %04o", um.mode, um.umask, um.want), run: func(c *pc) {
 			f := c.p("f")
@@ -235,6 +238,35 @@ func openChecks() []posixCheck {
 			c.keep(f)
 		}})
 	}
+	cs = append(cs, []posixCheck{
+		{name: "access(2) agrees with the mode", run: func(c *pc) {
+			f := c.file("f", 0o640, alice, staff, "x")
+			c.as(aliceC, func() { c.ok("access R_OK|W_OK as owner", unix.Access(f, unix.R_OK|unix.W_OK)) })
+			c.as(bobStaffC, func() {
+				c.ok("access R_OK as group member", unix.Access(f, unix.R_OK))
+				c.errno("access W_OK as group member", unix.Access(f, unix.W_OK), unix.EACCES)
+			})
+			c.as(bobC, func() { c.errno("access R_OK as other", unix.Access(f, unix.R_OK), unix.EACCES) })
+		}},
+		{name: "root needs an execute bit to execute", run: func(c *pc) {
+			f := c.file("f", 0o644, 0, 0, "x")
+			c.errno("access X_OK", unix.Access(f, unix.X_OK), unix.EACCES)
+			c.ok("chmod 0744", unix.Chmod(f, 0o744))
+			c.ok("access X_OK", unix.Access(f, unix.X_OK))
+		}},
+		{name: "a script runs only with its execute bit", run: func(c *pc) {
+			f := c.file("run.sh", 0o755, 0, 0, "#!/bin/sh\nexit 7\n")
+			err := exec.Command(f).Run()
+			var ee *exec.ExitError
+			if c.err == nil && (!errors.As(err, &ee) || ee.ExitCode() != 7) {
+				c.failf("running a 0755 script: %v, want exit status 7", err)
+			}
+			c.ok("chmod 0644", unix.Chmod(f, 0o644))
+			if c.err == nil {
+				c.errno("running a 0644 script", exec.Command(f).Run(), unix.EACCES)
+			}
+		}},
+	}...)
 	return append(cs, posixAccessMatrix()...)
 }
 

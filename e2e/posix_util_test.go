@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
 // pc is the state of one running check: its fresh directory and the first
@@ -19,6 +22,8 @@ import (
 // for it, so only one goroutine touches c at a time.
 type pc struct {
 	dir          string // fresh, owned by root, mode 0755
+	store        storage.Backend
+	mountDir     string
 	group, check string
 	err          error
 	keeps        []posixKept
@@ -84,6 +89,78 @@ func (c *pc) as(cr posixCred, fn func()) {
 	if err := posixAs(cr, func() error { fn(); return nil }); err != nil {
 		c.failf("%v", err)
 	}
+}
+
+// ext returns the path of name in a directory of its own at the top of
+// the mount, which the mount has never listed: objects stored there behind
+// its back are found at once (a directory the mount created, like c.dir, is
+// known to be empty for the attribute cache's lifetime).
+func (c *pc) ext(name string) string {
+	return filepath.Join(c.mountDir, "posix-ext-"+filepath.Base(c.dir), name)
+}
+
+// putObject stores an object named by its path under the mount, with no
+// metadata, behind the mount's back (mountOnly checks).
+func (c *pc) putObject(p, data string) {
+	if c.err != nil {
+		return
+	}
+	key, err := filepath.Rel(c.mountDir, p)
+	if err == nil {
+		_, err = c.store.Put(context.Background(), key, strings.NewReader(data), storage.PutOptions{})
+	}
+	c.ok("put object", err)
+}
+
+// listed checks that p shows in its directory's listing with its type.
+func (c *pc) listed(p string) {
+	if c.err != nil {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		c.ok("lstat "+filepath.Base(p), err)
+		return
+	}
+	fd, err := unix.Open(filepath.Dir(p), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		c.ok("open directory", err)
+		return
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err != nil || n == 0 {
+			c.ok("getdents", err)
+			if c.err == nil {
+				c.failf("%s missing from its directory's listing", filepath.Base(p))
+			}
+			return
+		}
+		for b := buf[:n]; len(b) > 0; {
+			reclen := int(uint16(b[16]) | uint16(b[17])<<8)
+			typ, name := b[18], unix.ByteSliceToString(b[19:reclen])
+			b = b[reclen:]
+			if name != filepath.Base(p) {
+				continue
+			}
+			if want := posixDirentType(st.Mode); typ != want {
+				c.failf("%s listed with d_type %d, want %d", name, typ, want)
+			}
+			return
+		}
+	}
+}
+
+func posixDirentType(mode uint32) uint8 {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return unix.DT_DIR
+	case unix.S_IFLNK:
+		return unix.DT_LNK
+	}
+	return unix.DT_REG
 }
 
 // file creates name as root with the given data, owner and mode (set in
