@@ -3,10 +3,55 @@
 package e2e
 
 import (
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// mtime and ctime return the times of p.
+func (c *pc) mtime(p string) unix.Timespec { return c.stat(p).Mtim }
+func (c *pc) ctime(p string) unix.Timespec { return c.stat(p).Ctim }
+func (c *pc) atime(p string) unix.Timespec { return c.stat(p).Atim }
+
+// later checks that the named time of p moved past before (by whole
+// seconds; callers wait for the next second first).
+func (c *pc) later(what, p string, before, after unix.Timespec) {
+	if c.err == nil && after.Sec <= before.Sec {
+		c.failf("%s of %s did not change: before %s, after %s", what, filepath.Base(p), posixTime(before), posixTime(after))
+	}
+}
+
+// sameSec checks that a time did not change in its whole seconds, the
+// resolution the stores keep.
+func (c *pc) sameSec(what, p string, before, after unix.Timespec) {
+	if c.err == nil && after.Sec != before.Sec {
+		c.failf("%s of %s changed: before %s, after %s", what, filepath.Base(p), posixTime(before), posixTime(after))
+	}
+}
+
+// same checks that a time did not change.
+func (c *pc) same(what, p string, before, after unix.Timespec) {
+	if c.err == nil && (after.Sec != before.Sec || after.Nsec != before.Nsec) {
+		c.failf("%s of %s changed: before %s, after %s", what, filepath.Base(p), posixTime(before), posixTime(after))
+	}
+}
+
+func posixTime(ts unix.Timespec) string {
+	return time.Unix(ts.Sec, ts.Nsec).UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// posixAttrTimeout is a little more than the kernel's attribute and entry
+// timeouts of the test mounts (1s), so the next stat asks the daemon.
+const posixAttrTimeout = 1200 * time.Millisecond
+
+// posixNextSecond sleeps into the next wall-clock second, so that a time
+// taken now and one taken after it differ in whole seconds even where
+// the store keeps only seconds.
+func posixNextSecond() {
+	now := time.Now()
+	time.Sleep(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+}
 
 // posixUtimens sets p's atime and mtime (UTIME_NOW and UTIME_OMIT allowed).
 func posixUtimens(p string, atime, mtime unix.Timespec, flags int) error {
