@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -39,6 +40,11 @@ type file struct {
 	dirty     bool   // data or attributes differ from the store
 	created   bool   // never uploaded
 	journalID string // non-empty while a journal record exists
+
+	// stream uploads a file written from its start while it is written
+	// (streaming data path); streamMeta is the metadata it was given.
+	stream     *block.Writer
+	streamMeta map[string]string
 }
 
 // node reports the file's current state as a node.
@@ -56,6 +62,14 @@ func (f *file) node() *node {
 // load stages the object's data locally if that has not happened yet.
 // Caller holds f.mu.
 func (f *file) load(ctx context.Context) error {
+	if f.stream != nil {
+		// Anything a stream cannot take (a read, a write out of order, a
+		// truncate, a rename) completes the upload so far and continues
+		// on a staged copy of it.
+		if err := f.finishStream(ctx); err != nil {
+			return err
+		}
+	}
 	if f.loaded {
 		return nil
 	}
@@ -160,6 +174,9 @@ func (f *file) writeJournal(sync bool) error {
 // upload writes the staged copy to the store if it is dirty. Caller holds
 // f.mu. On failure the data and its journal record stay on disk.
 func (f *file) upload(ctx context.Context) error {
+	if f.stream != nil && !f.unlinked {
+		return f.finishStream(ctx)
+	}
 	if !f.dirty || f.unlinked {
 		return nil
 	}

@@ -3,8 +3,11 @@ package vfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
 )
 
 // Handle is one open file description.
@@ -13,6 +16,9 @@ type Handle struct {
 	f        *file
 	writable bool
 	closed   bool
+	// r streams the version opened, for a read-only handle on the
+	// streaming data path; unused while the file has local changes.
+	r *block.Reader
 }
 
 // OpenFlags are the open(2) flags vfs cares about.
@@ -39,6 +45,9 @@ func (v *FS) Open(ctx context.Context, p string, fl OpenFlags) (*Handle, error) 
 	}
 	f := v.acquire(p, n)
 	h := &Handle{v: v, f: f, writable: fl.Write || fl.Truncate}
+	if v.streaming() && !h.writable && n.key != "" {
+		h.r = v.newReader(n)
+	}
 	if fl.Truncate {
 		if err := h.Truncate(ctx, 0); err != nil {
 			h.Release(ctx)
@@ -103,21 +112,26 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	} else if !isNotExist(err) {
 		return nil, Attr{}, err
 	}
-	lf, name, err := v.cache.newDataFile()
-	if err != nil {
-		return nil, Attr{}, err
-	}
 	now := fsNow()
-	f := &file{v: v, path: p, refs: 1, created: true, local: lf, dataName: name, loaded: true,
+	f := &file{v: v, path: p, refs: 1, created: true,
 		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
 		extra: map[string]string{}}
-	f.mu.Lock()
-	err = f.markDirty()
-	f.mu.Unlock()
-	if err != nil {
-		lf.Close()
-		os.Remove(v.cache.dataPath(name))
-		return nil, Attr{}, err
+	if v.streaming() {
+		f.startStream()
+	} else {
+		lf, name, err := v.cache.newDataFile()
+		if err != nil {
+			return nil, Attr{}, err
+		}
+		f.local, f.dataName, f.loaded = lf, name, true
+		f.mu.Lock()
+		err = f.markDirty()
+		f.mu.Unlock()
+		if err != nil {
+			lf.Close()
+			os.Remove(v.cache.dataPath(name))
+			return nil, Attr{}, err
+		}
 	}
 	v.mu.Lock()
 	v.files[p] = f
@@ -137,6 +151,19 @@ func (h *Handle) Attr() Attr {
 func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
 	f := h.f
 	f.mu.Lock()
+	if h.r != nil && !f.loaded && !f.dirty && f.stream == nil {
+		// Streaming read of the version opened; concurrent reads of one
+		// handle proceed in parallel.
+		f.mu.Unlock()
+		n, err := h.r.ReadAt(ctx, buf, off)
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		if errors.Is(err, block.ErrStale) {
+			err = fmt.Errorf("%w: %w", ErrStale, err)
+		}
+		return n, err
+	}
 	defer f.mu.Unlock()
 	if off >= f.attr.Size {
 		return 0, nil
@@ -170,6 +197,11 @@ func (h *Handle) Write(ctx context.Context, data []byte, off int64) (int, error)
 	if max := h.v.caps.MaxObjectSize(); max > 0 && end > max {
 		return 0, ErrFileTooBig
 	}
+	if f.stream != nil {
+		if n, ok, err := f.streamWrite(ctx, data, off); ok {
+			return n, err
+		}
+	}
 	if err := f.load(ctx); err != nil {
 		return 0, err
 	}
@@ -196,6 +228,19 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 	defer f.mu.Unlock()
 	if max := h.v.caps.MaxObjectSize(); max > 0 && size > max {
 		return ErrFileTooBig
+	}
+	if f.stream != nil && size == f.stream.Size() {
+		return nil
+	}
+	if size == 0 && !f.loaded && h.v.streaming() {
+		// Written afresh: stream it.
+		if f.stream != nil {
+			if err := f.stream.Abort(ctx); err != nil {
+				h.v.warn("abort of a streamed upload", "path", f.path, "err", err)
+			}
+		}
+		f.startStream()
+		return nil
 	}
 	if size == 0 && !f.loaded {
 		// No need to fetch data that is about to be discarded.
@@ -233,6 +278,9 @@ func (h *Handle) Release(ctx context.Context) error {
 		return nil
 	}
 	h.closed = true
+	if h.r != nil {
+		h.r.Close()
+	}
 	f := h.f
 	var err error
 	f.mu.Lock()

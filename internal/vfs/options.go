@@ -60,6 +60,10 @@ type Options struct {
 	DefaultFileMode        uint32 // permission bits, default 0644
 	DefaultDirMode         uint32 // permission bits, default 0755
 
+	// Stream, if set, turns on the streaming data path for reads and for
+	// files written from start to end (see StreamOptions).
+	Stream *StreamOptions
+
 	// PartSize and UploadConcurrency govern multipart uploads of staged
 	// files (defaults 8 MiB and 4).
 	PartSize          int64

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 )
@@ -432,5 +433,95 @@ func TestReadOnly(t *testing.T) {
 	}
 	if readFile(t, v, "f") != "x" {
 		t.Fatal("read")
+	}
+}
+
+func newStreamFS(t *testing.T, b storage.Backend) *FS {
+	return newTestFS(t, b, func(o *Options) {
+		o.Stream = &StreamOptions{Budget: block.NewBudget(64 << 20), PartSize: 1 << 20, UploadConcurrency: 2}
+	})
+}
+
+func TestStreamingWriteAndRead(t *testing.T) {
+	b := newMem()
+	v := newStreamFS(t, b)
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("streaming-data-"), 300000) // ~4.5 MiB, several parts
+	h, _, err := v.Create(ctx, "s.bin", OpenFlags{Write: true}, 0o640, 7, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off < len(data); off += 100000 {
+		end := min(off+100000, len(data))
+		if _, err := h.Write(ctx, data[off:end], int64(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := h.Attr(); a.Size != int64(len(data)) {
+		t.Fatalf("size while streaming %d", a.Size)
+	}
+	if _, err := b.Head(ctx, "s.bin"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("object visible before close: %v", err)
+	}
+	if err := h.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Release(ctx)
+	got, obj := get(t, b, "s.bin")
+	if got != string(data) || obj.Metadata["uid"] != "7" {
+		t.Fatalf("stored %d bytes, metadata %v", len(got), obj.Metadata)
+	}
+	if readFile(t, newStreamFS(t, b), "s.bin") != string(data) {
+		t.Fatal("streamed read differs")
+	}
+}
+
+func TestStreamingFallsBackOnRandomWrite(t *testing.T) {
+	b := newMem()
+	v := newStreamFS(t, b)
+	ctx := context.Background()
+	h, _, err := v.Create(ctx, "zip", OpenFlags{Write: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, bytes.Repeat([]byte{'a'}, 3<<20), 0)
+	h.Write(ctx, []byte("HEADER"), 0) // a writer going back to patch its header
+	h.Write(ctx, []byte("tail"), 3<<20)
+	buf := make([]byte, 6)
+	if n, err := h.Read(ctx, buf, 0); err != nil || string(buf[:n]) != "HEADER" {
+		t.Fatalf("read back %q %v", buf[:n], err)
+	}
+	if err := h.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Release(ctx)
+	got, _ := get(t, b, "zip")
+	want := "HEADER" + strings.Repeat("a", 3<<20-6) + "tail"
+	if got != want {
+		t.Fatalf("content differs: len %d want %d", len(got), len(want))
+	}
+}
+
+func TestStreamingTruncateOpenAndRename(t *testing.T) {
+	b := newMem()
+	put(t, b, "old", "previous content", nil)
+	v := newStreamFS(t, b)
+	ctx := context.Background()
+	h, err := v.Open(ctx, "old", OpenFlags{Write: true, Truncate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, []byte("new"), 0)
+	if err := v.Rename(ctx, "old", "moved", RenameFlags{}); err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, []byte(" and more"), 3)
+	h.Flush(ctx)
+	h.Release(ctx)
+	if got, _ := get(t, b, "moved"); got != "new and more" {
+		t.Fatalf("moved has %q", got)
+	}
+	if _, err := b.Head(ctx, "old"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("old remains: %v", err)
 	}
 }
