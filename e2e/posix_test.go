@@ -20,7 +20,7 @@ import (
 // of pjdfstest's groups: many small checks per operation, made with system
 // calls directly, as root and as unprivileged users through allow-other.
 // The attributes and names the checks leave behind are checked again after
-// an unmount and remount (the persistence group).
+// an unmount and remount (the persistence groups).
 //
 // Every check must pass, except
 //   - checks marked unsupported, which assert that an operation the store
@@ -47,7 +47,9 @@ func TestPOSIX(t *testing.T) {
 				r.runGroup(g)
 			}
 			m.remount()
-			r.runGroup(r.persistenceGroup())
+			r.runGroup(r.persistenceGroup(false))
+			m.remount()
+			r.runGroup(r.persistenceGroup(true))
 			rows = append(rows, r.rows()...)
 		})
 	}
@@ -263,30 +265,42 @@ func (r *posixRun) remember(t *testing.T, c *pc) {
 	r.after = append(r.after, c.after...)
 }
 
-// persistenceGroup checks, on the fresh mount, that everything kept shows
-// the same attributes (and data, and link targets) as before, that removed
-// names stay removed, and the checks that asked to run again.
-func (r *posixRun) persistenceGroup() posixGroup {
+// persistenceGroup checks, on a fresh mount, that everything kept shows
+// the same attributes (and data, and link targets) as before. The first
+// round looks each entry up directly (stat) and also runs the checks that
+// asked to run again, such as removed names staying removed; the second
+// (listFirst, on another fresh mount) lists each entry's directory first,
+// as ls -l does, so the kernel takes the attributes from the listing.
+func (r *posixRun) persistenceGroup(listFirst bool) posixGroup {
 	g := posixGroup{name: "persistence"}
+	if listFirst {
+		g.name = "persistence-ls"
+	}
 	for _, k := range r.kept {
-		g.checks = append(g.checks, posixCheck{
-			name: k.label, knownBug: k.knownBug, bugOn: k.bugOn,
-			run: func(c *pc) {
-				// List the directory first, as ls -l does: the kernel then
-				// takes the attributes from the listing (READDIRPLUS).
-				c.listed(k.path)
-				if c.err != nil {
+		ck := posixCheck{name: k.label, run: func(c *pc) {
+			var typ uint8
+			if listFirst {
+				if typ = c.listed(k.path); c.err != nil {
 					return
 				}
-				got, err := posixSnapshot(k.path, k.atime)
-				if err == nil {
-					err = k.want.diff(got)
-				}
-				c.err = err
-			},
-		})
+			}
+			got, err := posixSnapshot(k.path, k.atime)
+			if err == nil {
+				err = k.want.diff(got)
+			}
+			if err == nil && listFirst && typ != posixDirentType(got.mode) {
+				err = fmt.Errorf("listed with d_type %d, want %d", typ, posixDirentType(got.mode))
+			}
+			c.err = err
+		}}
+		if !listFirst {
+			ck.knownBug, ck.bugOn = k.knownBug, k.bugOn
+		}
+		g.checks = append(g.checks, ck)
 	}
-	g.checks = append(g.checks, r.after...)
+	if !listFirst {
+		g.checks = append(g.checks, r.after...)
+	}
 	return g
 }
 
