@@ -161,6 +161,7 @@ type mountOpts struct {
 	extraYAML string   // appended to the config file
 	flags     []string // extra command-line flags
 	cacheDir  string   // reuse a cache directory (remount tests)
+	dataPath  string   // "" or "file_cache" (default), "block_cache"
 }
 
 // mnt is one running mount.
@@ -198,13 +199,17 @@ func mountWith(t *testing.T, b storage.Backend, section string, o mountOpts) *mn
 	if err := os.Mkdir(m.Dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	dataPath := o.dataPath
+	if dataPath == "" {
+		dataPath = "file_cache"
+	}
 	cfg := fmt.Sprintf(`logging:
   type: base
   level: log_debug
   file-path: %s
 components:
   - libfuse
-  - file_cache
+  - %s
   - attr_cache
   - %s
 libfuse:
@@ -214,9 +219,11 @@ libfuse:
 file_cache:
   path: %s
   timeout-sec: 30
+block_cache:
+  path: %s
 attr_cache:
   timeout-sec: 30
-%s%s`, m.Log, storeComponent(section), m.Cache, section, o.extraYAML)
+%s%s`, m.Log, dataPath, storeComponent(section), m.Cache, m.Cache, section, o.extraYAML)
 	m.Config = filepath.Join(work, "config.yaml")
 	if err := os.WriteFile(m.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

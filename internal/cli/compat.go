@@ -19,11 +19,10 @@ func inertKeys() []string {
 		"file_cache.allow-non-empty-temp", "file_cache.cleanup-on-start", "file_cache.policy-trace",
 		"file_cache.offload-io", "file_cache.sync-to-flush", "file_cache.ignore-sync", "file_cache.refresh-sec",
 		"file_cache.hard-limit",
-		"block_cache.block-size-mb", "block_cache.mem-size-mb", "block_cache.disk-size-mb",
-		"block_cache.disk-timeout-sec", "block_cache.prefetch", "block_cache.parallelism",
+		"block_cache.disk-size-mb", "block_cache.disk-timeout-sec", "block_cache.parallelism",
 		"block_cache.prefetch-on-open", "block_cache.consistency", "block_cache.cleanup-on-start",
 		"block_cache.defer-empty-blob-creation",
-		"stream.block-size-mb", "stream.max-buffers", "stream.buffer-size-mb", "stream.file-caching",
+		"stream.file-caching",
 		"attr_cache.no-cache-on-list", "attr_cache.no-cache-dirs", "attr_cache.max-size-mb", "attr_cache.cache-on-list",
 		"s3storage.upload-cutoff-mb", "s3storage.disable-concurrent-download", "s3storage.checksum-algorithm",
 		"s3storage.disable-usage", "s3storage.enable-dir-marker",
@@ -59,12 +58,6 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 // Cloudfuse.
 func logCompatibility(cfg *config.Config, log *slog.Logger) {
 	switch cfg.DataPath() {
-	case config.CompBlockCache, config.CompStream:
-		if dir := cacheDir(cfg); dir != "" {
-			log.Warn(cfg.DataPath()+" data path not available yet; staging files in the file cache", "dir", dir)
-		} else {
-			log.Warn(cfg.DataPath() + " data path not available yet; reading straight from the store")
-		}
 	case "":
 		log.Warn("no file_cache, block_cache or stream in components; staging files in the file cache", "dir", cacheDir(cfg))
 	}

@@ -47,6 +47,11 @@ func configFlags() []configFlag {
 		{name: "ignore-open-flags", key: "libfuse.ignore-open-flags", usage: "ignore O_APPEND/O_WRONLY conflicts with the writeback cache (default true)"},
 		{name: "no-symlinks", key: "attr_cache.no-symlinks", usage: "show symlinks as regular files"},
 		{name: "block-cache-path", key: "block_cache.path", typ: "dir", usage: "block_cache staging directory"},
+		{name: "block-cache-block-size", key: "block_cache.block-size-mb", typ: "MiB", usage: "block_cache request and upload part size (default 16)"},
+		{name: "block-cache-pool-size", key: "block_cache.mem-size-mb", typ: "MiB", usage: "memory budget of the block_cache for all open files (default 256)"},
+		{name: "block-cache-prefetch", key: "block_cache.prefetch", typ: "blocks", usage: "blocks one open file may read ahead (default 4)"},
+		{name: "block-cache-disk-size", key: "block_cache.disk-size-mb", typ: "MiB", usage: "accepted for compatibility; the block_cache keeps no disk copy of clean blocks"},
+		{name: "block-cache-prefetch-on-open", key: "block_cache.prefetch-on-open", usage: "accepted for compatibility; reads start prefetching on the first read"},
 		{name: "metrics-port", key: "health_monitor.metrics-port", typ: "port", usage: "serve Prometheus metrics on 127.0.0.1:port/metrics (default: off)"},
 	}
 }

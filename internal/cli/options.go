@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/fusefs"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
@@ -79,6 +80,9 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 	}
 	o.DefaultFileMode &^= uint32(cfg.Libfuse.Umask)
 	o.DefaultDirMode &^= uint32(cfg.Libfuse.Umask)
+	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
+		o.Stream = streamOptions(cfg, o.UploadConcurrency)
+	}
 	switch cfg.Storage() {
 	case config.CompAzure:
 		o.Layout = vfs.LayoutAzure
@@ -89,6 +93,46 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		o.UploadConcurrency = cfg.S3.Concurrency
 	}
 	return o
+}
+
+// Defaults of the streaming data path.
+const (
+	defaultBlockMB    = 16
+	defaultBudgetMB   = 256
+	defaultPrefetch   = 4
+	defaultStreamConc = 8
+)
+
+// streamOptions maps block_cache (or Cloudfuse's stream) to the streaming
+// data path: one memory budget for every open file, parts of the block
+// size. Validate has already checked the values.
+func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
+	blockMB, budgetMB, prefetch := int64(cfg.BlockCache.BlockSizeMB), cfg.BlockCache.MemSizeMB, cfg.BlockCache.Prefetch
+	if cfg.DataPath() == config.CompStream {
+		blockMB, budgetMB = cfg.Stream.BlockSizeMB, cfg.Stream.BufferSizeMB*int64(cfg.Stream.MaxBuffers)
+	}
+	if blockMB <= 0 {
+		blockMB = defaultBlockMB
+	}
+	if budgetMB <= 0 {
+		budgetMB = defaultBudgetMB
+	}
+	if prefetch <= 0 {
+		prefetch = defaultPrefetch
+	}
+	if conc <= 0 {
+		conc = defaultStreamConc
+	}
+	part, budget := blockMB<<20, budgetMB<<20
+	// A writer needs its parts in flight plus the one being filled; fewer
+	// uploads at once when the budget is small.
+	conc = int(min(int64(conc), max(budget/part-1, 1)))
+	return &vfs.StreamOptions{
+		Budget:            block.NewBudget(budget),
+		PartSize:          part,
+		MaxWindow:         min(int64(prefetch)*part, budget/2),
+		UploadConcurrency: conc,
+	}
 }
 
 // fuseOptions maps the config to kernel mount options.
@@ -105,6 +149,11 @@ func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Lo
 		Options:               extra,
 		Debug:                 cfg.Libfuse.FuseTrace,
 		Logger:                log,
+	}
+	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
+		// Streaming uploads need writes in order; the writeback cache
+		// hands them over from several threads at once.
+		o.DisableWritebackCache = true
 	}
 	if o.DirectIO {
 		// As Cloudfuse: with direct-io the kernel caches nothing.

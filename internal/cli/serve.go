@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -64,7 +65,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
 		b = wrap.Prefix(b, sub)
 	}
-	v, err := vfs.New(sigCtx, b, vfsOptions(cfg, log))
+	vo := vfsOptions(cfg, log)
+	if vo.Stream != nil {
+		// Keep the Go heap close to the budget: without a limit the
+		// collector lets it grow to twice what is live.
+		debug.SetMemoryLimit(vo.Stream.Budget.Max() + 96<<20)
+	}
+	v, err := vfs.New(sigCtx, b, vo)
 	if err != nil {
 		b.Close()
 		return fmt.Errorf("file cache: %w", err)

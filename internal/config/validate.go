@@ -20,6 +20,7 @@ func (c *Config) Validate() error {
 		c.validateComponents,
 		c.validateLibfuse,
 		c.validateFileCache,
+		c.validateBlockCache,
 		c.validateS3,
 		c.validateAzure,
 		c.validateLoopback,
@@ -117,6 +118,31 @@ func (c *Config) validateFileCache() error {
 	}
 	if _, err := oneOf(fc.Policy, "lru", "lfu"); err != nil {
 		return c.errAt("file_cache.policy", "%v", err)
+	}
+	return nil
+}
+
+// validateBlockCache checks that the memory budget holds at least two
+// blocks: one being filled and one uploading.
+func (c *Config) validateBlockCache() error {
+	if !c.Has(CompBlockCache) {
+		return nil
+	}
+	b := c.BlockCache
+	switch {
+	case b.BlockSizeMB < 0:
+		return c.errAt("block_cache.block-size-mb", "must be positive, got %v", b.BlockSizeMB)
+	case b.MemSizeMB < 0:
+		return c.errAt("block_cache.mem-size-mb", "must be positive, got %v", b.MemSizeMB)
+	case b.Prefetch < 0:
+		return c.errAt("block_cache.prefetch", "must not be negative, got %v", b.Prefetch)
+	}
+	block := b.BlockSizeMB
+	if block == 0 {
+		block = 16
+	}
+	if b.MemSizeMB > 0 && float64(b.MemSizeMB) < 2*block {
+		return c.errAt("block_cache.mem-size-mb", "%d MiB holds fewer than two blocks of %v MiB (block-size-mb)", b.MemSizeMB, block)
 	}
 	return nil
 }

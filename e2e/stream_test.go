@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// peakRSSMiB reads the daemon's peak resident set size.
+func peakRSSMiB(t *testing.T, pid int) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			return kb >> 10
+		}
+	}
+	return 0
+}
+
+// writeRandom streams size pseudo-random bytes to p in 1 MiB writes and
+// returns their SHA-256.
+func writeRandom(t *testing.T, p string, size int64, seed int64) string {
+	t.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	rng := rand.New(rand.NewSource(seed))
+	buf := make([]byte, 1<<20)
+	for done := int64(0); done < size; done += int64(len(buf)) {
+		rng.Read(buf)
+		h.Write(buf)
+		if _, err := f.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func TestBlockCacheStreamsWithinBudget(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			m := mountTarget(t, tg, mountOpts{dataPath: "block_cache",
+				extraYAML: "", flags: []string{"--block-cache-pool-size=128"}})
+			size := tg.bigFile
+			start := time.Now()
+			want := writeRandom(t, m.path("ckpt.bin"), size, 3)
+			t.Logf("streamed %d MiB in %v", size>>20, time.Since(start))
+			obj, err := m.Store.Head(context.Background(), "ckpt.bin")
+			if err != nil || obj.Size != size {
+				t.Fatalf("stored %+v %v", obj, err)
+			}
+			// Nothing was staged on local disk for a sequential write.
+			if ents, _ := os.ReadDir(m.Cache + "/data"); len(ents) != 0 {
+				t.Fatalf("%d files staged for a streamed write", len(ents))
+			}
+			m.remount()
+			start = time.Now()
+			if got := sha256File(t, m.path("ckpt.bin")); got != want {
+				t.Fatalf("read back %s want %s", got, want)
+			}
+			t.Logf("read %d MiB back in %v", size>>20, time.Since(start))
+			rss := peakRSSMiB(t, m.cmd.Process.Pid)
+			t.Logf("daemon peak RSS %d MiB with a 128 MiB budget", rss)
+			if rss > 128+160 {
+				t.Fatalf("peak RSS %d MiB is far above the 128 MiB budget", rss)
+			}
+		})
+	}
+}
+
+func TestBlockCacheRandomWriteFallsBack(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			m := mountTarget(t, tg, mountOpts{dataPath: "block_cache"})
+			f, err := os.Create(m.path("archive.zip"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := strings.Repeat("z", 20<<20)
+			if _, err := f.WriteString(body); err != nil {
+				t.Fatal(err)
+			}
+			// Like a zip writer going back to fill in its header.
+			if _, err := f.WriteAt([]byte("HEADER"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteString("-end"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := storeGet(t, m.Store, "archive.zip")
+			if err != nil || got != "HEADER"+body[6:]+"-end" {
+				t.Fatalf("stored %d bytes, %v", len(got), err)
+			}
+			// Edits of existing files in place stage them.
+			rw, err := os.OpenFile(m.path("archive.zip"), os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rw.WriteAt([]byte("MID"), 10<<20)
+			buf := make([]byte, 3)
+			rw.ReadAt(buf, 10<<20)
+			if err := rw.Close(); err != nil || string(buf) != "MID" {
+				t.Fatalf("edit %q %v", buf, err)
+			}
+			got, _ = storeGet(t, m.Store, "archive.zip")
+			if got[10<<20:10<<20+3] != "MID" || len(got) != 20<<20+4 {
+				t.Fatalf("after edit: len %d", len(got))
+			}
+		})
+	}
+}
+
+func TestBlockCacheFioVerify(t *testing.T) {
+	if _, err := exec.LookPath("fio"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("fio is not installed (scripts/testservers.sh ensure installs it)")
+		}
+		t.Skip("fio not installed")
+	}
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			m := mountTarget(t, tg, mountOpts{dataPath: "block_cache"})
+			for _, rw := range []string{"write", "randwrite"} {
+				cmd := exec.Command("fio", "--name=verify-"+rw, "--directory="+m.Dir, "--rw="+rw,
+					"--bs=64k", "--size=32m", "--verify=crc32c", "--do_verify=1", "--ioengine=psync",
+					"--end_fsync=1", "--randrepeat=1", "--output-format=terse", "--minimal")
+				out, err := cmd.CombinedOutput()
+				if err != nil || strings.Contains(string(out), "verify: bad") {
+					t.Fatalf("fio %s: %v\n%s", rw, err, out)
+				}
+			}
+		})
+	}
+}
+
