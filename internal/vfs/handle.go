@@ -267,8 +267,30 @@ func (h *Handle) Flush(ctx context.Context) error {
 
 func (v *FS) flushFile(ctx context.Context, f *file) error {
 	f.mu.Lock()
+	err := f.upload(ctx)
+	idle := err == nil && f.refs == 0
+	f.mu.Unlock()
+	if idle {
+		// A file kept only for a failed upload leaves the table once
+		// the retry (rename, Close) succeeded.
+		v.dropIdle(f)
+	}
+	return err
+}
+
+// dropIdle removes f from the open table and closes its staged copy if no
+// handle uses it and it has nothing left to upload.
+func (v *FS) dropIdle(f *file) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.upload(ctx)
+	if f.refs == 0 && (!f.dirty || f.unlinked) {
+		if cur, ok := v.files[f.path]; ok && cur == f {
+			delete(v.files, f.path)
+		}
+		f.release()
+	}
 }
 
 // Release closes the handle. The last close of a clean file lets the file
@@ -290,19 +312,9 @@ func (h *Handle) Release(ctx context.Context) error {
 	f.refs--
 	last := f.refs == 0
 	f.mu.Unlock()
-	if !last {
-		return err
+	if last {
+		h.v.dropIdle(f)
 	}
-	h.v.mu.Lock()
-	f.mu.Lock()
-	if f.refs == 0 && (!f.dirty || f.unlinked) {
-		if cur, ok := h.v.files[f.path]; ok && cur == f {
-			delete(h.v.files, f.path)
-		}
-		f.release()
-	}
-	f.mu.Unlock()
-	h.v.mu.Unlock()
 	return err
 }
 

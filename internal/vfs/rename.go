@@ -131,6 +131,7 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 		if err != nil {
 			return err
 		}
+		v.dropIdle(f)
 	} else {
 		obj, err := v.moveObject(ctx, src.key, newKey)
 		if err != nil {
