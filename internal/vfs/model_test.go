@@ -1119,3 +1119,43 @@ func TestModelRegressionRenameDirtyUploadedFile(t *testing.T) {
 		t.Fatalf("c holds %q", data)
 	}
 }
+
+// A file whose close failed stays in the open table for the retry; once a
+// rename uploaded it, it must leave the table, or it hides later changes
+// made by other clients.
+func TestModelRegressionRetriedFileLeavesTable(t *testing.T) {
+	for _, dirRename := range []bool{false, true} {
+		ctx := context.Background()
+		mem := memstore.New(memstore.Options{MinPartSize: modelPart})
+		faults := wrap.NewFaults(1)
+		v := modelFS(t, wrap.Faulty(keepOpen{mem}, faults), t.TempDir(), false)
+		put(t, mem, "d/", "", nil)
+		put(t, mem, "d/f", "old", nil)
+		h, err := v.Open(ctx, "d/f", OpenFlags{Write: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Write(ctx, []byte("new"), 0); err != nil {
+			t.Fatal(err)
+		}
+		faults.Set(wrap.Fault{})
+		if err := h.Release(ctx); err == nil {
+			t.Fatal("close during an outage reported success")
+		}
+		faults.Set()
+		from, to, gone := "d/f", "d/g", "d/g"
+		if dirRename {
+			from, to, gone = "d", "e", "e/f"
+		}
+		if err := v.Rename(ctx, from, to, RenameFlags{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := mem.Delete(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Lookup(ctx, gone); !errors.Is(err, ErrNotExist) {
+			t.Fatalf("dirRename=%v: %q deleted by another client still shows: %v", dirRename, gone, err)
+		}
+		v.Close(ctx)
+	}
+}
