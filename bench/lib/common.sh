@@ -20,11 +20,13 @@ as_root() {
 
 now_ns() { date +%s%N; }
 
-# bounded SECONDS CMD...: run CMD, killed if it outlives SECONDS.
+# bounded SECONDS CMD...: run CMD, killed if it outlives SECONDS. CMD stays
+# in our process group, so Ctrl-C (or a signal to the group) stops it at
+# once; the exit trap then cleans up.
 bounded() {
 	local secs=$1
 	shift
-	timeout -k 10 "$secs" "$@"
+	timeout --foreground -k 10 "$secs" "$@"
 }
 
 # drop_caches writes back dirty pages and drops the page, dentry and inode
@@ -44,7 +46,9 @@ drop_caches() {
 # peak_rss_kib PID prints the process's peak resident set (VmHWM) in KiB,
 # or 0 when it is gone.
 peak_rss_kib() {
-	awk '/^VmHWM:/ { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+	local kib
+	kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || true
+	echo "${kib:-0}"
 }
 
 # warm_memory touches MB MiB of memory once through tmpfs, so the first
