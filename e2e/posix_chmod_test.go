@@ -11,7 +11,7 @@ import (
 
 func chmodChecks() []posixCheck {
 	var cs []posixCheck
-	// Mode 0000 has checks of its own below (bugNullPermissions).
+	// Mode 0000 has checks of its own below.
 	for _, mode := range []uint32{0o400, 0o600, 0o644, 0o755, 0o777, 0o4755, 0o2755, 0o1755, 0o6777, 0o7777} {
 		cs = append(cs, posixCheck{name: fmt.Sprintf("root sets file mode %04o", mode), run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "x")
@@ -165,21 +165,21 @@ func chmodChecks() []posixCheck {
 				c.errno("open as alice", posixOpenClose(f, unix.O_RDONLY), unix.EACCES)
 			})
 			c.data(f, "x")
-		}, knownBug: bugNullPermissions},
+		}},
 		{name: "mode 0000 still holds after the attribute cache expires", run: func(c *pc) {
 			f := c.file("f", 0o644, alice, alice, "x")
 			c.ok("chmod 0000", unix.Chmod(f, 0))
 			time.Sleep(posixAttrTimeout)
 			c.perm(f, 0)
 			c.as(aliceC, func() { c.errno("open as alice", posixOpenClose(f, unix.O_RDONLY), unix.EACCES) })
-		}, knownBug: bugNullPermissions},
+		}},
 		{name: "a directory with mode 0000 cannot be listed by its owner", run: func(c *pc) {
 			d := c.mkdir("d", 0o755, alice, alice)
 			c.ok("chmod 0000", unix.Chmod(d, 0))
 			time.Sleep(posixAttrTimeout)
 			c.perm(d, 0)
 			c.as(aliceC, func() { c.errno("open dir as alice", posixOpenClose(d, unix.O_RDONLY|unix.O_DIRECTORY), unix.EACCES) })
-		}, knownBug: bugNullPermissions},
+		}},
 		{name: "data reads back after fchmod of a file opened for reading", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "payload")
 			fd := c.open(f, unix.O_RDONLY, 0)
@@ -192,7 +192,7 @@ func chmodChecks() []posixCheck {
 				}
 			}
 			c.close(fd)
-		}, knownBug: bugStaleAfterSetattr, bugOn: "azure"},
+		}},
 		{name: "chmod needs search permission on the parent", run: func(c *pc) {
 			d := c.mkdir("d", 0o755, alice, alice)
 			f := c.file("d/f", 0o644, alice, alice, "x")

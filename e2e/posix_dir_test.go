@@ -49,7 +49,7 @@ func mkdirChecks() []posixCheck {
 			c.as(aliceC, func() { c.ok("mkdir", unix.Mkdir(d, 0o755)) })
 			c.owner(d, alice, staff)
 			c.perm(d, 0o2755)
-		}, knownBug: bugSetgidDir},
+		}},
 		{name: "a new directory is empty", run: func(c *pc) {
 			d := c.p("d")
 			c.ok("mkdir", unix.Mkdir(d, 0o755))

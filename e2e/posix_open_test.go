@@ -49,7 +49,7 @@ func openChecks() []posixCheck {
 			f := c.p("f")
 			c.as(aliceC, func() { c.write(f, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, "x") })
 			c.owner(f, alice, staff)
-		}, knownBug: bugSetgidDir},
+		}},
 		{name: "O_CREAT updates the parent's mtime and ctime", run: func(c *pc) {
 			posixParentTimes(c, func() { c.write(c.p("f"), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, "") })
 		}, knownBug: bugParentTimes},
@@ -144,7 +144,7 @@ func openChecks() []posixCheck {
 			f := c.p(posixName(255))
 			c.write(f, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, "long")
 			c.data(f, "long")
-			c.keepBug(f, bugLongNameProbe, "s3")
+			c.keep(f)
 		}},
 		{name: "O_APPEND writes at the end", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "abc")
@@ -212,12 +212,12 @@ func openChecks() []posixCheck {
 			c.as(aliceC, func() { c.write(f, unix.O_WRONLY, "y") })
 			c.perm(f, 0o777)
 			c.keep(f)
-		}, knownBug: bugStaleAfterSetattr, bugOn: "azure"},
+		}},
 		{name: "a write by the owner clears setuid", run: func(c *pc) {
 			f := c.file("f", 0o4755, alice, alice, "x")
 			c.as(aliceC, func() { c.write(f, unix.O_WRONLY, "y") })
 			c.perm(f, 0o755)
-		}, knownBug: bugStaleAfterSetattr, bugOn: "azure"},
+		}},
 		{name: "a write by root keeps setuid", run: func(c *pc) {
 			f := c.file("f", 0o4755, alice, alice, "x")
 			c.write(f, unix.O_WRONLY, "y")

@@ -225,7 +225,7 @@ func renameChecks() []posixCheck {
 			c.missing(f)
 			c.data(g, "abcXYZ")
 			c.keep(g)
-		}, knownBug: bugStaleAfterSetattr, bugOn: "azure"},
+		}},
 		{name: "a file moves there and back", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "x")
 			g := c.p("g")

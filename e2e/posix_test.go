@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"text/tabwriter"
 
-	"golang.org/x/sys/unix"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -128,7 +126,7 @@ func posixGroups() []posixGroup {
 
 // posixTally counts the outcomes of one group.
 type posixTally struct {
-	passed, failed, unsupported, knownBug, retried int
+	passed, failed, unsupported, knownBug int
 }
 
 type posixRow struct {
@@ -187,26 +185,14 @@ func (r *posixRun) runGroup(g posixGroup) {
 	})
 }
 
-// posixEINTRRetries is how often a check that failed with a spurious EINTR
-// (bugEINTR) runs again in a fresh directory.
-const posixEINTRRetries = 2
-
 func (r *posixRun) runCheck(t *testing.T, tl *posixTally, group string, ck posixCheck) {
-	var c *pc
-	for attempt := 0; ; attempt++ {
-		r.seq++
-		dir := filepath.Join(r.root, fmt.Sprintf("%s-%03d", group, r.seq))
-		if err := r.eintr(t, tl, func() error { return posixMkdir(dir, 0o755, 0, 0) }); err != nil {
-			t.Fatalf("check directory: %v", err)
-		}
-		c = &pc{dir: dir, group: group, check: ck.name, store: r.store, mountDir: r.mountDir}
-		ck.run(c)
-		if !errors.Is(c.err, unix.EINTR) || attempt == posixEINTRRetries {
-			break
-		}
-		tl.retried++
-		t.Logf("KNOWN BUG (%s): %v; running the check again", bugEINTR, c.err)
+	r.seq++
+	dir := filepath.Join(r.root, fmt.Sprintf("%s-%03d", group, r.seq))
+	if err := posixMkdir(dir, 0o755, 0, 0); err != nil {
+		t.Fatalf("check directory: %v", err)
 	}
+	c := &pc{dir: dir, group: group, check: ck.name, store: r.store, mountDir: r.mountDir}
+	ck.run(c)
 	bug := ck.knownBug
 	if r.local || (ck.bugOn != "" && ck.bugOn != r.target) {
 		bug = ""
@@ -233,17 +219,10 @@ func (r *posixRun) runCheck(t *testing.T, tl *posixTally, group string, ck posix
 	}
 }
 
-// eintr runs a step of the run itself (not of a check), again when it
-// fails with a spurious EINTR (bugEINTR).
+// eintr runs a step of the run itself (not of a check). A signal to the
+// calling thread must never make a request fail, so there is no retry.
 func (r *posixRun) eintr(t *testing.T, tl *posixTally, step func() error) error {
-	for attempt := 0; ; attempt++ {
-		err := step()
-		if !errors.Is(err, unix.EINTR) || attempt == posixEINTRRetries {
-			return err
-		}
-		tl.retried++
-		t.Logf("KNOWN BUG (%s): %v; trying again", bugEINTR, err)
-	}
+	return step()
 }
 
 // remember snapshots what a passing check asked to keep, for the
@@ -308,12 +287,12 @@ func (r *posixRun) persistenceGroup(listFirst bool) posixGroup {
 func posixSummary(rows []posixRow) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "target\tgroup\tpassed\tfailed\texpected-unsupported\tknown-bug\tretried-after-EINTR\t")
+	fmt.Fprintln(w, "target\tgroup\tpassed\tfailed\texpected-unsupported\tknown-bug\t")
 	sums := map[string]*posixTally{}
 	var targets []string
 	line := func(target, group string, s posixTally) {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", target, group,
-			s.passed, s.failed, s.unsupported, s.knownBug, s.retried)
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t\n", target, group,
+			s.passed, s.failed, s.unsupported, s.knownBug)
 	}
 	for _, row := range rows {
 		line(row.target, row.group, row.posixTally)
@@ -327,7 +306,6 @@ func posixSummary(rows []posixRow) string {
 		s.failed += row.failed
 		s.unsupported += row.unsupported
 		s.knownBug += row.knownBug
-		s.retried += row.retried
 	}
 	for _, tg := range targets {
 		line(tg, "TOTAL", *sums[tg])

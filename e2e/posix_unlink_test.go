@@ -106,7 +106,7 @@ func unlinkChecks() []posixCheck {
 				}
 			}
 			c.close(fd)
-		}, knownBug: bugUnlinkedSetattr},
+		}},
 		{name: "writing to an unlinked file does not bring it back", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "x")
 			fd := c.open(f, unix.O_RDWR, 0)
@@ -119,7 +119,7 @@ func unlinkChecks() []posixCheck {
 			c.close(fd)
 			c.missing(f)
 			c.gone(f)
-		}, knownBug: bugUnlinkedSetattr},
+		}},
 		{name: "unlink updates the parent's mtime and ctime", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "x")
 			posixParentTimes(c, func() { c.ok("unlink", unix.Unlink(f)) })

@@ -56,6 +56,7 @@ func (d *dirHandle) load(ctx context.Context) syscall.Errno {
 
 // Readdirent returns the next entry, or nil at the end.
 func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	ctx = detach(ctx)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if en := d.load(ctx); en != 0 {
@@ -71,6 +72,7 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 
 // Lookup answers READDIRPLUS for the entry just returned, from the listing.
 func (d *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = detach(ctx)
 	d.mu.Lock()
 	var a *vfs.Attr
 	if i := d.next - 1; i >= 0 && i < len(d.ents) && d.ents[i].Name == name {
@@ -85,6 +87,7 @@ func (d *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 
 // Seekdir repositions the stream; offset 0 (rewinddir) lists again.
 func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	ctx = detach(ctx)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if off == 0 {

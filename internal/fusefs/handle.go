@@ -32,6 +32,7 @@ func (h *handle) fail(op string, err error) syscall.Errno {
 
 // Read serves file data.
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	ctx = detach(ctx)
 	defer h.n.m.observe("read", time.Now())
 	n, err := h.h.Read(ctx, dest, off)
 	if err != nil {

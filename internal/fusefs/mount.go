@@ -48,7 +48,9 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		mo.Logger = log.New(&slogWriter{l: opts.Logger}, "", 0)
 	}
 	fopts := &fs.Options{
-		MountOptions:    mo,
+		MountOptions: mo,
+		// Mode 0000 is a real mode here (chmod 000), not "unset".
+		NullPermissions: true,
 		EntryTimeout:    &entry,
 		AttrTimeout:     &attr,
 		NegativeTimeout: &neg,

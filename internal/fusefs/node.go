@@ -149,6 +149,7 @@ func (n *node) setTimeouts(out *fuse.EntryOut) {
 
 // Lookup finds a child by name.
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	ctx = detach(ctx)
 	defer n.m.observe("lookup", time.Now())
 	p := n.child(name)
 	a, err := n.m.v.Lookup(ctx, p)
@@ -164,6 +165,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 
 // Getattr reports attributes, from the open handle when there is one.
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	ctx = detach(ctx)
 	defer n.m.observe("getattr", time.Now())
 	if h, ok := f.(*handle); ok {
 		fillAttr(h.h.Attr(), &out.Attr)
@@ -221,7 +223,13 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 	}
 	p, ok := n.path()
 	if !ok && vh == nil {
-		return syscall.ENOENT
+		// Unlinked while open: change the open file.
+		n.mu.Lock()
+		vh = n.open
+		n.mu.Unlock()
+		if vh == nil {
+			return syscall.ENOENT
+		}
 	}
 	a, err := n.m.v.Setattr(ctx, p, vh, s)
 	if err != nil {
@@ -238,6 +246,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
+	gid, mode = n.inherit(ctx, gid, mode, true)
 	a, err := n.m.v.Mkdir(ctx, p, mode&^umask(ctx), uid, gid)
 	if err != nil {
 		return nil, n.fail("mkdir", p, err)
@@ -294,6 +303,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
+	gid, mode = n.inherit(ctx, gid, mode, false)
 	fl := openFlags(flags)
 	h, a, err := n.m.v.Create(ctx, p, fl, mode&^umask(ctx), uid, gid)
 	if err != nil {
@@ -358,6 +368,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
+	gid, _ = n.inherit(ctx, gid, 0, false)
 	a, err := n.m.v.Symlink(ctx, target, p, uid, gid)
 	if err != nil {
 		return nil, n.fail("symlink", p, err)
@@ -367,6 +378,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 
 // Readlink returns a symlink's target.
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	ctx = detach(ctx)
 	defer n.m.observe("readlink", time.Now())
 	p, _ := n.path()
 	t, err := n.m.v.Readlink(ctx, p)
@@ -378,6 +390,7 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 
 // Statfs reports capacity.
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	ctx = detach(ctx)
 	defer n.m.observe("statfs", time.Now())
 	s := n.m.v.Statfs()
 	out.Bsize = s.BlockSize
@@ -411,9 +424,26 @@ func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall
 
 // detach keeps the caller's identity but drops cancellation. The kernel
 // interrupts requests whenever the calling thread gets a signal (Go
-// programs get many), and a change to the store must not be abandoned
-// half-way because of that: uploads, copies and deletes always finish.
+// programs get many, several per second): a change to the store must not
+// be abandoned half-way because of that, and a stat or read must not fail
+// with EINTR, which most programs never retry. A fatal signal still ends
+// the caller at once; the kernel does not wait for our answer then.
 func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// inherit applies the parent's setgid bit to a new entry, as a local
+// filesystem does: the entry takes the directory's group, and a new
+// directory keeps the setgid bit.
+func (n *node) inherit(ctx context.Context, gid, mode uint32, dir bool) (uint32, uint32) {
+	p, _ := n.path()
+	a, err := n.m.v.Lookup(ctx, p)
+	if err != nil || a.Mode&syscall.S_ISGID == 0 {
+		return gid, mode
+	}
+	if dir {
+		mode |= syscall.S_ISGID
+	}
+	return a.GID, mode
+}
 
 func caller(ctx context.Context) (uid, gid uint32) {
 	if c, ok := fuse.FromContext(ctx); ok {

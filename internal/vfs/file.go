@@ -182,7 +182,11 @@ func (f *file) upload(ctx context.Context) error {
 	}
 	if !f.loaded {
 		// Only attributes changed: rewrite metadata in place.
-		return f.v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra))
+		nb, err := f.v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra))
+		if err == nil {
+			f.base, f.dirty = nb, false
+		}
+		return err
 	}
 	obj, err := f.v.putFile(ctx, f.path, f.local, f.attr.Size, metaFor(f.attr, f.extra))
 	if err != nil {
@@ -276,20 +280,22 @@ func (v *FS) partSize(size int64) int64 {
 }
 
 // setMeta rewrites the metadata of the object behind n without touching
-// its data: a server-side copy onto itself (S3) or a metadata update.
-func (v *FS) setMeta(ctx context.Context, p string, n *node, md map[string]string) error {
+// its data: a server-side copy onto itself (S3) or a metadata update. It
+// returns n updated; on Azure the object gets a new ETag, which an open
+// file must adopt or its next staging would be refused as stale.
+func (v *FS) setMeta(ctx context.Context, p string, n *node, md map[string]string) (*node, error) {
 	if n == nil || n.key == "" {
-		return nil
+		return n, nil
 	}
 	obj, err := v.b.Copy(ctx, n.key, n.key, storage.CopyOptions{Metadata: md})
 	if err != nil {
-		return storeErr(err)
+		return n, storeErr(err)
 	}
 	nn := *n
 	nn.etag, nn.meta = obj.ETag, md
 	applyMeta(&nn.Attr, md)
 	v.meta.put(p, &nn)
-	return nil
+	return &nn, nil
 }
 
 // release closes the staged copy: a clean one is kept for reopening, a

@@ -99,7 +99,7 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 		}
 		extra = userMeta(obj.Metadata)
 	}
-	if err := v.setMeta(ctx, p, n, metaFor(a, extra)); err != nil {
+	if _, err := v.setMeta(ctx, p, n, metaFor(a, extra)); err != nil {
 		return Attr{}, err
 	}
 	return a, nil
@@ -118,6 +118,10 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 	defer f.mu.Unlock()
 	if s.metaOnly() || s.Mode != nil || s.UID != nil || s.GID != nil || s.Atime != nil || s.Mtime != nil {
 		s.apply(&f.attr)
+		if f.unlinked {
+			// Nothing in the store to change any more.
+			return f.attr, nil
+		}
 		if f.dirty || f.created {
 			if f.journalID != "" {
 				if err := f.writeJournal(false); err != nil {
@@ -125,9 +129,11 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 				}
 			}
 		} else if f.base != nil && f.base.key != "" {
-			if err := v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra)); err != nil {
+			nb, err := v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra))
+			if err != nil {
 				return Attr{}, err
 			}
+			f.base = nb
 		}
 	}
 	return f.attr, nil

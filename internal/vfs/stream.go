@@ -78,12 +78,11 @@ func (f *file) finishStream(ctx context.Context) error {
 	md := metaFor(f.attr, f.extra)
 	f.base = &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: md}
 	if !maps.Equal(md, f.streamMeta) {
-		if err := f.v.setMeta(ctx, f.path, f.base, md); err != nil {
+		nb, err := f.v.setMeta(ctx, f.path, f.base, md)
+		if err != nil {
 			return err
 		}
-		if n, ok := f.v.meta.get(f.path); ok && n != nil {
-			f.base.etag = n.etag
-		}
+		f.base = nb
 	}
 	f.streamMeta = nil
 	f.v.meta.put(f.path, f.nodeLocked())
