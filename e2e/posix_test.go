@@ -10,7 +10,6 @@ import (
 	"testing"
 	"text/tabwriter"
 
-
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
