@@ -1,9 +1,11 @@
 package vfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -61,6 +63,12 @@ func (v *FS) recoverOne(ctx context.Context, rec journalRecord) error {
 	case err != nil:
 		return err
 	case rec.BaseETag != "" && cur.ETag != rec.BaseETag, rec.Created:
+		if same, err := v.holdsData(ctx, key, cur, lf, st.Size()); err == nil && same {
+			// The upload completed, but the daemon stopped before it
+			// could remove the record.
+			v.log.Info("pending change from an earlier run was already uploaded", "path", key)
+			return nil
+		}
 		key = fmt.Sprintf("%s.conflict-%s", rec.Key, time.Now().UTC().Format("20060102T150405Z"))
 		v.warn("object changed while an edit was pending; saved the edit as a conflict copy",
 			"path", rec.Key, "conflict_copy", key)
@@ -70,6 +78,37 @@ func (v *FS) recoverOne(ctx context.Context, rec journalRecord) error {
 	}
 	v.log.Info("uploaded pending change from an earlier run", "path", key, "bytes", st.Size())
 	return nil
+}
+
+// holdsData reports whether obj, the object at key, holds exactly the size
+// bytes of r.
+func (v *FS) holdsData(ctx context.Context, key string, obj storage.Object, r io.ReaderAt, size int64) (bool, error) {
+	if obj.Size != size {
+		return false, nil
+	}
+	rc, _, err := v.b.Get(ctx, key, storage.GetOptions{Length: -1, IfMatch: obj.ETag})
+	if err != nil {
+		return false, err
+	}
+	defer rc.Close()
+	local := io.NewSectionReader(r, 0, size)
+	a, b := make([]byte, 256<<10), make([]byte, 256<<10)
+	var total int64
+	for {
+		n, err := io.ReadFull(rc, a)
+		if n > 0 {
+			if _, lerr := io.ReadFull(local, b[:n]); lerr != nil || !bytes.Equal(a[:n], b[:n]) {
+				return false, lerr
+			}
+			total += int64(n)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return total == size, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 }
 
 // evictLoop trims the file cache until Close.
