@@ -1159,3 +1159,77 @@ func TestModelRegressionRetriedFileLeavesTable(t *testing.T) {
 		v.Close(ctx)
 	}
 }
+
+// A daemon killed after an upload completed but before its journal record
+// was removed leaves a record for data the store already holds: the next
+// mount must not save it again as a conflict copy.
+func TestModelRegressionKilledAfterUploadNoConflictCopy(t *testing.T) {
+	for _, created := range []bool{true, false} {
+		ctx := context.Background()
+		mem := memstore.New(memstore.Options{MinPartSize: modelPart})
+		dir := t.TempDir()
+		v := modelFS(t, keepOpen{mem}, dir, false)
+		if !created {
+			put(t, mem, "f", "old", nil)
+		}
+		h, err := v.Open(ctx, "f", OpenFlags{Write: true})
+		if created {
+			h, _, err = v.Create(ctx, "f", OpenFlags{Write: true}, 0o644, 1, 1)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Write(ctx, []byte("new data"), 0); err != nil {
+			t.Fatal(err)
+		}
+		// The kill: the cache directory as it is now, before the upload.
+		snap := t.TempDir()
+		if err := os.CopyFS(snap, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v.Close(ctx)
+		v = modelFS(t, keepOpen{mem}, snap, false)
+		v.Close(ctx)
+		if keys := storeKeys(t, mem); !slices.Equal(keys, []string{"f"}) {
+			t.Fatalf("created=%v: store keys %q", created, keys)
+		}
+	}
+}
+
+// The other side of the check above: when another client really changed
+// the object while an edit was pending at a kill, both versions are kept.
+func TestModelCrashWithRealConflictKeepsBoth(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(memstore.Options{MinPartSize: modelPart})
+	dir := t.TempDir()
+	faults := wrap.NewFaults(1)
+	v := modelFS(t, wrap.Faulty(keepOpen{mem}, faults), dir, false)
+	put(t, mem, "f", "old", nil)
+	h, err := v.Open(ctx, "f", OpenFlags{Write: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Write(ctx, []byte("mine"), 0); err != nil {
+		t.Fatal(err)
+	}
+	faults.Set(wrap.Fault{}) // killed: nothing more reaches the store
+	h.Release(ctx)
+	v.Close(ctx)
+	faults.Set()
+	put(t, mem, "f", "theirs", nil)
+	v = modelFS(t, keepOpen{mem}, dir, false)
+	v.Close(ctx)
+	keys := storeKeys(t, mem)
+	if len(keys) != 2 || keys[0] != "f" || !strings.HasPrefix(keys[1], "f.conflict-") {
+		t.Fatalf("store keys %q", keys)
+	}
+	if a, _ := get(t, mem, "f"); a != "theirs" {
+		t.Fatalf("f holds %q", a)
+	}
+	if b, _ := get(t, mem, keys[1]); b != "mine" {
+		t.Fatalf("conflict copy holds %q", b)
+	}
+}
