@@ -51,6 +51,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		MaxCachedEntries:  cfg.AttrCache.MaxFiles,
 		ReadOnly:          cfg.ReadOnly,
 		NoSymlinks:        !cfg.SymlinksEnabled(),
+		FixedAttrs:        cfg.Libfuse.FixedAttributes,
 		DefaultUID:        uint32(os.Getuid()),
 		DefaultGID:        uint32(os.Getgid()),
 		Logger:            log,

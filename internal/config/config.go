@@ -106,6 +106,9 @@ type Libfuse struct {
 	UID                        *uint32 `key:"uid"` // nil: the mounting user
 	GID                        *uint32 `key:"gid"` // nil: the mounting user's group
 	Umask                      Perm    `key:"umask"`
+	// FixedAttributes shows every entry with default-permission, uid and
+	// gid, ignoring stored modes and owners; chmod and chown do nothing.
+	FixedAttributes bool `key:"fixed-attributes"`
 }
 
 // FileCache is the file_cache section.

@@ -94,7 +94,9 @@ func (v *FS) attrFromObject(kind Kind, obj storage.Object) Attr {
 		a.Mode = v.opts.DefaultFileMode
 	}
 	a.UID, a.GID = v.opts.DefaultUID, v.opts.DefaultGID
-	applyMeta(&a, obj.Metadata)
+	if !v.opts.FixedAttrs {
+		applyMeta(&a, obj.Metadata)
+	}
 	if a.Atime.IsZero() {
 		a.Atime = a.Mtime
 	}
@@ -102,6 +104,22 @@ func (v *FS) attrFromObject(kind Kind, obj storage.Object) Attr {
 		a.Ctime = a.Mtime
 	}
 	return a
+}
+
+// owner returns the mode and owner a new entry gets: the caller's, or the
+// fixed defaults with FixedAttrs.
+func (v *FS) owner(kind Kind, mode, uid, gid uint32) (uint32, uint32, uint32) {
+	if !v.opts.FixedAttrs {
+		return mode, uid, gid
+	}
+	mode = v.opts.DefaultFileMode
+	switch kind {
+	case KindDir:
+		mode = v.opts.DefaultDirMode
+	case KindSymlink:
+		mode = 0o777
+	}
+	return mode, v.opts.DefaultUID, v.opts.DefaultGID
 }
 
 // implicitDirAttr is the attribute set of a directory that exists only as a

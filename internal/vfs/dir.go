@@ -78,6 +78,9 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 			children[name] = full
 			continue
 		}
+		if v.opts.FixedAttrs {
+			continue // a listing says all that is shown
+		}
 		n.partial = true
 		if !v.opts.TrustListings {
 			jobs = append(jobs, job{name, n})
@@ -192,6 +195,7 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	} else if !isNotExist(err) {
 		return Attr{}, err
 	}
+	mode, uid, gid = v.owner(KindDir, mode, uid, gid)
 	now := fsNow()
 	a := Attr{Kind: KindDir, Size: 4096, Mode: mode & ModePerm, UID: uid, GID: gid,
 		Mtime: now, Atime: now, Ctime: now}

@@ -112,6 +112,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	} else if !isNotExist(err) {
 		return nil, Attr{}, err
 	}
+	mode, uid, gid = v.owner(KindFile, mode, uid, gid)
 	now := fsNow()
 	f := &file{v: v, path: p, refs: 1, created: true,
 		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},

@@ -43,6 +43,12 @@ type Options struct {
 	// MaxCachedEntries bounds the attribute cache (default 500000).
 	MaxCachedEntries int
 
+	// FixedAttrs shows every entry with the defaults below (mode, owner)
+	// and its Last-Modified time, ignoring stored attributes; chmod, chown
+	// and utimens succeed without effect, as in Cloudfuse on S3. Listings
+	// are then complete, so directory reads cost no HEADs.
+	FixedAttrs bool
+
 	// TrustListings shows objects with the attributes a listing gives
 	// (size, Last-Modified, default mode and owner) without reading their
 	// metadata. Faster directory reads on S3, whose listings carry no

@@ -44,6 +44,16 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 	if err := v.writable(); err != nil {
 		return Attr{}, err
 	}
+	if v.opts.FixedAttrs {
+		// Attributes are fixed: only the size can change.
+		s = SetAttr{Size: s.Size}
+		if s.Size == nil {
+			if h != nil {
+				return h.Attr(), nil
+			}
+			return v.Lookup(ctx, p)
+		}
+	}
 	if h == nil {
 		if f := v.openFile(p); f != nil {
 			h = &Handle{v: v, f: f, writable: true}

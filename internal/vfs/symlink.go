@@ -30,6 +30,7 @@ func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (At
 	} else if !isNotExist(err) {
 		return Attr{}, err
 	}
+	_, uid, gid = v.owner(KindSymlink, 0, uid, gid)
 	now := fsNow()
 	a := Attr{Kind: KindSymlink, Size: int64(len(target)), Mode: 0o777, UID: uid, GID: gid,
 		Mtime: now, Atime: now, Ctime: now}

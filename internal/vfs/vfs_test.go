@@ -525,3 +525,43 @@ func TestStreamingTruncateOpenAndRename(t *testing.T) {
 		t.Fatalf("old remains: %v", err)
 	}
 }
+
+func TestFixedAttrsIgnoreMetadataAndTrustListings(t *testing.T) {
+	b := newMem()
+	put(t, b, "d/f", "x", map[string]string{"mode": "33152", "uid": "5"})
+	meter := &headCounter{Backend: b}
+	v := newTestFS(t, meter, func(o *Options) {
+		o.FixedAttrs = true
+		o.DefaultUID, o.DefaultGID, o.DefaultFileMode = 42, 43, 0o640
+	})
+	ctx := context.Background()
+	ents, err := v.ReadDir(ctx, "d")
+	if err != nil || len(ents) != 1 || ents[0].Attr.Mode != 0o640 || ents[0].Attr.UID != 42 {
+		t.Fatalf("listing %+v %v", ents, err)
+	}
+	a, err := v.Lookup(ctx, "d/f")
+	if err != nil || a.Mode != 0o640 || a.UID != 42 {
+		t.Fatalf("lookup %+v %v", a, err)
+	}
+	if meter.heads != 0 {
+		t.Fatalf("%d HEADs for a listing with fixed attributes", meter.heads)
+	}
+	mode := uint32(0o777)
+	if a, err := v.Setattr(ctx, "d/f", nil, SetAttr{Mode: &mode}); err != nil || a.Mode != 0o640 {
+		t.Fatalf("chmod: %+v %v", a, err)
+	}
+	if _, obj := get(t, b, "d/f"); obj.Metadata["mode"] != "33152" {
+		t.Fatalf("chmod changed stored metadata: %v", obj.Metadata)
+	}
+}
+
+// headCounter counts HEAD requests.
+type headCounter struct {
+	storage.Backend
+	heads int
+}
+
+func (h *headCounter) Head(ctx context.Context, key string) (storage.Object, error) {
+	h.heads++
+	return h.Backend.Head(ctx, key)
+}
