@@ -100,12 +100,6 @@ func (c *pc) label(p string) string {
 	return fmt.Sprintf("%s: %s: %s", c.group, c.check, filepath.Base(p))
 }
 
-// keepBug is keep for an entry that a known bug hides from a direct lookup
-// after the remount.
-func (c *pc) keepBug(p, bug, on string) {
-	c.keeps = append(c.keeps, posixKept{label: c.label(p), path: p, knownBug: bug, bugOn: on})
-}
-
 // gone asks for p to still be missing after the remount.
 func (c *pc) gone(p string) {
 	c.again(filepath.Base(p)+" stays removed", func(c *pc) { c.missing(p) })

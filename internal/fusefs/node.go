@@ -390,7 +390,6 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 
 // Statfs reports capacity.
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	ctx = detach(ctx)
 	defer n.m.observe("statfs", time.Now())
 	s := n.m.v.Statfs()
 	out.Bsize = s.BlockSize
