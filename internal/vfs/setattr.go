@@ -133,7 +133,10 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 			return f.attr, nil
 		}
 		if f.dirty || f.created {
-			if f.journalID != "" {
+			// The record keeps mode and owner for a crash; times need no
+			// rewrite (the kernel sends one per close with its writeback
+			// cache, and the upload carries the current ones anyway).
+			if f.journalID != "" && (s.Mode != nil || s.UID != nil || s.GID != nil) {
 				if err := f.writeJournal(false); err != nil {
 					return Attr{}, err
 				}
