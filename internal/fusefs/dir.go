@@ -34,7 +34,7 @@ var (
 
 // OpendirHandle opens a directory for reading.
 func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	defer n.m.observe("opendir", time.Now())
+	defer n.m.observe("opendir", time.Now(), n, "")
 	return &dirHandle{n: n}, 0, 0
 }
 

@@ -33,7 +33,7 @@ func (h *handle) fail(op string, err error) syscall.Errno {
 // Read serves file data.
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	ctx = detach(ctx)
-	defer h.n.m.observe("read", time.Now())
+	defer h.n.m.observe("read", time.Now(), h.n, "")
 	n, err := h.h.Read(ctx, dest, off)
 	if err != nil {
 		return nil, h.fail("read", err)
@@ -46,7 +46,7 @@ func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 
 // Write stores file data.
 func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
-	defer h.n.m.observe("write", time.Now())
+	defer h.n.m.observe("write", time.Now(), h.n, "")
 	ctx = detach(ctx)
 	n, err := h.h.Write(ctx, data, off)
 	if err != nil {
@@ -61,7 +61,7 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 // Flush runs on every close(2) of a descriptor: changed data is uploaded
 // here so close reports upload errors.
 func (h *handle) Flush(ctx context.Context) syscall.Errno {
-	defer h.n.m.observe("flush", time.Now())
+	defer h.n.m.observe("flush", time.Now(), h.n, "")
 	ctx = detach(ctx)
 	if err := h.h.Flush(ctx); err != nil {
 		return h.fail("flush", err)
@@ -71,7 +71,7 @@ func (h *handle) Flush(ctx context.Context) syscall.Errno {
 
 // Fsync uploads changed data.
 func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
-	defer h.n.m.observe("fsync", time.Now())
+	defer h.n.m.observe("fsync", time.Now(), h.n, "")
 	ctx = detach(ctx)
 	if err := h.h.Flush(ctx); err != nil {
 		return h.fail("fsync", err)
@@ -81,7 +81,7 @@ func (h *handle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 
 // Release drops the handle after the last descriptor is closed.
 func (h *handle) Release(ctx context.Context) syscall.Errno {
-	defer h.n.m.observe("release", time.Now())
+	defer h.n.m.observe("release", time.Now(), h.n, "")
 	ctx = detach(ctx)
 	h.n.forget(h.h)
 	if err := h.h.Release(ctx); err != nil {

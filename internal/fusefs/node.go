@@ -31,10 +31,20 @@ type mount struct {
 	log  *slog.Logger
 }
 
-// observe reports one finished operation to the Observer, if any.
-func (m *mount) observe(op string, start time.Time) {
+// observe reports one finished operation to the Observer, if any, and at
+// debug level logs it with its path and duration (paths only at debug).
+// name is the child the operation is about, or "" for n itself.
+func (m *mount) observe(op string, start time.Time, n *node, name string) {
+	d := time.Since(start)
 	if m.opts.Observer != nil {
-		m.opts.Observer.FuseOp(op, time.Since(start))
+		m.opts.Observer.FuseOp(op, d)
+	}
+	if m.log.Enabled(context.Background(), slog.LevelDebug) {
+		p, _ := n.path()
+		if name != "" {
+			p = n.child(name)
+		}
+		m.log.Debug("fuse op", "op", op, "path", p, "duration", d)
 	}
 }
 
@@ -150,11 +160,14 @@ func (n *node) setTimeouts(out *fuse.EntryOut) {
 // Lookup finds a child by name.
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	ctx = detach(ctx)
-	defer n.m.observe("lookup", time.Now())
+	defer n.m.observe("lookup", time.Now(), n, name)
 	p := n.child(name)
 	a, err := n.m.v.Lookup(ctx, p)
 	if err != nil {
 		if en := toErrno(err); en == syscall.ENOENT {
+			if o := n.m.opts.Observer; o != nil {
+				o.FuseError("lookup", en)
+			}
 			out.SetEntryTimeout(n.m.opts.NegativeTimeout)
 			return nil, en
 		}
@@ -166,7 +179,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 // Getattr reports attributes, from the open handle when there is one.
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	ctx = detach(ctx)
-	defer n.m.observe("getattr", time.Now())
+	defer n.m.observe("getattr", time.Now(), n, "")
 	if h, ok := f.(*handle); ok {
 		fillAttr(h.h.Attr(), &out.Attr)
 		out.SetTimeout(n.m.opts.AttrTimeout)
@@ -194,7 +207,7 @@ func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) 
 
 // Setattr handles truncate, chmod, chown and utimens.
 func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	defer n.m.observe("setattr", time.Now())
+	defer n.m.observe("setattr", time.Now(), n, "")
 	ctx = detach(ctx)
 	var s vfs.SetAttr
 	if sz, ok := in.GetSize(); ok {
@@ -242,7 +255,7 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 
 // Mkdir creates a directory owned by the caller.
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	defer n.m.observe("mkdir", time.Now())
+	defer n.m.observe("mkdir", time.Now(), n, name)
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
@@ -256,7 +269,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 
 // Rmdir removes an empty directory.
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
-	defer n.m.observe("rmdir", time.Now())
+	defer n.m.observe("rmdir", time.Now(), n, name)
 	ctx = detach(ctx)
 	p := n.child(name)
 	if err := n.m.v.Rmdir(ctx, p); err != nil {
@@ -267,7 +280,7 @@ func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
 
 // Unlink removes a file or symlink.
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
-	defer n.m.observe("unlink", time.Now())
+	defer n.m.observe("unlink", time.Now(), n, name)
 	ctx = detach(ctx)
 	p := n.child(name)
 	if err := n.m.v.Unlink(ctx, p); err != nil {
@@ -278,7 +291,7 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 
 // Rename moves a child, possibly to another directory.
 func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	defer n.m.observe("rename", time.Now())
+	defer n.m.observe("rename", time.Now(), n, name)
 	ctx = detach(ctx)
 	np, ok := newParent.(*node)
 	if !ok {
@@ -299,7 +312,7 @@ const (
 
 // Create makes and opens a new file owned by the caller.
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
-	defer n.m.observe("create", time.Now())
+	defer n.m.observe("create", time.Now(), n, name)
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
@@ -318,7 +331,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 
 // Open opens an existing file.
 func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	defer n.m.observe("open", time.Now())
+	defer n.m.observe("open", time.Now(), n, "")
 	ctx = detach(ctx)
 	p, ok := n.path()
 	if !ok {
@@ -364,7 +377,7 @@ func openFlags(flags uint32) vfs.OpenFlags {
 
 // Symlink creates a symbolic link.
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	defer n.m.observe("symlink", time.Now())
+	defer n.m.observe("symlink", time.Now(), n, name)
 	ctx = detach(ctx)
 	p := n.child(name)
 	uid, gid := caller(ctx)
@@ -379,7 +392,7 @@ func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 // Readlink returns a symlink's target.
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 	ctx = detach(ctx)
-	defer n.m.observe("readlink", time.Now())
+	defer n.m.observe("readlink", time.Now(), n, "")
 	p, _ := n.path()
 	t, err := n.m.v.Readlink(ctx, p)
 	if err != nil {
@@ -390,7 +403,7 @@ func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 
 // Statfs reports capacity.
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	defer n.m.observe("statfs", time.Now())
+	defer n.m.observe("statfs", time.Now(), n, "")
 	s := n.m.v.Statfs()
 	out.Bsize = s.BlockSize
 	out.Frsize = s.FragmentSiz
