@@ -30,6 +30,10 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		MaxReadAhead:  1 << 20,
 		MaxBackground: 64,
 		DirectMount:   true,
+		// No extended attributes yet: ENOSYS makes the kernel stop asking
+		// (ls -l probes two per entry), ENOTSUP would cost a round trip
+		// each time.
+		DisableXAttrs: true,
 		Debug:         opts.Debug,
 		Options:       append([]string(nil), opts.Options...),
 	}
