@@ -40,7 +40,7 @@ var errnoTable = []struct {
 	{storage.ErrPrecondition, syscall.ESTALE},
 }
 
-// toErrno maps err to an errno; unknown errors are EIO.
+// toErrno maps err to an errno; unknown errors and store failures are EIO.
 func toErrno(err error) syscall.Errno {
 	if err == nil {
 		return 0
@@ -49,6 +49,13 @@ func toErrno(err error) syscall.Errno {
 		if errors.Is(err, e.err) {
 			return e.errno
 		}
+	}
+	// A store request that failed for good is EIO, whatever the network
+	// said (ECONNREFUSED, ECONNRESET): the application's file is not
+	// where those apply. Local errors keep their errno.
+	var se *storage.Error
+	if errors.As(err, &se) {
+		return syscall.EIO
 	}
 	var en syscall.Errno
 	if errors.As(err, &en) {
