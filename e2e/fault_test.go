@@ -243,112 +243,148 @@ func cpFailures(stderr string) map[string]string {
 }
 
 // TestFaultStoreDownDuringCopy copies 1000 files with cp while the store
-// stops answering (connections refused) for a while, then comes back. Every
-// file cp did not report as failed must be in the store intact, and after
-// unmount (which retries what failed) nothing may be missing unless cp was
-// told.
+// stops answering (connections refused) for 12 s, within what the stores'
+// retries bridge, then comes back. Every file cp did not report as failed
+// must be in the store intact.
 func TestFaultStoreDownDuringCopy(t *testing.T) {
+	outage := time.Duration(envInt("CLOUDFUSE_FAULT_OUTAGE_SEC", 12)) * time.Second
 	for _, tg := range targets() {
 		t.Run(tg.name, func(t *testing.T) {
-			b, section := tg.setup(t)
-			section, p := proxied(t, section, 10*time.Minute)
-			m := mountWith(t, b, section, mountOpts{})
-			src := filepath.Join(t.TempDir(), "src")
-			if err := os.Mkdir(src, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			files := map[string]content{}
-			rng := rand.New(rand.NewPCG(7, 7))
-			for i := range envInt("CLOUDFUSE_FAULT_FILES", 1000) {
-				c := content{name: fmt.Sprintf("f%04d", i), size: rng.Int64N(32 << 10)}
-				if i%100 == 0 {
-					c.size = 1<<20 + rng.Int64N(1<<20)
-				}
-				files[c.name] = c
-				if err := os.WriteFile(filepath.Join(src, c.name), c.bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			dst := m.path("copy")
-			if err := os.Mkdir(dst, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command("cp", "-r", src+"/.", dst)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-
-			// Let part of the copy through, then take the store away.
-			outage := time.Duration(envInt("CLOUDFUSE_FAULT_OUTAGE_SEC", 12)) * time.Second
-			time.Sleep(time.Second)
-			p.refuse()
-			t.Logf("store unreachable for %v", outage)
-			select {
-			case err := <-done:
-				done <- err
-			case <-time.After(outage):
-			}
-			p.restore()
-			var cpErr error
-			select {
-			case cpErr = <-done:
-			case <-time.After(5 * time.Minute):
-				cmd.Process.Kill()
-				t.Fatalf("cp did not finish within 5 minutes after the store came back")
-			}
-			failed := cpFailures(stderr.String())
-			t.Logf("cp exit: %v; %d files named in errors", cpErr, len(failed))
-			if len(failed) > 0 && cpErr == nil {
-				t.Errorf("cp printed errors but exited 0")
-			}
-			if len(failed) > 0 {
-				lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-				t.Logf("first cp errors:\n%s", strings.Join(lines[:min(5, len(lines))], "\n"))
-			}
-
-			var c tally
-			for name, want := range files {
-				if _, bad := failed[name]; bad {
-					c.failed.Add(1)
-					continue
-				}
-				c.written.Add(1)
-				c.verify(t, b, "copy/"+name, want)
-			}
-			// Unmount uploads what failed and is still pending; what is
-			// then in the store must be intact.
-			m.stop()
-			for name := range failed {
-				want, ok := files[name]
-				if !ok {
-					continue
-				}
-				size, sum, err := storeSum(context.Background(), b, "copy/"+name)
-				switch {
-				case errors.Is(err, storage.ErrNotFound):
-				case err != nil:
-					t.Errorf("%s: %v", name, err)
-				case size != want.size || sum != want.sum():
-					t.Errorf("%s: a failed copy left %d bytes that are not the file (want %d)", name, size, want.size)
-				default:
-					c.recovered.Add(1)
-				}
-			}
-			for _, key := range storeList(t, b) {
-				if name, ok := strings.CutPrefix(key, "copy/"); !ok || files[name].name == "" {
-					if key != "copy/" && key != "copy" {
-						t.Errorf("unexpected object %q in the store", key)
-					}
-				}
-			}
-			t.Logf("proxy: %d connections accepted", p.accepted.Load())
-			c.log(t, fmt.Sprintf("%s: copy of %d files with the store down for %v", tg.name, len(files), outage))
+			copyWithOutage(t, tg, envInt("CLOUDFUSE_FAULT_FILES", 1000), outage, "", false)
 		})
 	}
+}
+
+// TestFaultStoreDownLongerThanRetries takes the store away for longer than
+// the retries last (45 s on S3; Azure with its retries cut down by config),
+// so some requests fail for good: the failures must reach cp as errors,
+// every file cp did not report must be intact in the store, and what
+// failed at close is uploaded at unmount once the store is back.
+func TestFaultStoreDownLongerThanRetries(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			outage, extra := 45*time.Second, ""
+			if tg.name == "azure" {
+				outage = 20 * time.Second
+				extra = "  max-retries: 2\n  retry-backoff-sec: 1\n  max-retry-delay-sec: 2\n"
+			}
+			copyWithOutage(t, tg, 300, outage, extra, true)
+		})
+	}
+}
+
+// copyWithOutage runs cp -r of n files into the mount and refuses the
+// store's connections for outage from one second into the copy. extra is
+// appended to the store section. With wantErrors, some failure must reach
+// cp.
+func copyWithOutage(t *testing.T, tg target, n int, outage time.Duration, extra string, wantErrors bool) {
+	b, section := tg.setup(t)
+	section, p := proxied(t, section+extra, 10*time.Minute)
+	m := mountWith(t, b, section, mountOpts{})
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]content{}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range n {
+		c := content{name: fmt.Sprintf("f%04d", i), size: rng.Int64N(32 << 10)}
+		if i%100 == 0 {
+			c.size = 1<<20 + rng.Int64N(1<<20)
+		}
+		files[c.name] = c
+		if err := os.WriteFile(filepath.Join(src, c.name), c.bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := m.path("copy")
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("cp", "-r", src+"/.", dst)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	// Let part of the copy through, then take the store away.
+	time.Sleep(time.Second)
+	p.refuse()
+	before := len(storeList(t, b))
+	select {
+	case err := <-done:
+		done <- err
+	case <-time.After(outage):
+	}
+	p.restore()
+	t.Logf("store unreachable for %v from the moment %d objects were in", outage, before)
+	var cpErr error
+	select {
+	case cpErr = <-done:
+	case <-time.After(5 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("cp did not finish within 5 minutes after the store came back")
+	}
+	failed := cpFailures(stderr.String())
+	t.Logf("cp exit: %v; %d files named in errors", cpErr, len(failed))
+	if len(failed) > 0 && cpErr == nil {
+		t.Errorf("cp printed errors but exited 0")
+	}
+	if cpErr != nil && len(failed) == 0 {
+		t.Errorf("cp failed without naming a file: %v\n%s", cpErr, stderr.String())
+	}
+	if len(failed) > 0 {
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		t.Logf("first cp errors:\n%s", strings.Join(lines[:min(5, len(lines))], "\n"))
+	}
+	for _, line := range failed {
+		if !strings.Contains(line, "Input/output error") {
+			t.Errorf("a store failure reached cp as something else than EIO: %s", line)
+		}
+	}
+	if wantErrors && len(failed) == 0 {
+		t.Errorf("an outage of %v reached no application as an error", outage)
+	}
+
+	var c tally
+	for name, want := range files {
+		if _, bad := failed[name]; bad {
+			c.failed.Add(1)
+			continue
+		}
+		c.written.Add(1)
+		c.verify(t, b, "copy/"+name, want)
+	}
+	// Unmount uploads what failed at close and is still pending; what is
+	// then in the store must be intact.
+	m.stop()
+	for name := range failed {
+		want, ok := files[name]
+		if !ok {
+			continue
+		}
+		size, sum, err := storeSum(context.Background(), b, "copy/"+name)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+		case err != nil:
+			t.Errorf("%s: %v", name, err)
+		case size != want.size || sum != want.sum():
+			t.Errorf("%s: a failed copy left %d bytes that are not the file (want %d)", name, size, want.size)
+		default:
+			c.recovered.Add(1)
+		}
+	}
+	for _, key := range storeList(t, b) {
+		name, ok := strings.CutPrefix(key, "copy/")
+		if (!ok || files[name].name == "") && key != "copy/" && key != "copy" {
+			t.Errorf("unexpected object %q in the store", key)
+		}
+	}
+	t.Logf("proxy: %d connections accepted", p.accepted.Load())
+	c.log(t, fmt.Sprintf("%s: copy of %d files with the store down for %v", tg.name, len(files), outage))
 }
 
 // writer writes numbered files until told to stop or an error ends it.
