@@ -248,6 +248,7 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 	} else if err := v.copyTree(ctx, oldp, newp, src); err != nil {
 		return err
 	}
+	var repin []*file
 	v.mu.Lock()
 	for p, f := range v.files {
 		if !inside(p, oldp) {
@@ -262,10 +263,19 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 			nb := *f.base
 			nb.key = rebase(nb.key, oldp, newp)
 			f.base = &nb
+			if !f.loaded {
+				repin = append(repin, f)
+			}
 		}
 		f.mu.Unlock()
 	}
 	v.mu.Unlock()
+	// A server-side copy may give an object a new ETag (Azure always, S3
+	// for multipart objects): pin open files not staged yet to the moved
+	// version, or their first read would find their version gone.
+	for _, f := range repin {
+		v.repin(ctx, f)
+	}
 	v.meta.forgetTree(oldp)
 	v.meta.forgetTree(newp)
 	v.meta.removed(oldp)
@@ -278,6 +288,23 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 	}
 	v.meta.put(newp, &n)
 	return nil
+}
+
+// repin points f, not staged yet, at the current version of its object.
+// If the object cannot be read now, the first read reports it.
+func (v *FS) repin(ctx context.Context, f *file) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loaded || f.base == nil || f.base.key == "" {
+		return
+	}
+	obj, err := v.b.Head(ctx, f.base.key)
+	if err != nil {
+		return
+	}
+	nb := *f.base
+	nb.etag = obj.ETag
+	f.base = &nb
 }
 
 // copyTree copies every key of directory oldp to newp, then deletes the
