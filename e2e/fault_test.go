@@ -573,3 +573,33 @@ func killDuringWrites(t *testing.T, tg target, writeback bool) {
 	c.log(t, fmt.Sprintf("%s kill -9 during writes (writeback %v; %d in flight, %d held open)",
 		tg.name, writeback, len(unacked), len(held)))
 }
+
+// TestRegressionReadOpenFileAfterDirRename: a file opened before its
+// directory was renamed reads its data afterwards. The server-side copy
+// of the rename gives the object a new ETag (Azure always, S3 for a
+// multipart object), which the open file must follow instead of failing
+// with ESTALE.
+func TestRegressionReadOpenFileAfterDirRename(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, m *mnt) {
+		want := content{name: "d/f", size: 9<<20 + 77}
+		if err := os.Mkdir(m.path("d"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeContent(m.path(want.name), want); err != nil {
+			t.Fatal(err)
+		}
+		m.remount() // nothing of the file left in any cache
+		f, err := os.Open(m.path(want.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := os.Rename(m.path("d"), m.path("e")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(f)
+		if err != nil || !bytes.Equal(got, want.bytes()) {
+			t.Fatalf("read after the directory rename: %d bytes, err %v", len(got), err)
+		}
+	})
+}
