@@ -9,7 +9,7 @@
 #
 # Settings (environment):
 #   BENCH_SIZE_MB=4096      size of the big file read and written (MiB)
-#   BENCH_TOOLS="cloudfuse-file rclone s3fs"
+#   BENCH_TOOLS="cloudfuse-file cloudfuse-block rclone s3fs"
 #                           tools to mount; cloudfuse-NAME uses the config
 #                           that cf_config_NAME in bench/lib/mounts.sh prints
 #                           (file, block)
@@ -46,7 +46,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/lib/workloads.sh"
 
 SIZE_MB=${BENCH_SIZE_MB:-4096}
-TOOLS=${BENCH_TOOLS:-cloudfuse-file rclone s3fs}
+TOOLS=${BENCH_TOOLS:-cloudfuse-file cloudfuse-block rclone s3fs}
 WORKLOADS=${BENCH_WORKLOADS:-all}
 DIR_FILES=${BENCH_DIR_FILES:-10000}
 FILES=${BENCH_FILES:-2000}
