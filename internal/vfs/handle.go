@@ -19,6 +19,9 @@ type Handle struct {
 	// r streams the version opened, for a read-only handle on the
 	// streaming data path; unused while the file has local changes.
 	r *block.Reader
+	// rKey and rETag name the version r reads; once the file is another
+	// version (rewritten through another handle, renamed), r is unused.
+	rKey, rETag string
 }
 
 // OpenFlags are the open(2) flags vfs cares about.
@@ -46,7 +49,7 @@ func (v *FS) Open(ctx context.Context, p string, fl OpenFlags) (*Handle, error) 
 	f := v.acquire(p, n)
 	h := &Handle{v: v, f: f, writable: fl.Write || fl.Truncate}
 	if v.streaming() && !h.writable && n.key != "" {
-		h.r = v.newReader(n)
+		h.r, h.rKey, h.rETag = v.newReader(n), n.key, n.etag
 	}
 	if fl.Truncate {
 		if err := h.Truncate(ctx, 0); err != nil {
@@ -152,7 +155,8 @@ func (h *Handle) Attr() Attr {
 func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
 	f := h.f
 	f.mu.Lock()
-	if h.r != nil && !f.loaded && !f.dirty && f.stream == nil {
+	if h.r != nil && !f.loaded && !f.dirty && f.stream == nil &&
+		f.base != nil && f.base.key == h.rKey && f.base.etag == h.rETag {
 		// Streaming read of the version opened; concurrent reads of one
 		// handle proceed in parallel.
 		f.mu.Unlock()
