@@ -9,7 +9,10 @@ package vfs
 // outages during flush and close, and objects put and deleted behind the
 // filesystem's back are part of the sequences.
 //
-// Failures found here are kept below as named regression tests.
+// Each variant runs rapid's checks (100 by default) in several batches,
+// about 2,000 sequences in all; -rapid.checks=N (or RAPID_CHECKS) scales
+// that for longer hunts, -rapid.seed replays a failure. Failures found
+// here are kept below as named regression tests.
 
 import (
 	"bytes"
@@ -916,19 +919,19 @@ func runModel(t *testing.T, mv modelVariant) {
 // TestModelNoCache runs sequences with every cache off, with objects
 // changing behind the filesystem's back.
 func TestModelNoCache(t *testing.T) {
-	runModel(t, modelVariant{behind: true, batches: 10})
+	runModel(t, modelVariant{behind: true, batches: 8})
 }
 
 // TestModelCached runs sequences with attribute, negative and listing
 // caches on; only this filesystem changes the store.
 func TestModelCached(t *testing.T) {
-	runModel(t, modelVariant{cached: true, batches: 10})
+	runModel(t, modelVariant{cached: true, batches: 8})
 }
 
 // TestModelStream runs sequences on the streaming data path: files
 // written from start to end upload while written, reads stream.
 func TestModelStream(t *testing.T) {
-	runModel(t, modelVariant{behind: true, stream: true, batches: 5})
+	runModel(t, modelVariant{behind: true, stream: true, batches: 4})
 }
 
 // TestModelLargeFiles lets files grow past two parts so uploads go in
