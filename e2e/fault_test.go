@@ -345,6 +345,14 @@ func copyWithOutage(t *testing.T, tg target, n int, outage time.Duration, extra 
 			t.Errorf("a store failure reached cp as something else than EIO: %s", line)
 		}
 	}
+	// A failed upload names the file and where its data waits.
+	mlog, _ := os.ReadFile(m.Log)
+	for name, line := range failed {
+		if strings.Contains(line, "failed to close") &&
+			!regexp.MustCompile(`upload failed; data kept in cache.*path=copy/`+name+` cache_file=\S+`).Match(mlog) {
+			t.Errorf("no log line names copy/%s and its cache file", name)
+		}
+	}
 	if wantErrors && len(failed) == 0 {
 		t.Errorf("an outage of %v reached no application as an error", outage)
 	}

@@ -5,8 +5,8 @@ package e2e
 // checking every answer against its own record of its files, while all of
 // them read shared files. Afterwards no operation may have failed, the
 // daemon must hold no more descriptors, threads or goroutines than after
-// the warm-up, its memory must stay within a bound, and the store must
-// hold exactly what the workers wrote.
+// the warm-up, its resident memory must stay within CLOUDFUSE_SOAK_RSS_MB
+// (default 256), and the store must hold exactly what the workers wrote.
 
 import (
 	"bytes"
