@@ -44,14 +44,18 @@ func shAs(uid int, groups []int, script string) (string, error) {
 }
 
 // openUp lets other users reach the mount point through its parents.
-func openUp(t *testing.T, m *mnt) {
-	for d := filepath.Dir(m.Dir); d != "/" && d != "."; d = filepath.Dir(d) {
-		st, err := os.Stat(d)
-		if err != nil {
+func openUp(t *testing.T, m *mnt) { openPath(t, filepath.Dir(m.Dir)) }
+
+// openPath gives other users search and read permission on dir and its
+// ancestors, keeping every other bit (the sticky bit of /tmp included).
+func openPath(t *testing.T, dir string) {
+	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(d, &st); err != nil {
 			t.Fatal(err)
 		}
-		if st.Mode().Perm()&0o005 != 0o005 {
-			if err := os.Chmod(d, st.Mode().Perm()|0o755); err != nil {
+		if st.Mode&0o005 != 0o005 {
+			if err := syscall.Chmod(d, st.Mode&0o7777|0o055); err != nil {
 				t.Fatal(err)
 			}
 		}

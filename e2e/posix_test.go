@@ -62,17 +62,7 @@ func TestPOSIXChecksOnLocalDisk(t *testing.T) {
 		t.Skip("the POSIX run acts as several users and must run as root")
 	}
 	dir := t.TempDir()
-	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
-		st, err := os.Stat(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm()&0o005 != 0o005 {
-			if err := os.Chmod(d, st.Mode().Perm()|0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	openPath(t, dir)
 	r := &posixRun{t: t, target: "local", local: true, root: filepath.Join(dir, "posix")}
 	if err := os.Mkdir(r.root, 0o755); err != nil {
 		t.Fatal(err)
