@@ -55,13 +55,19 @@ type journalRecord struct {
 func openFileCache(o Options) (*fileCache, error) {
 	c := &fileCache{dir: o.CacheDir, timeout: o.CacheTimeout, maxSize: o.CacheMaxBytes,
 		high: o.HighDiskThreshold, low: o.LowDiskThreshold, items: map[string]*cacheItem{}}
-	for _, d := range []string{c.dir, c.dataDir(), c.journalDir()} {
+	// The cache directory may be one the user already has (even a shared
+	// one like /tmp): its mode is left alone. What we keep in it lives in
+	// data/ and journal/, which only the mounting user can enter.
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("file cache: %w", err)
+	}
+	for _, d := range []string{c.dataDir(), c.journalDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("file cache: %w", err)
 		}
-	}
-	if err := os.Chmod(c.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("file cache: %w", err)
+		if err := os.Chmod(d, 0o700); err != nil {
+			return nil, fmt.Errorf("file cache: %w", err)
+		}
 	}
 	return c, nil
 }
