@@ -21,7 +21,7 @@ type node struct {
 	m *mount
 
 	mu   sync.Mutex
-	open *vfs.Handle // most recent live handle, for orphaned inodes
+	open map[*vfs.Handle]bool // live handles, for orphaned inodes
 }
 
 // mount is shared by every node of one mount.
@@ -187,9 +187,7 @@ func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) 
 	}
 	p, ok := n.path()
 	if !ok {
-		n.mu.Lock()
-		h := n.open
-		n.mu.Unlock()
+		h := n.anyOpen()
 		if h == nil {
 			return syscall.ENOENT
 		}
@@ -237,9 +235,7 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 	p, ok := n.path()
 	if !ok && vh == nil {
 		// Unlinked while open: change the open file.
-		n.mu.Lock()
-		vh = n.open
-		n.mu.Unlock()
+		vh = n.anyOpen()
 		if vh == nil {
 			return syscall.ENOENT
 		}
@@ -345,18 +341,32 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	return &handle{h: h, n: n}, n.m.openFlags(), 0
 }
 
+// remember records a live handle, so an inode unlinked while open still
+// answers getattr and setattr through any of its descriptors.
 func (n *node) remember(h *vfs.Handle) {
 	n.mu.Lock()
-	n.open = h
+	if n.open == nil {
+		n.open = map[*vfs.Handle]bool{}
+	}
+	n.open[h] = true
 	n.mu.Unlock()
 }
 
 func (n *node) forget(h *vfs.Handle) {
 	n.mu.Lock()
-	if n.open == h {
-		n.open = nil
-	}
+	delete(n.open, h)
 	n.mu.Unlock()
+}
+
+// anyOpen returns one live handle of the inode, or nil. All handles of
+// one file share its attributes.
+func (n *node) anyOpen() *vfs.Handle {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for h := range n.open {
+		return h
+	}
+	return nil
 }
 
 func (m *mount) openFlags() uint32 {
