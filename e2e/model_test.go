@@ -115,7 +115,18 @@ func (r *mmRun) expect(op string, err error, want syscall.Errno) {
 	if want != 0 {
 		wantName = want.Error()
 	}
-	if got := errnoName(err); got != wantName {
+	got := errnoName(err)
+	r.t.Logf("%s: %s", op, got)
+	if got != wantName {
+		r.t.Logf("daemon log, last lines:\n%s", tail(r.m.Log))
+		if data, err := os.ReadFile(r.m.Log); err == nil {
+			for _, l := range strings.Split(string(data), "\n") {
+				if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") || strings.Contains(l, " err=") ||
+					strings.Contains(l, `path=""`) {
+					r.t.Logf("daemon: %s", l)
+				}
+			}
+		}
 		r.t.Fatalf("%s: got %s, model says %s (model: %s)", op, got, wantName, r.describe())
 	}
 }
@@ -628,4 +639,39 @@ func TestModelMount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRegressionUnlinkedFileKeepsAnyDescriptor: a file unlinked while two
+// descriptors were open, one of them closed since, still answers through
+// the other (the mount once forgot every handle but the most recent, the
+// kernel's getattr failed, and the last close reported EIO).
+func TestRegressionUnlinkedFileKeepsAnyDescriptor(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, m *mnt) {
+		mustWrite(t, m.path("f"), "data")
+		ro, err := os.Open(m.path("f"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rw, err := os.OpenFile(m.path("f"), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Unlink(m.path("f")); err != nil {
+			t.Fatal(err)
+		}
+		st, err := ro.Stat()
+		if err != nil || st.Size() != 4 {
+			t.Errorf("fstat of the unlinked file: %v, %v", st, err)
+		}
+		buf := make([]byte, 8)
+		if n, err := ro.ReadAt(buf, 0); string(buf[:n]) != "data" {
+			t.Errorf("read of the unlinked file: %q, %v", buf[:n], err)
+		}
+		if err := ro.Close(); err != nil {
+			t.Errorf("close of the unlinked file: %v", err)
+		}
+	})
 }
