@@ -210,10 +210,17 @@ func TestFaultLargeWriteWithCuts(t *testing.T) {
 		t.Logf("multipart uploads left open by retried requests: %d", n)
 	}
 
-	// Read back through a fresh mount (cold cache) while reads are cut.
+	// Read back through a fresh mount (cold cache) while half the
+	// connections are cut after a random part of their body.
 	m.remount()
 	cutsBefore := p.cuts.Load()
-	stop = p.cutEvery(700 * time.Millisecond)
+	p.cutAfter(func(r *rand.Rand) int64 {
+		if r.IntN(2) == 0 {
+			return 0
+		}
+		return 1 + r.Int64N(16<<20)
+	})
+	stop = func() { p.cutAfter(nil) }
 	rf, err := os.Open(m.path(want.name))
 	if err != nil {
 		t.Fatal(err)

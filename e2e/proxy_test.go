@@ -69,9 +69,6 @@ func newFaultProxy(t *testing.T, endpoint string, lifetime time.Duration) *fault
 	return p
 }
 
-// endpoint is the URL to give the mount instead of the server's.
-func (p *faultProxy) endpoint() string { return "http://" + p.addr }
-
 func (p *faultProxy) close() {
 	p.cancel()
 	p.wg.Wait()
@@ -98,12 +95,6 @@ func (p *faultProxy) cutAfter(pick func(r *rand.Rand) int64) {
 	p.mu.Lock()
 	p.cut = pick
 	p.mu.Unlock()
-}
-
-// cutAll resets every open connection now, in the middle of whatever it
-// was carrying.
-func (p *faultProxy) cutAll() int {
-	return p.dropAll()
 }
 
 // cutEvery resets every open connection each interval until the returned
