@@ -37,7 +37,7 @@ func TestPOSIX(t *testing.T) {
 			m := mountTarget(t, tg, mountOpts{flags: []string{"--allow-other"}})
 			openUp(t, m)
 			r := &posixRun{t: t, target: tg.name, root: m.path("posix"), store: m.Store, mountDir: m.Dir}
-			if err := os.Mkdir(r.root, 0o755); err != nil {
+			if err := posixMkdir(r.root, 0o755, 0, 0); err != nil {
 				t.Fatal(err)
 			}
 			for _, g := range posixGroups() {
@@ -64,7 +64,7 @@ func TestPOSIXChecksOnLocalDisk(t *testing.T) {
 	dir := t.TempDir()
 	openPath(t, dir)
 	r := &posixRun{t: t, target: "local", local: true, root: filepath.Join(dir, "posix")}
-	if err := os.Mkdir(r.root, 0o755); err != nil {
+	if err := posixMkdir(r.root, 0o755, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, g := range posixGroups() {
