@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"text/tabwriter"
 
@@ -63,6 +64,9 @@ func TestPOSIXChecksOnLocalDisk(t *testing.T) {
 	}
 	dir := t.TempDir()
 	openPath(t, dir)
+	um := syscall.Umask(0)
+	syscall.Umask(um)
+	t.Logf("process umask %04o", um)
 	r := &posixRun{t: t, target: "local", local: true, root: filepath.Join(dir, "posix")}
 	if err := posixMkdir(r.root, 0o755, 0, 0); err != nil {
 		t.Fatal(err)
