@@ -1,7 +1,8 @@
 package e2e
 
 // A bounded soak: 16 workers run mixed operations on one mount for
-// CLOUDFUSE_SOAK (a Go duration; default 60s in CI, 15s elsewhere), each
+// CLOUDFUSE_SOAK (a Go duration; default 60s in CI, 15s elsewhere; split
+// between MinIO and Azurite), each
 // checking every answer against its own record of its files, while all of
 // them read shared files. Afterwards no operation may have failed, the
 // daemon must hold no more descriptors, threads or goroutines than after
@@ -346,9 +347,11 @@ func (w *soakWorker) step() {
 	}
 }
 
+// TestSoak splits CLOUDFUSE_SOAK between the stores.
 func TestSoak(t *testing.T) {
-	d := soakDuration(t)
-	for _, tg := range targets() {
+	tgs := targets()
+	d := soakDuration(t) / time.Duration(len(tgs))
+	for _, tg := range tgs {
 		t.Run(tg.name, func(t *testing.T) { soak(t, tg, d) })
 	}
 }
@@ -469,6 +472,11 @@ func soak(t *testing.T, tg target, d time.Duration) {
 	}
 	if after.fds > before.fds+2 {
 		t.Errorf("daemon descriptors grew from %d to %d", before.fds, after.fds)
+	}
+	// The pool holds at most about one connection per worker; more means
+	// connections are leaked.
+	if after.sockets > before.sockets+workers {
+		t.Errorf("daemon connections grew from %d to %d", before.sockets, after.sockets)
 	}
 	// The Go runtime keeps threads it started for blocking calls.
 	if after.threads > before.threads+16 {
