@@ -13,7 +13,7 @@ GO ?= go
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 TESTSERVERS := scripts/testservers.sh
-GO_TEST_FLAGS ?= -race -count=1 -timeout 25m
+GO_TEST_FLAGS ?= -race -count=1 -timeout 45m
 
 .PHONY: demo build test servers fmt-check vet staticcheck go-test bench-s3
 
