@@ -233,7 +233,10 @@ alive() {
 
 write_env() {
 	local f=$1 state=$2 s3=http://127.0.0.1:$MINIO_PORT
-	local az=http://127.0.0.1:$AZURITE_PORT/$AZURE_ACCOUNT
+	local az=http://127.0.0.1:$AZURITE_PORT/$AZURE_ACCOUNT old_umask
+	# The file holds keys: private to us. The umask goes back afterwards,
+	# or `run` would start the tests with it.
+	old_umask=$(umask)
 	umask 077
 	cat >"$f" <<EOF
 export CLOUDFUSE_TEST_S3_ENDPOINT='$s3'
@@ -249,6 +252,7 @@ export CLOUDFUSE_TEST_AZURITE_PID='$AZURITE_PID'
 export CLOUDFUSE_TEST_STATE_DIR='$state'
 export CLOUDFUSE_TEST_MINIO_BIN='$MINIO_BIN'
 EOF
+	umask "$old_umask"
 }
 
 cmd_start() {
