@@ -56,6 +56,23 @@ type Options struct {
 	// chown and touch showing only on a direct lookup.
 	TrustListings bool
 
+	// NoListFor keeps the filesystem from sending any List request to
+	// the store for this long after New (Cloudfuse/BlobFuse2
+	// block-list-on-mount-sec), to avoid listing charges. Meanwhile a
+	// directory read shows only what this mount has created or looked up,
+	// lookups use HEAD requests only (a directory without a marker object
+	// is not found), and rmdir and directory renames fail with EBUSY.
+	NoListFor time.Duration
+	// NoImplicitDirs makes a directory exist only through its marker
+	// object ("dir/", or a "dir" blob with hdi_isfolder=true); prefixes
+	// without one are neither listed nor found (virtual-directory: false).
+	NoImplicitDirs bool
+	// RevalidateOnOpen asks the store on every open and lookup of a file
+	// instead of trusting the attribute cache, and drops staged data of a
+	// clean file whose object changed (direct-io / disable-kernel-cache),
+	// so changes by other clients show on the next open.
+	RevalidateOnOpen bool
+
 	ReadOnly bool
 	// NoSymlinks refuses symlink creation and shows stored symlinks as
 	// regular files (Cloudfuse --no-symlinks).
