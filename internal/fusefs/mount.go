@@ -30,10 +30,9 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		MaxReadAhead:  1 << 20,
 		MaxBackground: 64,
 		DirectMount:   true,
-		// No extended attributes yet: ENOSYS makes the kernel stop asking
-		// (ls -l probes two per entry), ENOTSUP would cost a round trip
-		// each time.
-		DisableXAttrs: true,
+		// Extended attributes are served (xattr.go): user.* names are
+		// object metadata; other namespaces are answered from memory.
+		DisableXAttrs: false,
 		Debug:         opts.Debug,
 		Options:       append([]string(nil), opts.Options...),
 	}
