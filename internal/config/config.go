@@ -69,10 +69,12 @@ type Config struct {
 	MountAll      MountAll      `key:"mountall"`
 	HealthMonitor HealthMonitor `key:"health_monitor"`
 
-	// Sections of other tools' components that we accept and ignore.
-	EntryCache       Unsupported `key:"entry_cache"`
-	XLoad            Unsupported `key:"xload"`
-	DistributedCache Unsupported `key:"distributed_cache"`
+	// Sections of other tools' components that we accept and ignore; the
+	// why tag is the reason the load warning gives.
+	EntryCache       Unsupported `key:"entry_cache" why:"the attribute cache (attr_cache) already keeps listings and lookups"`
+	XLoad            Unsupported `key:"xload" why:"preloading a whole container is not a cloudfuse feature; files are fetched when opened"`
+	DistributedCache Unsupported `key:"distributed_cache" why:"cloudfuse has no cache shared between machines"`
+	Schedule         Unsupported `key:"schedule" why:"cloudfuse uploads when a file is closed or synced; it has no upload windows"`
 
 	file   string            // the file Load read, "" if none
 	origin map[string]string // canonical key -> "file:line", "--flag" or "$ENV"
@@ -86,6 +88,7 @@ type Logging struct {
 	MaxFileSizeMB int      `key:"max-file-size-mb" zero:"default"` // 512
 	FileCount     int      `key:"file-count" zero:"default"`       // 10
 	TrackTime     bool     `key:"track-time"`                      // false
+	GoroutineID   bool     `key:"goroutine-id"`                    // BlobFuse2; false
 }
 
 // Libfuse is the libfuse section (also read under its old name lfuse).
@@ -106,6 +109,9 @@ type Libfuse struct {
 	UID                        *uint32 `key:"uid"` // nil: the mounting user
 	GID                        *uint32 `key:"gid"` // nil: the mounting user's group
 	Umask                      Perm    `key:"umask"`
+	// KernelListCacheExpirationSec is BlobFuse2's kernel cache of
+	// directory listings (0: off).
+	KernelListCacheExpirationSec int `key:"kernel-list-cache-expiration-sec"`
 	// FixedAttributes shows every entry with default-permission, uid and
 	// gid, ignoring stored modes and owners; chmod and chown do nothing.
 	FixedAttributes bool `key:"fixed-attributes"`
@@ -130,7 +136,7 @@ type FileCache struct {
 	RefreshSec        int     `key:"refresh-sec"`
 	HardLimit         bool    `key:"hard-limit"`
 
-	Schedule Unsupported `key:"schedule"`
+	Schedule Unsupported `key:"schedule" why:"cloudfuse uploads when a file is closed or synced; it has no upload windows"`
 }
 
 // BlockCache is the block_cache section.
@@ -186,11 +192,17 @@ type S3Storage struct {
 	UsePathStyle              bool              `key:"use-path-style,usePathStyle"`
 	DisableUsage              bool              `key:"disable-usage"`
 	EnableDirMarker           bool              `key:"enable-dir-marker"`
+	// Ours, named as in azstorage: false shows only directories that have
+	// a "dir/" marker; block-list-on-mount-sec lists nothing for that long
+	// after the mount (--virtual-directory, --cancel-list-on-mount-seconds).
+	VirtualDirectory    bool `key:"virtual-directory"` // true
+	BlockListOnMountSec int  `key:"block-list-on-mount-sec"`
 }
 
 // AzStorage is the azstorage section.
 type AzStorage struct {
 	Type                   AccountType `key:"type"` // block
+	UseADLS                bool        `key:"use-adls"` // BlobFuse2: true means type adls
 	AccountName            string      `key:"account-name"`
 	Container              string      `key:"container"`
 	Endpoint               string      `key:"endpoint"`
@@ -234,6 +246,8 @@ type AzStorage struct {
 	PreserveACL            bool        `key:"preserve-acl"`
 	Filter                 string      `key:"filter"`
 	UserAssertion          string      `key:"user-assertion" secret:"true"`
+	CapMbpsRead            int         `key:"cap-mbps-read" min:"-1"` // BlobFuse2; -1 or 0: no limit
+	CapIOPS                int         `key:"cap-iops" min:"-1"`      // BlobFuse2; -1 or 0: no limit
 
 	// From the environment only (MSI_ENDPOINT, MSI_SECRET).
 	MSIEndpoint string `env:"MSI_ENDPOINT"`
@@ -265,7 +279,8 @@ type HealthMonitor struct {
 }
 
 // Unsupported marks a key or section of Cloudfuse/BlobFuse2 that we accept
-// but do not act on; Load warns when it is present.
+// but do not act on; Load warns when it is present, giving the field's why
+// tag as the reason.
 type Unsupported struct{ present bool }
 
 // Present says whether the file had this key.
@@ -312,6 +327,7 @@ func Default() *Config {
 			UploadCutoffMB:    100,
 			Concurrency:       5,
 			ChecksumAlgorithm: ChecksumCRC32,
+			VirtualDirectory:  true,
 		},
 		Azure: AzStorage{
 			Type:               AccountBlock,

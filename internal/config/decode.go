@@ -81,7 +81,7 @@ func (d *decoder) mapping(n *yaml.Node, fields []*field, prefix string) {
 		}
 		if f.unsupp {
 			d.cfg.fieldValue(f).Addr().Interface().(*Unsupported).mark()
-			d.warn(k.Line, key, "not supported by cloudfuse, ignored")
+			d.warn(k.Line, key, "not supported by cloudfuse, ignored: %s", f.why)
 			continue
 		}
 		if f.section != nil {

@@ -21,6 +21,7 @@ type field struct {
 	isPath   bool
 	secret   bool
 	unsupp   bool   // Unsupported marker
+	why      string // for an Unsupported marker: why we do without it
 	envOnly  string // environment variable for a field with no key
 	sectName string // canonical name of the enclosing section, "" at top level
 }
@@ -61,6 +62,7 @@ func fieldsOf(t reflect.Type, index []int, section string) []*field {
 			isPath:   sf.Tag.Get("kind") == "path",
 			secret:   sf.Tag.Get("secret") == "true",
 			unsupp:   sf.Type == unsupportedType,
+			why:      sf.Tag.Get("why"),
 			sectName: section,
 		}
 		if v := sf.Tag.Get("min"); v != "" {

@@ -16,6 +16,7 @@ func knownComponents() []string {
 // components have what they need. It returns the first problem, naming the
 // key and where its value came from.
 func (c *Config) Validate() error {
+	c.normalize()
 	for _, check := range []func() error{
 		c.validateComponents,
 		c.validateLibfuse,
@@ -31,6 +32,17 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// normalize folds keys that are another spelling of a setting into it:
+// BlobFuse2's azstorage.use-adls is azstorage.type adls.
+func (c *Config) normalize() {
+	if c.Azure.UseADLS {
+		c.Azure.Type = AccountADLS
+		if o := c.origin["azstorage.use-adls"]; o != "" {
+			c.origin["azstorage.type"] = o
+		}
+	}
 }
 
 // errAt builds an Error for key, located where key (or, failing that, the
