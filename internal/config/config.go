@@ -201,7 +201,7 @@ type S3Storage struct {
 
 // AzStorage is the azstorage section.
 type AzStorage struct {
-	Type                   AccountType `key:"type"` // block
+	Type                   AccountType `key:"type"`     // block
 	UseADLS                bool        `key:"use-adls"` // BlobFuse2: true means type adls
 	AccountName            string      `key:"account-name"`
 	Container              string      `key:"container"`
