@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/internal/keyspace"
@@ -17,9 +18,11 @@ import (
 
 // upload is a multipart upload held in memory until Complete.
 type upload struct {
-	s    *Store
-	key  string
-	opts storage.PutOptions // metadata already normalised
+	s         *Store
+	key       string
+	id        string             // what ListUploads shows and AbortUpload takes
+	initiated time.Time          // by the store's clock
+	opts      storage.PutOptions // metadata already normalised
 
 	// mu guards parts and done. Lock order: upload.mu before Store.mu.
 	mu    sync.Mutex
@@ -44,7 +47,8 @@ func (s *Store) CreateUpload(ctx context.Context, key string, opts storage.PutOp
 		return nil, err
 	}
 	opts.Metadata = meta
-	u := &upload{s: s, key: key, opts: opts, parts: map[int]uploadedPart{}}
+	u := &upload{s: s, key: key, id: newUploadID(), initiated: s.now(), opts: opts,
+		parts: map[int]uploadedPart{}}
 	s.mu.Lock()
 	s.uploads[u] = struct{}{}
 	s.mu.Unlock()

@@ -69,5 +69,6 @@ func groups() []group {
 		{"Conditional", conditionalCases()},
 		{"Multipart", multipartCases()},
 		{"Copy", copyCases()},
+		{"Uploads", uploadCases()},
 	}
 }

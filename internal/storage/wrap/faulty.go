@@ -183,11 +183,26 @@ func (e effect) err(op Op, key string) error {
 // Faulty makes requests to b misbehave as faults say.
 func Faulty(b storage.Backend, faults *Faults) storage.Backend {
 	fb := &faulty{b: b, f: faults}
-	return withRenamer(fb, b, func(ctx context.Context, src, dst string, dir bool) error {
+	rename := func(ctx context.Context, src, dst string, dir bool) error {
 		return run0(ctx, fb.f, OpRename, src, func() error {
 			return b.(storage.Renamer).Rename(ctx, src, dst, dir)
 		})
-	})
+	}
+	var lister storage.UploadLister
+	if inner := innerLister(b); inner != nil {
+		// Listing uploads misbehaves as a list, aborting one as an abort.
+		lister = uploadLister{
+			list: func(ctx context.Context, prefix string) ([]storage.PendingUpload, error) {
+				return run1(ctx, fb.f, OpList, prefix, func() ([]storage.PendingUpload, error) {
+					return inner.ListUploads(ctx, prefix)
+				})
+			},
+			abort: func(ctx context.Context, key, id string) error {
+				return run0(ctx, fb.f, OpAbort, key, func() error { return inner.AbortUpload(ctx, key, id) })
+			},
+		}
+	}
+	return withExtras(fb, b, extras{rename: rename, uploads: lister})
 }
 
 type faulty struct {
@@ -288,6 +303,9 @@ type faultyUpload struct {
 func (u *faultyUpload) WritePart(ctx context.Context, n int, body io.ReadSeeker) (storage.Part, error) {
 	return run1(ctx, u.f, OpWritePart, u.key, func() (storage.Part, error) { return u.up.WritePart(ctx, n, body) })
 }
+
+// UploadID is the wrapped upload's ID, or "".
+func (u *faultyUpload) UploadID() string { return storage.UploadIDOf(u.up) }
 
 func (u *faultyUpload) Complete(ctx context.Context, parts []storage.Part) (storage.Object, error) {
 	return run1(ctx, u.f, OpComplete, u.key, func() (storage.Object, error) { return u.up.Complete(ctx, parts) })

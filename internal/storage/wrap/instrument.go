@@ -144,12 +144,31 @@ func (m *Meter) addError(op Op) {
 // Instrument counts every request to b in m.
 func Instrument(b storage.Backend, m *Meter) storage.Backend {
 	in := &instrumented{b: b, m: m}
-	return withRenamer(in, b, func(ctx context.Context, src, dst string, dir bool) error {
+	rename := func(ctx context.Context, src, dst string, dir bool) error {
 		start := time.Now()
 		err := b.(storage.Renamer).Rename(ctx, src, dst, dir)
 		m.record(OpRename, start, 0, err)
 		return err
-	})
+	}
+	var lister storage.UploadLister
+	if inner := innerLister(b); inner != nil {
+		// Listing uploads counts as a list, aborting one as an abort.
+		lister = uploadLister{
+			list: func(ctx context.Context, prefix string) ([]storage.PendingUpload, error) {
+				start := time.Now()
+				ups, err := inner.ListUploads(ctx, prefix)
+				m.record(OpList, start, 0, err)
+				return ups, err
+			},
+			abort: func(ctx context.Context, key, id string) error {
+				start := time.Now()
+				err := inner.AbortUpload(ctx, key, id)
+				m.record(OpAbort, start, 0, err)
+				return err
+			},
+		}
+	}
+	return withExtras(in, b, extras{rename: rename, uploads: lister})
 }
 
 type instrumented struct {
@@ -241,6 +260,9 @@ func (u *instrumentedUpload) WritePart(ctx context.Context, n int, body io.ReadS
 	u.m.record(OpWritePart, start, size, err)
 	return p, err
 }
+
+// UploadID is the wrapped upload's ID, or "".
+func (u *instrumentedUpload) UploadID() string { return storage.UploadIDOf(u.up) }
 
 func (u *instrumentedUpload) Complete(ctx context.Context, parts []storage.Part) (storage.Object, error) {
 	start := time.Now()

@@ -2,8 +2,8 @@
 // subdirectory of a store, Instrument counts requests for benchmarks and
 // the health monitor, and Faulty injects errors, latency and short reads
 // for tests. Each returns a storage.Backend that implements
-// storage.Renamer exactly when the store it wraps does, so decorators
-// compose in any order.
+// storage.Renamer and storage.UploadLister exactly when the store it wraps
+// does, so decorators compose in any order.
 package wrap
 
 import (
@@ -47,13 +47,27 @@ func errOp(op Op) string {
 // renameFunc adapts a rename implementation to storage.Renamer.
 type renameFunc func(ctx context.Context, src, dst string, dir bool) error
 
-// withRenamer returns b itself when inner cannot rename, and otherwise b
-// plus a Rename method that calls rename.
-func withRenamer(b storage.Backend, inner storage.Backend, rename renameFunc) storage.Backend {
-	if _, ok := inner.(storage.Renamer); !ok {
-		return b
+// extras are a decorator's versions of the optional interfaces; each is
+// used only when the wrapped store has the interface.
+type extras struct {
+	rename  renameFunc
+	uploads storage.UploadLister
+}
+
+// withExtras returns b plus the optional interfaces (storage.Renamer,
+// storage.UploadLister) that inner implements, served by x.
+func withExtras(b storage.Backend, inner storage.Backend, x extras) storage.Backend {
+	_, canRename := inner.(storage.Renamer)
+	_, canList := inner.(storage.UploadLister)
+	switch {
+	case canRename && canList:
+		return renamingListingBackend{Backend: b, UploadLister: x.uploads, rename: x.rename}
+	case canRename:
+		return renamingBackend{Backend: b, rename: x.rename}
+	case canList:
+		return listingBackend{Backend: b, UploadLister: x.uploads}
 	}
-	return renamingBackend{Backend: b, rename: rename}
+	return b
 }
 
 type renamingBackend struct {
@@ -63,4 +77,39 @@ type renamingBackend struct {
 
 func (r renamingBackend) Rename(ctx context.Context, src, dst string, dir bool) error {
 	return r.rename(ctx, src, dst, dir)
+}
+
+type listingBackend struct {
+	storage.Backend
+	storage.UploadLister
+}
+
+type renamingListingBackend struct {
+	storage.Backend
+	storage.UploadLister
+	rename renameFunc
+}
+
+func (r renamingListingBackend) Rename(ctx context.Context, src, dst string, dir bool) error {
+	return r.rename(ctx, src, dst, dir)
+}
+
+// uploadLister adapts a pair of functions to storage.UploadLister.
+type uploadLister struct {
+	list  func(ctx context.Context, prefix string) ([]storage.PendingUpload, error)
+	abort func(ctx context.Context, key, id string) error
+}
+
+func (l uploadLister) ListUploads(ctx context.Context, prefix string) ([]storage.PendingUpload, error) {
+	return l.list(ctx, prefix)
+}
+
+func (l uploadLister) AbortUpload(ctx context.Context, key, id string) error {
+	return l.abort(ctx, key, id)
+}
+
+// innerLister is inner's UploadLister, or nil.
+func innerLister(inner storage.Backend) storage.UploadLister {
+	l, _ := inner.(storage.UploadLister)
+	return l
 }

@@ -22,7 +22,7 @@ func Prefix(b storage.Backend, prefix string) storage.Backend {
 		return b
 	}
 	p := &prefixed{b: b, prefix: prefix + "/"}
-	return withRenamer(p, b, func(ctx context.Context, src, dst string, dir bool) error {
+	rename := func(ctx context.Context, src, dst string, dir bool) error {
 		if err := p.check("rename", src); err != nil {
 			return err
 		}
@@ -30,7 +30,26 @@ func Prefix(b storage.Backend, prefix string) storage.Backend {
 			return err
 		}
 		return b.(storage.Renamer).Rename(ctx, p.prefix+src, p.prefix+dst, dir)
-	})
+	}
+	var lister storage.UploadLister
+	if inner := innerLister(b); inner != nil {
+		lister = uploadLister{
+			list: func(ctx context.Context, prefix string) ([]storage.PendingUpload, error) {
+				ups, err := inner.ListUploads(ctx, p.prefix+prefix)
+				for i := range ups {
+					ups[i].Key = strings.TrimPrefix(ups[i].Key, p.prefix)
+				}
+				return ups, err
+			},
+			abort: func(ctx context.Context, key, id string) error {
+				if err := p.check("upload", key); err != nil {
+					return err
+				}
+				return inner.AbortUpload(ctx, p.prefix+key, id)
+			},
+		}
+	}
+	return withExtras(p, b, extras{rename: rename, uploads: lister})
 }
 
 type prefixed struct {
@@ -115,6 +134,9 @@ type prefixedUpload struct {
 	storage.Upload
 	p *prefixed
 }
+
+// UploadID is the wrapped upload's ID: upload IDs need no prefix.
+func (u prefixedUpload) UploadID() string { return storage.UploadIDOf(u.Upload) }
 
 func (u prefixedUpload) Complete(ctx context.Context, parts []storage.Part) (storage.Object, error) {
 	obj, err := u.Upload.Complete(ctx, parts)
