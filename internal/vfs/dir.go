@@ -21,16 +21,30 @@ type DirEntry struct {
 // ReadDir lists directory p with one LIST per 1000 children; the result
 // also fills the attribute cache so following lookups cost nothing.
 func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
-	children, err := v.listDir(ctx, p)
+	var children map[string]*node
+	var err error
+	off := v.listingOff() // no List request: only what this mount has seen
+	if off {
+		children, err = v.knownChildren(ctx, p)
+	} else {
+		children, err = v.listDir(ctx, p)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !v.caps.ListMetadata {
+	if v.opts.NoImplicitDirs && !off {
+		if err := v.dropImplicit(ctx, p, children); err != nil {
+			return nil, err
+		}
+	}
+	if !v.caps.ListMetadata && !off {
 		if err := v.completeListing(ctx, p, children); err != nil {
 			return nil, err
 		}
 	}
-	v.meta.putListing(p, children)
+	if !off {
+		v.meta.putListing(p, children)
+	}
 	// Files created or changed here and not yet uploaded, and the
 	// directories that hold them.
 	v.mu.Lock()
@@ -209,7 +223,11 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	}
 	n := &node{Attr: a, key: key, etag: obj.ETag, meta: md}
 	v.meta.put(p, n)
-	v.meta.putListing(p, map[string]*node{})
+	if !v.listingOff() && !v.opts.NoImplicitDirs {
+		// New and empty, unless objects already lay below the name,
+		// which neither mode sees before the marker exists.
+		v.meta.putListing(p, map[string]*node{})
+	}
 	return a, nil
 }
 
@@ -271,6 +289,9 @@ func (v *FS) dirEmpty(ctx context.Context, p string) (bool, error) {
 		}
 	}
 	v.mu.Unlock()
+	if v.listingOff() {
+		return false, ErrListingOff
+	}
 	page, err := v.b.List(ctx, storage.ListOptions{Prefix: dirPrefix(p), Delimiter: "/", MaxKeys: 2})
 	if err != nil {
 		return false, storeErr(err)

@@ -32,6 +32,7 @@ type FS struct {
 	meta      *metaCache
 	cache     *fileCache
 	mountTime time.Time
+	window    *listWindow // nil unless Options.NoListFor
 
 	mu    sync.Mutex
 	files map[string]*file // open or dirty files by current path
@@ -52,8 +53,12 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		log:       opts.Logger,
 		meta:      newMetaCache(opts.AttrTTL, opts.NegativeTTL, opts.MaxCachedEntries),
 		mountTime: fsNow(),
+		window:    newListWindow(time.Now(), opts.NoListFor, time.Now),
 		files:     map[string]*file{},
 		stop:      make(chan struct{}),
+	}
+	if v.window != nil {
+		v.meta.onPut = v.window.seen
 	}
 	if !opts.ReadOnly || opts.CacheDir != "" {
 		if opts.CacheDir == "" {
@@ -188,7 +193,17 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 	if f := v.openFile(p); f != nil {
 		return f.node(), nil
 	}
-	if n, ok := v.meta.get(p); ok {
+	n, ok := v.meta.get(p)
+	if ok && v.opts.RevalidateOnOpen && (n == nil || n.Kind != KindDir) {
+		// A file or a missing name is asked again, so another client's
+		// change shows at once.
+		if fresh, err := v.headAgain(ctx, n); err == nil {
+			v.meta.put(p, fresh)
+			return fresh, nil
+		}
+		ok = false
+	}
+	if ok {
 		if n == nil {
 			return nil, ErrNotExist
 		}
@@ -249,6 +264,7 @@ func (v *FS) fetch(ctx context.Context, p string) (*node, error) {
 		file, link  *storage.Object
 		dirMarker   *storage.Object
 		dirImplicit bool
+		markerHead  bool // dirMarker came from a HEAD, with metadata
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -263,6 +279,17 @@ func (v *FS) fetch(ctx context.Context, p string) (*node, error) {
 		return nil
 	})
 	g.Go(func() error {
+		if v.opts.NoImplicitDirs || v.listingOff() {
+			// Only a marker makes a directory: no listing needed.
+			obj, err := v.b.Head(gctx, p+"/")
+			if errors.Is(err, storage.ErrNotFound) {
+				return nil
+			}
+			if err == nil {
+				dirMarker, markerHead = &obj, true
+			}
+			return err
+		}
 		page, err := v.b.List(gctx, storage.ListOptions{Prefix: p + "/", Delimiter: "/", MaxKeys: 1})
 		if err != nil {
 			return err
@@ -294,6 +321,8 @@ func (v *FS) fetch(ctx context.Context, p string) (*node, error) {
 		return nil, fmt.Errorf("lookup %q: %w", p, err)
 	}
 	switch {
+	case dirMarker != nil && markerHead:
+		return v.dirNode(*dirMarker), nil // from a HEAD already
 	case dirMarker != nil:
 		// The listing carries no metadata; the marker's HEAD does.
 		obj, err := v.b.Head(ctx, dirMarker.Key)

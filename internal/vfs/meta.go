@@ -29,6 +29,9 @@ type metaCache struct {
 	now     func() time.Time
 	entries map[string]cacheEntry
 	dirs    map[string]*dirListing
+	// onPut, if set, is told of every name put (exists) or put as
+	// missing; it is called without mu held.
+	onPut func(p string, exists bool)
 }
 
 type cacheEntry struct {
@@ -91,6 +94,9 @@ func (c *metaCache) known(p string, n *node) *node {
 
 // put records n (nil: missing) at p and keeps the parent's listing in step.
 func (c *metaCache) put(p string, n *node) {
+	if c.onPut != nil {
+		defer c.onPut(p, n != nil)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ttl := c.ttl

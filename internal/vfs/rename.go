@@ -315,6 +315,9 @@ func (v *FS) copyTree(ctx context.Context, oldp, newp string, src *node) error {
 	if src.key != "" {
 		keys = append(keys, src.key)
 	}
+	if v.listingOff() {
+		return ErrListingOff
+	}
 	opts := storage.ListOptions{Prefix: oldp + "/"}
 	for {
 		page, err := v.b.List(ctx, opts)
