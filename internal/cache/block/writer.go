@@ -28,6 +28,12 @@ type WriterOptions struct {
 	// Put carries metadata, content type and preconditions for the
 	// object; they apply to the single Put or to the multipart upload.
 	Put storage.PutOptions
+	// Track, if set, is called with the multipart upload as soon as it
+	// starts, before its first part is sent; an error fails the write and
+	// aborts the upload. release is called once the upload is completed
+	// or aborted, never when aborting failed, so the caller can keep a
+	// durable record of every upload a crash could leave behind.
+	Track func(ctx context.Context, up storage.Upload) (release func(), err error)
 }
 
 // DefaultConcurrency is the default of WriterOptions.Concurrency.
@@ -61,6 +67,7 @@ type Writer struct {
 	size     int64
 	cur      []byte // the part being filled; cap is partSize
 	upload   storage.Upload
+	release  func() // from Track, for upload; nil when untracked
 	nextPart int
 	done     bool  // closed or aborted
 	result   error // what Close or the failure returned, for later calls
@@ -198,6 +205,15 @@ func (w *Writer) dispatch(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if w.opts.Track != nil {
+			release, err := w.opts.Track(ctx, up)
+			if err != nil {
+				actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+				defer cancel()
+				return errors.Join(err, up.Abort(actx))
+			}
+			w.release = release
+		}
 		w.upload = up
 	}
 	select {
@@ -296,7 +312,17 @@ func (w *Writer) stop(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("abort upload of %q: %w", w.key, err)
 	}
+	w.released()
 	return nil
+}
+
+// released calls and forgets the Track release of the upload, which is
+// finished. The caller holds w.mu.
+func (w *Writer) released() {
+	if w.release != nil {
+		w.release()
+		w.release = nil
+	}
 }
 
 // Close uploads what is left and makes the object visible: one Put for a
@@ -335,6 +361,7 @@ func (w *Writer) Close(ctx context.Context) (storage.Object, error) {
 		return storage.Object{}, w.failUnlessGaveUp(ctx, err)
 	}
 	w.upload = nil
+	w.released()
 	w.finish()
 	return obj, nil
 }
