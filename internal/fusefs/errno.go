@@ -30,6 +30,7 @@ var errnoTable = []struct {
 	{vfs.ErrFileTooBig, syscall.EFBIG},
 	{vfs.ErrBadHandle, syscall.EBADF},
 	{vfs.ErrPerm, syscall.EPERM},
+	{vfs.ErrListingOff, syscall.EBUSY},
 	{vfs.ErrNoAttr, syscall.ENODATA},
 	{vfs.ErrAttrRange, syscall.ERANGE},
 	{vfs.ErrAttrTooBig, syscall.E2BIG},

@@ -19,7 +19,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	m := &mount{v: v, opts: opts, log: opts.Logger}
+	m := &mount{v: v, opts: opts, log: opts.Logger, writeback: writeback(opts)}
 	root := &node{m: m}
 	entry, attr, neg := opts.EntryTimeout, opts.AttrTimeout, opts.NegativeTimeout
 	mo := fuse.MountOptions{
@@ -44,7 +44,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		// rules against the attributes we report, as on a local disk.
 		mo.Options = append(mo.Options, "default_permissions")
 	}
-	if !opts.DisableWritebackCache && !opts.ReadOnly && !opts.DirectIO {
+	if m.writeback {
 		mo.ExtraCapabilities |= fuse.CAP_WRITEBACK_CACHE
 	}
 	if opts.Debug {
@@ -63,6 +63,11 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	return srv, nil
+}
+
+// writeback says whether the mount asks for the kernel writeback cache.
+func writeback(opts Options) bool {
+	return !opts.DisableWritebackCache && !opts.ReadOnly && !opts.DirectIO
 }
 
 // slogWriter sends go-fuse's debug lines to the mount's logger.

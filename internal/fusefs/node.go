@@ -29,6 +29,8 @@ type mount struct {
 	v    *vfs.FS
 	opts Options
 	log  *slog.Logger
+	// writeback is set when the mount asks for the kernel writeback cache.
+	writeback bool
 }
 
 // observe reports one finished operation to the Observer, if any, and at
@@ -311,6 +313,9 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	defer n.m.observe("create", time.Now(), n, name)
 	ctx = detach(ctx)
 	p := n.child(name)
+	if en := n.m.checkOpenFlags("create", p, flags); en != 0 {
+		return nil, nil, 0, en
+	}
 	uid, gid := caller(ctx)
 	gid, mode = n.inherit(ctx, gid, mode, false)
 	fl := openFlags(flags)
@@ -332,6 +337,9 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	p, ok := n.path()
 	if !ok {
 		return nil, 0, syscall.ENOENT
+	}
+	if en := n.m.checkOpenFlags("open", p, flags); en != 0 {
+		return nil, 0, en
 	}
 	h, err := n.m.v.Open(ctx, p, openFlags(flags))
 	if err != nil {

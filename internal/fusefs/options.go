@@ -23,6 +23,10 @@ type Options struct {
 	DisableWritebackCache bool
 	// DirectIO bypasses the kernel page cache for file data.
 	DirectIO bool
+	// StrictOpenFlags refuses, with EINVAL, an open or create with
+	// O_WRONLY or O_APPEND while the kernel writeback cache is on, as
+	// BlobFuse2 and Cloudfuse do with ignore-open-flags: false.
+	StrictOpenFlags bool
 	// Options are extra "-o" mount options passed through to the kernel.
 	Options []string
 	Debug   bool
