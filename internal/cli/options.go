@@ -61,6 +61,8 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 	o.CacheTimeout = max(seconds(cfg.FileCache.TimeoutSec), time.Second)
 	if directIO(cfg) {
 		o.CacheTimeout = time.Second
+		// Other clients' changes show on the next open.
+		o.RevalidateOnOpen = true
 	}
 	if cfg.Has(config.CompAttrCache) {
 		o.AttrTTL = seconds(cfg.AttrCache.TimeoutSec)
@@ -89,9 +91,13 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		o.Layout = vfs.LayoutAzure
 		o.PartSize = cfg.Azure.BlockSizeMB << 20
 		o.UploadConcurrency = cfg.Azure.MaxConcurrency
+		o.NoListFor = seconds(cfg.Azure.BlockListOnMountSec)
+		o.NoImplicitDirs = !cfg.Azure.VirtualDirectory
 	case config.CompS3:
 		o.PartSize = cfg.S3.PartSizeMB << 20
 		o.UploadConcurrency = cfg.S3.Concurrency
+		o.NoListFor = seconds(cfg.S3.BlockListOnMountSec)
+		o.NoImplicitDirs = !cfg.S3.VirtualDirectory
 	}
 	return o
 }
@@ -147,6 +153,7 @@ func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Lo
 		FSName:                source,
 		DisableWritebackCache: cfg.Libfuse.DisableWritebackCache,
 		DirectIO:              directIO(cfg),
+		StrictOpenFlags:       !cfg.Libfuse.IgnoreOpenFlags,
 		Options:               extra,
 		Debug:                 cfg.Libfuse.FuseTrace,
 		Logger:                log,
