@@ -6,33 +6,98 @@ import (
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
+// Why a setting does nothing, for the reasons shared by several keys.
+const (
+	whyWindows     = "applies to Windows mounts only"
+	whyFsyncUpload = "fsync and flush always upload a changed file, so a successful close or fsync means it is stored"
+	whyNoDiskBlock = "the block cache keeps no blocks on disk: clean blocks stay in memory and are read again from the store"
+	whyNoListOpt   = "listings always fill the attribute cache, so `ls -l` costs one LIST and no HEAD per entry"
+	whyNoMD5       = "cloudfuse neither writes nor checks Content-MD5; S3 uploads carry CRC32C checksums the store verifies"
+	whyNoACL       = "ADLS access control lists are not read or written; modes and owners are kept as metadata"
+	whyNoCPK       = "customer-provided encryption keys are not sent with requests"
+	whyNotYet      = "not implemented yet"
+	whyStaleCopies = "copies of clean files left by an earlier run are always removed at mount, since the object may have changed; dirty files are uploaded first"
+)
+
 // inertKeys are Cloudfuse/BlobFuse2 keys we read and check but that change
-// nothing yet. A mount that sets one says so in the log, so a config
-// written for another tool does not silently behave differently.
-func inertKeys() []string {
-	return []string{
-		"allow-root", "lazy-write", "restricted-characters-windows",
-		"logging.track-time",
-		"libfuse.extension", "libfuse.ignore-open-flags", "libfuse.max-fuse-threads", "libfuse.network-share",
-		"libfuse.display-capacity-mb", "libfuse.windows-sddl",
-		"file_cache.policy", "file_cache.max-eviction", "file_cache.create-empty-file",
-		"file_cache.allow-non-empty-temp", "file_cache.cleanup-on-start", "file_cache.policy-trace",
-		"file_cache.offload-io", "file_cache.sync-to-flush", "file_cache.ignore-sync", "file_cache.refresh-sec",
-		"file_cache.hard-limit",
-		"block_cache.disk-size-mb", "block_cache.disk-timeout-sec", "block_cache.parallelism",
-		"block_cache.prefetch-on-open", "block_cache.consistency", "block_cache.cleanup-on-start",
-		"block_cache.defer-empty-blob-creation",
-		"stream.file-caching",
-		"attr_cache.no-cache-on-list", "attr_cache.no-cache-dirs", "attr_cache.max-size-mb", "attr_cache.cache-on-list",
-		"s3storage.upload-cutoff-mb", "s3storage.disable-concurrent-download", "s3storage.checksum-algorithm",
-		"s3storage.disable-usage", "s3storage.enable-dir-marker",
-		"azstorage.oauth-token-path", "azstorage.workload-identity-token", "azstorage.tier",
-		"azstorage.block-list-on-mount-sec", "azstorage.sdk-trace", "azstorage.fail-unsupported-op",
-		"azstorage.auth-resource", "azstorage.update-md5", "azstorage.validate-md5", "azstorage.virtual-directory",
-		"azstorage.disable-compression", "azstorage.max-results-for-list", "azstorage.telemetry",
-		"azstorage.honour-acl", "azstorage.cpk-enabled", "azstorage.cpk-encryption-key",
-		"azstorage.cpk-encryption-key-sha256", "azstorage.preserve-acl", "azstorage.filter",
-		"azstorage.user-assertion",
+// nothing here, each with the reason. A mount that sets one logs the key,
+// where it was set and the reason, so a config written for another tool
+// does not silently behave differently. docs/config.md marks each of them
+// "no effect" (TestDocTableMatchesCode checks it).
+func inertKeys() map[string]string {
+	return map[string]string{
+		"allow-root":                    "the FUSE library offers only allow_other; set allow-other to let root (and everyone) in",
+		"lazy-write":                    "a file is uploaded before close returns, so an error reaches the application; there is no upload after close",
+		"restricted-characters-windows": whyWindows,
+
+		"logging.track-time":   "the time of single operations is not logged",
+		"logging.goroutine-id": "log lines carry no goroutine ids",
+
+		"libfuse.extension":                        "cloudfuse loads no extension libraries",
+		"libfuse.ignore-open-flags":                "false (refusing O_APPEND and O_WRONLY with the writeback cache) is " + whyNotYet,
+		"libfuse.max-fuse-threads":                 "every FUSE request is served on its own goroutine; there is no thread pool to size",
+		"libfuse.network-share":                    whyWindows,
+		"libfuse.display-capacity-mb":              "df always shows 1 PiB with all of it free",
+		"libfuse.windows-sddl":                     whyWindows,
+		"libfuse.kernel-list-cache-expiration-sec": "the kernel is not asked to keep listings; the daemon caches them for attr_cache.timeout-sec",
+
+		"file_cache.policy":               "eviction is always least-recently-used (lru)",
+		"file_cache.max-eviction":         "an eviction pass removes as many closed files as the limits need",
+		"file_cache.create-empty-file":    "a new file is created in the store when it is first closed or synced, not at create",
+		"file_cache.allow-non-empty-temp": "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it",
+		"file_cache.cleanup-on-start":     whyStaleCopies,
+		"file_cache.policy-trace":         "eviction decisions are not traced in the log",
+		"file_cache.offload-io":           "the daemon always serves reads and writes of cached files itself",
+		"file_cache.sync-to-flush":        whyFsyncUpload,
+		"file_cache.ignore-sync":          whyFsyncUpload,
+		"file_cache.refresh-sec":          "a cached copy is used only while its ETag matches the object's current attributes; there is no timed refresh",
+		"file_cache.hard-limit":           "writes are never refused for cache size; the limits only evict closed files",
+
+		"block_cache.disk-size-mb":              whyNoDiskBlock,
+		"block_cache.disk-timeout-sec":          whyNoDiskBlock,
+		"block_cache.parallelism":               "transfers use s3storage.concurrency or azstorage.max-concurrency parts at once",
+		"block_cache.prefetch-on-open":          "read-ahead starts with the first sequential read, not at open",
+		"block_cache.consistency":               whyNoDiskBlock,
+		"block_cache.cleanup-on-start":          whyStaleCopies,
+		"block_cache.defer-empty-blob-creation": "a new file is created in the store when it is first closed; creating it at open is not offered",
+
+		"stream.file-caching": "read-ahead and upload buffers come from one memory budget for the mount, not from per-file caches",
+
+		"attr_cache.no-cache-on-list": whyNoListOpt,
+		"attr_cache.no-cache-dirs":    "directories are cached like files for attr_cache.timeout-sec",
+		"attr_cache.max-size-mb":      "the cache is bounded by entries (attr_cache.max-files), not by bytes",
+		"attr_cache.cache-on-list":    whyNoListOpt,
+
+		"s3storage.upload-cutoff-mb":            "a file is uploaded in one request up to one part (s3storage.part-size-mb) and in parts above it",
+		"s3storage.disable-concurrent-download": "large files are always read with parallel ranged GETs",
+		"s3storage.checksum-algorithm":          "uploads always carry CRC32C checksums",
+		"s3storage.disable-usage":               "df never shows bucket usage",
+		"s3storage.enable-dir-marker":           "mkdir always writes a \"dir/\" marker and markers are always read",
+		"s3storage.virtual-directory":           "false (only directories with a marker) is " + whyNotYet,
+		"s3storage.block-list-on-mount-sec":     whyNotYet,
+
+		"azstorage.oauth-token-path":          "authentication from a token file is " + whyNotYet + "; use mode spn, msi, azcli or workloadidentity",
+		"azstorage.workload-identity-token":   "mode workloadidentity reads its token from the environment (AZURE_FEDERATED_TOKEN_FILE) as the Azure SDK does",
+		"azstorage.tier":                      "uploads get the container's default access tier",
+		"azstorage.block-list-on-mount-sec":   whyNotYet,
+		"azstorage.sdk-trace":                 "store requests are not traced in the log",
+		"azstorage.fail-unsupported-op":       "chmod and chown are kept as metadata on block blobs, so they never fail as unsupported",
+		"azstorage.auth-resource":             "OAuth tokens are always requested for Azure Storage",
+		"azstorage.update-md5":                whyNoMD5,
+		"azstorage.validate-md5":              whyNoMD5,
+		"azstorage.virtual-directory":         "false (only directories with a marker blob) is " + whyNotYet,
+		"azstorage.disable-compression":       "turning off the HTTP client's gzip decoding is " + whyNotYet,
+		"azstorage.max-results-for-list":      "a lookup sends HEAD key, HEAD key/ and a one-result LIST of key/ at once",
+		"azstorage.telemetry":                 "cloudfuse sends no telemetry and does not change its user agent",
+		"azstorage.honour-acl":                whyNoACL,
+		"azstorage.preserve-acl":              whyNoACL,
+		"azstorage.cpk-enabled":               whyNoCPK,
+		"azstorage.cpk-encryption-key":        whyNoCPK,
+		"azstorage.cpk-encryption-key-sha256": whyNoCPK,
+		"azstorage.filter":                    "every blob is shown; blob filters are " + whyNotYet,
+		"azstorage.user-assertion":            "the on-behalf-of flow is " + whyNotYet,
+		"azstorage.cap-mbps-read":             "cloudfuse does not limit bandwidth",
+		"azstorage.cap-iops":                  "cloudfuse does not limit the request rate",
 	}
 }
 
@@ -40,31 +105,67 @@ func inertKeys() []string {
 // anyway, so setting them deserves no warning.
 func sameAsOurs(cfg *config.Config) map[string]bool {
 	return map[string]bool{
-		"file_cache.sync-to-flush":      cfg.FileCache.SyncToFlush && !cfg.FileCache.IgnoreSync, // fsync uploads
-		"file_cache.ignore-sync":        !cfg.FileCache.IgnoreSync,
-		"file_cache.policy":             cfg.FileCache.Policy == "lru",
-		"libfuse.ignore-open-flags":     cfg.Libfuse.IgnoreOpenFlags, // O_APPEND/O_WRONLY never refuse
-		"azstorage.virtual-directory":   cfg.Azure.VirtualDirectory,  // directories are inferred from names
-		"s3storage.enable-dir-marker":   cfg.S3.EnableDirMarker,      // mkdir writes "dir/" markers
-		"attr_cache.cache-on-list":      cfg.AttrCache.CacheOnList,   // listings fill attributes
-		"azstorage.tier":                cfg.Azure.Tier == config.TierNone,
-		"restricted-characters-windows": !cfg.RestrictedCharactersWindows,
-		"allow-root":                    !cfg.AllowRoot,
-		"lazy-write":                    !cfg.LazyWrite,
+		"file_cache.sync-to-flush":                 cfg.FileCache.SyncToFlush && !cfg.FileCache.IgnoreSync, // fsync uploads
+		"file_cache.ignore-sync":                   !cfg.FileCache.IgnoreSync,
+		"file_cache.policy":                        cfg.FileCache.Policy == "lru",
+		"file_cache.cleanup-on-start":              cfg.FileCache.CleanupOnStart,    // stale clean copies go at mount
+		"file_cache.allow-non-empty-temp":          cfg.FileCache.AllowNonEmptyTemp, // other files are left alone
+		"file_cache.offload-io":                    cfg.FileCache.OffloadIO,
+		"file_cache.create-empty-file":             !cfg.FileCache.CreateEmptyFile,
+		"file_cache.hard-limit":                    !cfg.FileCache.HardLimit,
+		"block_cache.cleanup-on-start":             cfg.BlockCache.CleanupOnStart,
+		"block_cache.defer-empty-blob-creation":    cfg.BlockCache.DeferEmptyBlobCreation,
+		"block_cache.prefetch-on-open":             !cfg.BlockCache.PrefetchOnOpen,
+		"libfuse.ignore-open-flags":                cfg.Libfuse.IgnoreOpenFlags, // O_APPEND/O_WRONLY never refuse
+		"libfuse.display-capacity-mb":              cfg.Libfuse.DisplayCapacityMB == 0 || cfg.Libfuse.DisplayCapacityMB == 1<<30,
+		"azstorage.virtual-directory":              cfg.Azure.VirtualDirectory, // directories are inferred from names
+		"azstorage.block-list-on-mount-sec":        cfg.Azure.BlockListOnMountSec == 0,
+		"azstorage.fail-unsupported-op":            !cfg.Azure.FailUnsupportedOp,
+		"azstorage.telemetry":                      cfg.Azure.Telemetry == "",
+		"azstorage.cap-mbps-read":                  cfg.Azure.CapMbpsRead <= 0,
+		"azstorage.cap-iops":                       cfg.Azure.CapIOPS <= 0,
+		"s3storage.virtual-directory":              cfg.S3.VirtualDirectory,
+		"s3storage.block-list-on-mount-sec":        cfg.S3.BlockListOnMountSec == 0,
+		"s3storage.enable-dir-marker":              cfg.S3.EnableDirMarker,    // mkdir writes "dir/" markers
+		"s3storage.disable-usage":                  cfg.S3.DisableUsage,       // df shows no usage
+		"attr_cache.cache-on-list":                 cfg.AttrCache.CacheOnList, // listings fill attributes
+		"attr_cache.no-cache-on-list":              !cfg.AttrCache.NoCacheOnList,
+		"attr_cache.no-cache-dirs":                 !cfg.AttrCache.NoCacheDirs,
+		"azstorage.tier":                           cfg.Azure.Tier == config.TierNone,
+		"restricted-characters-windows":            !cfg.RestrictedCharactersWindows,
+		"allow-root":                               !cfg.AllowRoot,
+		"lazy-write":                               !cfg.LazyWrite,
+		"logging.track-time":                       !cfg.Logging.TrackTime,
+		"logging.goroutine-id":                     !cfg.Logging.GoroutineID,
+		"libfuse.network-share":                    !cfg.Libfuse.NetworkShare,
+		"azstorage.sdk-trace":                      !cfg.Azure.SDKTrace,
+		"azstorage.update-md5":                     !cfg.Azure.UpdateMD5,
+		"azstorage.validate-md5":                   !cfg.Azure.ValidateMD5,
+		"azstorage.disable-compression":            !cfg.Azure.DisableCompression,
+		"azstorage.honour-acl":                     !cfg.Azure.HonourACL,
+		"azstorage.preserve-acl":                   !cfg.Azure.PreserveACL,
+		"azstorage.cpk-enabled":                    !cfg.Azure.CPKEnabled,
+		"azstorage.filter":                         cfg.Azure.Filter == "",
+		"s3storage.disable-concurrent-download":    !cfg.S3.DisableConcurrentDownload,
+		"block_cache.consistency":                  !cfg.BlockCache.Consistency,
+		"file_cache.policy-trace":                  !cfg.FileCache.PolicyTrace,
+		"libfuse.kernel-list-cache-expiration-sec": cfg.Libfuse.KernelListCacheExpirationSec == 0,
 	}
 }
 
 // logCompatibility logs the settings that do not act as they would in
-// Cloudfuse.
+// Cloudfuse or BlobFuse2: each key, where it was set, and why.
 func logCompatibility(cfg *config.Config, log *slog.Logger) {
 	switch cfg.DataPath() {
 	case "":
 		log.Warn("no file_cache, block_cache or stream in components; staging files in the file cache", "dir", cacheDir(cfg))
 	}
 	same := sameAsOurs(cfg)
-	for _, key := range inertKeys() {
-		if cfg.IsSet(key) && !same[key] {
-			log.Warn("setting has no effect yet", "key", key, "from", cfg.Origin(key))
+	inert := inertKeys()
+	for _, k := range config.Keys() {
+		why, ok := inert[k.Key]
+		if ok && cfg.IsSet(k.Key) && !same[k.Key] {
+			log.Warn("setting has no effect here", "key", k.Key, "from", cfg.Origin(k.Key), "why", why)
 		}
 	}
 	if cfg.Libfuse.FuseTrace && slogLevel(cfg.Logging.Level) > slog.LevelDebug {

@@ -29,8 +29,8 @@ libfuse:
 	logCompatibility(cfg, slog.New(slog.NewTextHandler(&buf, nil)))
 	out := buf.String()
 	for _, want := range []string{
-		`msg="setting has no effect yet" key=file_cache.refresh-sec from=c.yaml:4`,
-		`msg="setting has no effect yet" key=libfuse.ignore-open-flags from=c.yaml:9`,
+		`msg="setting has no effect here" key=file_cache.refresh-sec from=c.yaml:4 why="a cached copy is used only while`,
+		`msg="setting has no effect here" key=libfuse.ignore-open-flags from=c.yaml:9 why=`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)

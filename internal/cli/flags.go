@@ -9,10 +9,14 @@ import (
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
-// Config keys that depend on the store in the components list.
+// Config keys that depend on the store or the data path in the
+// components list.
 const (
 	keyStoreContainer    = "<store>.container"
 	keyStoreSubdirectory = "<store>.subdirectory"
+	keyStoreListBlock    = "<store>.block-list-on-mount-sec"
+	keyStoreVirtualDir   = "<store>.virtual-directory"
+	keyCacheCleanup      = "<cache>.cleanup-on-start"
 )
 
 // configFlag is a mount flag that sets one config key. Flags win over the
@@ -21,6 +25,7 @@ type configFlag struct {
 	name, key, usage string
 	typ              string // "" for a boolean flag, else the value's name in --help
 	def              string // default shown in --help
+	hidden           bool   // an old spelling kept for scripts, not shown in --help
 }
 
 func configFlags() []configFlag {
@@ -54,6 +59,43 @@ func configFlags() []configFlag {
 		{name: "block-cache-disk-size", key: "block_cache.disk-size-mb", typ: "MiB", usage: "accepted for compatibility; the block_cache keeps no disk copy of clean blocks"},
 		{name: "block-cache-prefetch-on-open", key: "block_cache.prefetch-on-open", usage: "accepted for compatibility; reads start prefetching on the first read"},
 		{name: "metrics-port", key: "health_monitor.metrics-port", typ: "port", usage: "serve Prometheus metrics on 127.0.0.1:port/metrics (default: off)"},
+		{name: "default-working-dir", key: "default-working-dir", typ: "dir", usage: "directory of the default log file, file cache and health output (default ~/.cloudfuse)"},
+		{name: "cancel-list-on-mount-seconds", key: keyStoreListBlock, typ: "seconds", usage: "list nothing for this long after mounting, to save listing charges"},
+		{name: "virtual-directory", key: keyStoreVirtualDir, usage: "infer directories from object names (default true; =false shows only directories with a marker)"},
+		{name: "disable-compression", key: "azstorage.disable-compression", usage: "azstorage: do not decode gzip content encoding"},
+		{name: "use-adls", key: "azstorage.use-adls", usage: "azstorage: the account has a hierarchical namespace (same as azstorage.type adls)"},
+		{name: "sync-to-flush", key: "file_cache.sync-to-flush", usage: "fsync uploads the file (always true here)"},
+		{name: "block-size-mb", key: "stream.block-size-mb", typ: "MiB", usage: "stream: request and upload part size (default 16)"},
+		{name: "disable-kernel-cache", key: "disable-kernel-cache", usage: "bypass the kernel page cache and its attribute and entry caches (direct_io, zero timeouts)"},
+		{name: "lazy-write", key: "lazy-write", usage: "accepted for compatibility; files are uploaded before close returns"},
+		{name: "cleanup-on-start", key: keyCacheCleanup, usage: "empty the cache of clean files at mount (always done here)"},
+		{name: "file-cache-timeout-in-seconds", key: "file_cache.timeout-sec", typ: "seconds", hidden: true, usage: "old name of --file-cache-timeout"},
+	}
+}
+
+// componentFlag is a BlobFuse2 mount flag that edits the components list.
+type componentFlag struct {
+	name, comp, usage string
+	dataPath          bool // replaces the data path; else adds or removes comp
+}
+
+func componentFlags() []componentFlag {
+	return []componentFlag{
+		{name: "block-cache", comp: config.CompBlockCache, dataPath: true, usage: "use block_cache as the data path instead of the one in components"},
+		{name: "streaming", comp: config.CompStream, dataPath: true, usage: "use stream as the data path instead of the one in components"},
+		{name: "use-attr-cache", comp: config.CompAttrCache, usage: "add attr_cache to components (=false removes it)"},
+	}
+}
+
+// inertFlags are old BlobFuse flags that set no key: accepted so scripts and
+// storage-class mount options keep working, each logged with the reason.
+func inertFlags() map[string]string {
+	return map[string]string{
+		"pre-mount-validate":  "the store is always checked with one request before mounting",
+		"basic-remount-check": "the mount table is always read before mounting",
+		"empty-dir-check":     "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it",
+		"use-https":           "https is used unless azstorage.use-http is set or the endpoint says http://",
+		"invalidate-on-sync":  "fsync always uploads the file and keeps the cached copy, which then matches the store",
 	}
 }
 
@@ -72,17 +114,61 @@ func addConfigFlags(fs *pflag.FlagSet) {
 	for _, f := range configFlags() {
 		if f.typ == "" {
 			fs.Bool(f.name, false, f.usage)
-			continue
+		} else {
+			fs.Var(&textValue{typ: f.typ}, f.name, f.usage)
 		}
-		fs.Var(&textValue{typ: f.typ}, f.name, f.usage)
 		if f.def != "" {
 			fs.Lookup(f.name).DefValue = f.def
 		}
+		fs.Lookup(f.name).Hidden = f.hidden
 	}
+	for _, f := range componentFlags() {
+		fs.Bool(f.name, false, f.usage)
+	}
+	for name := range inertFlags() {
+		fs.Bool(name, false, "accepted for compatibility; no effect")
+		fs.Lookup(name).Hidden = true
+	}
+}
+
+// applyComponentFlags edits the components list for --block-cache,
+// --streaming and --use-attr-cache. It runs before the other flags so that
+// keys which depend on the data path resolve against the final list.
+func applyComponentFlags(cfg *config.Config, fs *pflag.FlagSet) error {
+	for _, f := range componentFlags() {
+		fl := fs.Lookup(f.name)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		on := fl.Value.String() == "true"
+		switch {
+		case f.dataPath && on:
+			if err := cfg.SetDataPath(f.comp, "--"+f.name); err != nil {
+				return err
+			}
+		case !f.dataPath:
+			cfg.SetComponent(f.comp, on, "--"+f.name)
+		}
+	}
+	return nil
+}
+
+// inertFlagWarnings names the inert flags the user gave.
+func inertFlagWarnings(fs *pflag.FlagSet) []config.Warning {
+	var out []config.Warning
+	fs.Visit(func(fl *pflag.Flag) {
+		if why, ok := inertFlags()[fl.Name]; ok {
+			out = append(out, config.Warning{Origin: "--" + fl.Name, Msg: "accepted for compatibility, no effect here: " + why})
+		}
+	})
+	return out
 }
 
 // applyConfigFlags copies the flags the user gave into cfg.
 func applyConfigFlags(cfg *config.Config, fs *pflag.FlagSet) error {
+	if err := applyComponentFlags(cfg, fs); err != nil {
+		return err
+	}
 	for _, f := range configFlags() {
 		fl := fs.Lookup(f.name)
 		if fl == nil || !fl.Changed {
@@ -97,10 +183,21 @@ func applyConfigFlags(cfg *config.Config, fs *pflag.FlagSet) error {
 }
 
 // storeKey resolves the store-dependent keys for the store in cfg's
-// components list (s3storage when there is none yet).
+// components list (s3storage when there is none yet), and the cache keys
+// for its data path (file_cache unless it is block_cache).
 func storeKey(cfg *config.Config, key string) string {
 	azure := cfg.Storage() == config.CompAzure
 	switch key {
+	case keyCacheCleanup:
+		if cfg.DataPath() == config.CompBlockCache {
+			return "block_cache.cleanup-on-start"
+		}
+		return "file_cache.cleanup-on-start"
+	case keyStoreListBlock, keyStoreVirtualDir:
+		if azure {
+			return "azstorage" + strings.TrimPrefix(key, "<store>")
+		}
+		return "s3storage" + strings.TrimPrefix(key, "<store>")
 	case keyStoreContainer:
 		if azure {
 			return "azstorage.container"

@@ -92,6 +92,7 @@ func (a *app) loadConfig(fs *pflag.FlagSet, m mountArgs, before ...func(*config.
 	if err := applyConfigFlags(cfg, fs); err != nil {
 		return nil, warns, nil, usageError{err}
 	}
+	warns = append(warns, inertFlagWarnings(fs)...)
 	for _, f := range before {
 		if err := f(cfg); err != nil {
 			return nil, warns, nil, err
