@@ -27,7 +27,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		FsName:        opts.FSName,
 		Name:          "cloudfuse",
 		MaxWrite:      1 << 20,
-		MaxReadAhead:  1 << 20,
+		MaxReadAhead:  kernelReadAhead,
 		MaxBackground: 64,
 		DirectMount:   true,
 		// Extended attributes are served (xattr.go): user.* names are
@@ -62,6 +62,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
+	raiseReadAhead(mountpoint, kernelReadAhead, opts.Logger)
 	return srv, nil
 }
 

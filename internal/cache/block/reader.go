@@ -59,10 +59,11 @@ const (
 
 // seqTolerance is how far behind the furthest read, or past the furthest
 // request, a read may land and still count as part of the stream: the
-// kernel keeps up to a dozen 128 KiB reads of one handle in flight and
-// they arrive slightly out of order. Data this far behind the reader is
-// kept for them.
-const seqTolerance = 2 << 20
+// kernel reads ahead of a sequential reader in several 1 MiB requests at
+// once (4 MiB on a cloudfuse mount) and they arrive in any order, so this
+// covers two such windows. Data this far behind the reader is kept for
+// them.
+const seqTolerance = 8 << 20
 
 // maxSideReads is how many reads in a row may land behind the stream
 // before the stream counts as abandoned (see classify).
