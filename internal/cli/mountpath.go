@@ -55,6 +55,10 @@ func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
 		}
 		return "", fmt.Errorf("mount path %s is already a mount point (%s)", abs, e.FSType)
 	}
+	if e, ok := overlappingMount(entries, abs); ok {
+		return "", fmt.Errorf("mount path %s overlaps the cloudfuse mount at %s (of %s); mount elsewhere or run: cloudfuse unmount %s",
+			abs, e.Point, e.Source, e.Point)
+	}
 	if !cfg.NonEmpty {
 		empty, err := dirEmpty(abs)
 		if err != nil {
@@ -70,6 +74,26 @@ func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
 		}
 	}
 	return abs, nil
+}
+
+// overlappingMount finds a cloudfuse mount whose mount point is inside
+// path or contains it. Mounting there would hide one mount under the other
+// or serve a directory from two daemons.
+func overlappingMount(entries []mountEntry, path string) (mountEntry, bool) {
+	for _, e := range entries {
+		if e.ours() && (within(path, e.Point) || within(e.Point, path)) {
+			return e, true
+		}
+	}
+	return mountEntry{}, false
+}
+
+// within says whether path is strictly inside dir.
+func within(path, dir string) bool {
+	if dir == "/" {
+		return path != "/"
+	}
+	return strings.HasPrefix(path, dir+string(filepath.Separator))
 }
 
 func dirEmpty(dir string) (bool, error) {
