@@ -31,6 +31,7 @@ type FS struct {
 	log       *slog.Logger
 	meta      *metaCache
 	cache     *fileCache
+	uploads   *uploadJournal // multipart uploads in progress; nil without cache
 	mountTime time.Time
 	window    *listWindow // nil unless Options.NoListFor
 
@@ -46,6 +47,7 @@ type FS struct {
 // re-uploads dirty files left by an earlier run that was killed.
 func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 	opts = withDefaults(opts)
+	start := time.Now()
 	v := &FS{
 		b:         b,
 		caps:      b.Caps(),
@@ -69,11 +71,21 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 			return nil, err
 		}
 		v.cache = c
+		if v.uploads, err = openUploadJournal(c.journalDir()); err != nil {
+			return nil, err
+		}
+		if err := v.abortLeftUploads(ctx); err != nil {
+			return nil, err
+		}
 		if err := v.recoverDirty(ctx); err != nil {
 			return nil, err
 		}
 		v.bg.Add(1)
 		go v.evictLoop()
+	}
+	if !opts.ReadOnly && opts.StaleUploadAge > 0 {
+		v.bg.Add(1)
+		go v.sweepStaleUploads(start)
 	}
 	return v, nil
 }
@@ -191,6 +203,9 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 		return &node{Attr: a}, nil
 	}
 	if f := v.openFile(p); f != nil {
+		if v.opts.RevalidateOnOpen {
+			v.refreshOpen(ctx, f)
+		}
 		return f.node(), nil
 	}
 	n, ok := v.meta.get(p)

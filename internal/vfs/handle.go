@@ -36,9 +36,6 @@ func (v *FS) Open(ctx context.Context, p string, fl OpenFlags) (*Handle, error) 
 	if (fl.Write || fl.Truncate) && v.opts.ReadOnly {
 		return nil, ErrReadOnly
 	}
-	if f := v.openFile(p); f != nil && v.opts.RevalidateOnOpen {
-		v.refreshOpen(ctx, f)
-	}
 	n, err := v.stat(ctx, p)
 	if err != nil {
 		return nil, err
