@@ -236,6 +236,11 @@ func (v *FS) putFile(ctx context.Context, key string, r io.ReaderAt, size int64,
 	if err != nil {
 		return storage.Object{}, storeErr(err)
 	}
+	release, err := v.trackUpload(ctx, key, up)
+	if err != nil {
+		v.abortUpload(ctx, key, up, func() {})
+		return storage.Object{}, err
+	}
 	nparts := int((size + part - 1) / part)
 	parts := make([]storage.Part, nparts)
 	g, gctx := errgroup.WithContext(ctx)
@@ -250,19 +255,26 @@ func (v *FS) putFile(ctx context.Context, key string, r io.ReaderAt, size int64,
 		})
 	}
 	if err := g.Wait(); err != nil {
-		if aerr := up.Abort(context.WithoutCancel(ctx)); aerr != nil {
-			v.log.Warn("abort of failed multipart upload", "err", aerr)
-		}
+		v.abortUpload(ctx, key, up, release)
 		return storage.Object{}, storeErr(err)
 	}
 	obj, err := up.Complete(ctx, parts)
 	if err != nil {
-		if aerr := up.Abort(context.WithoutCancel(ctx)); aerr != nil {
-			v.log.Warn("abort of failed multipart upload", "err", aerr)
-		}
+		v.abortUpload(ctx, key, up, release)
 		return storage.Object{}, storeErr(err)
 	}
+	release()
 	return obj, nil
+}
+
+// abortUpload discards a failed multipart upload and, once that worked,
+// its record; a record whose abort failed is retried at the next mount.
+func (v *FS) abortUpload(ctx context.Context, key string, up storage.Upload, release func()) {
+	if err := up.Abort(context.WithoutCancel(ctx)); err != nil {
+		v.log.Warn("abort of failed multipart upload", "path", key, "err", err)
+		return
+	}
+	release()
 }
 
 // partSize picks a part size that keeps an upload of size bytes within the

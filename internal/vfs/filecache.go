@@ -233,6 +233,9 @@ func (c *fileCache) journals() (map[string]journalRecord, error) {
 	out := map[string]journalRecord{}
 	for _, e := range ents {
 		name := e.Name()
+		if e.IsDir() {
+			continue // uploads/: see uploadJournal
+		}
 		if filepath.Ext(name) != ".json" {
 			os.Remove(filepath.Join(c.journalDir(), name))
 			continue

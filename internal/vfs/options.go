@@ -92,5 +92,12 @@ type Options struct {
 	PartSize          int64
 	UploadConcurrency int
 
+	// StaleUploadAge turns on a sweep, in the background after New, that
+	// aborts multipart uploads under the mount's root started more than
+	// this long before the mount (left by crashed clients; they cost
+	// storage and never show). 0 turns it off. Only on stores with a list
+	// of uploads (storage.UploadLister: S3).
+	StaleUploadAge time.Duration
+
 	Logger *slog.Logger
 }

@@ -38,9 +38,13 @@ func (v *FS) newReader(n *node) *block.Reader {
 func (f *file) startStream() {
 	s := f.v.opts.Stream
 	f.streamMeta = metaFor(f.attr, f.extra)
-	f.stream = block.NewWriter(f.v.b, f.path, block.WriterOptions{Budget: s.Budget,
+	key := f.path
+	f.stream = block.NewWriter(f.v.b, key, block.WriterOptions{Budget: s.Budget,
 		PartSize: s.PartSize, Concurrency: s.UploadConcurrency,
-		Put: storage.PutOptions{Metadata: f.streamMeta}})
+		Put: storage.PutOptions{Metadata: f.streamMeta},
+		Track: func(ctx context.Context, up storage.Upload) (func(), error) {
+			return f.v.trackUpload(ctx, key, up)
+		}})
 	f.attr.Size = 0
 	f.dirty = true
 }
