@@ -67,6 +67,9 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 	if cfg.Has(config.CompAttrCache) {
 		o.AttrTTL = seconds(cfg.AttrCache.TimeoutSec)
 	}
+	if cfg.Storage() == config.CompS3 {
+		o.StaleUploadAge = time.Duration(cfg.S3.StaleUploadHours * float64(time.Hour))
+	}
 	if cfg.Libfuse.UID != nil {
 		o.DefaultUID = *cfg.Libfuse.UID
 	}

@@ -197,6 +197,10 @@ type S3Storage struct {
 	// after the mount (--virtual-directory, --cancel-list-on-mount-seconds).
 	VirtualDirectory    bool `key:"virtual-directory"` // true
 	BlockListOnMountSec int  `key:"block-list-on-mount-sec"`
+	// Ours: multipart uploads under the mount's root started longer ago
+	// than this are aborted after mount (left by crashed clients).
+	// Fractions allowed; 0 turns the sweep off.
+	StaleUploadHours float64 `key:"stale-upload-hours"` // 24
 }
 
 // AzStorage is the azstorage section.
@@ -327,6 +331,7 @@ func Default() *Config {
 			UploadCutoffMB:    100,
 			Concurrency:       5,
 			ChecksumAlgorithm: ChecksumCRC32,
+			StaleUploadHours:  24,
 			VirtualDirectory:  true,
 		},
 		Azure: AzStorage{
