@@ -68,6 +68,7 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 	out := make([]DirEntry, len(names))
 	for i, name := range names {
 		out[i] = DirEntry{Name: name, Attr: children[name].Attr}
+		v.dtimes.apply(join(p, name), &out[i].Attr)
 	}
 	return out, nil
 }
@@ -228,6 +229,8 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 		// which neither mode sees before the marker exists.
 		v.meta.putListing(p, map[string]*node{})
 	}
+	v.dtimes.forgetTree(p)
+	v.entriesChanged(parent(p))
 	return a, nil
 }
 
@@ -262,6 +265,8 @@ func (v *FS) Rmdir(ctx context.Context, p string) error {
 		return err
 	}
 	v.meta.removed(p)
+	v.dtimes.forgetTree(p)
+	v.entriesChanged(parent(p))
 	return nil
 }
 

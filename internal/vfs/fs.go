@@ -32,6 +32,7 @@ type FS struct {
 	meta      *metaCache
 	cache     *fileCache
 	uploads   *uploadJournal // multipart uploads in progress; nil without cache
+	dtimes    dirTimes       // directories' entry changes, in memory only
 	mountTime time.Time
 	window    *listWindow // nil unless Options.NoListFor
 
@@ -193,7 +194,9 @@ func (v *FS) Lookup(ctx context.Context, p string) (Attr, error) {
 	if err != nil {
 		return Attr{}, err
 	}
-	return n.Attr, nil
+	a := n.Attr
+	v.dtimes.apply(p, &a)
+	return a, nil
 }
 
 // stat finds p: an open file, the cache, or the store.

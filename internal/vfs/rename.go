@@ -75,9 +75,15 @@ func (v *FS) Rename(ctx context.Context, oldp, newp string, fl RenameFlags) erro
 		return err
 	}
 	if src.Kind == KindDir {
-		return v.renameDir(ctx, oldp, newp, src)
+		err = v.renameDir(ctx, oldp, newp, src)
+		v.dtimes.forgetTree(oldp)
+	} else {
+		err = v.renameFile(ctx, oldp, newp, src, dst)
 	}
-	return v.renameFile(ctx, oldp, newp, src, dst)
+	if err == nil {
+		v.entriesChanged(parent(oldp), parent(newp))
+	}
+	return err
 }
 
 // renameFile moves a file or symlink.

@@ -85,6 +85,9 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 		return a, err
 	}
 	a := n.Attr
+	// A directory's times from changes of its entries are stored now,
+	// unless this call sets them.
+	v.dtimes.apply(p, &a)
 	s.apply(&a)
 	if n.Kind == KindDir && n.key == "" {
 		// An implicit directory gains a marker to hold its attributes.
@@ -98,6 +101,7 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 			return Attr{}, storeErr(err)
 		}
 		v.meta.put(p, &node{Attr: a, key: key, etag: obj.ETag, meta: md})
+		v.dtimes.forget(p)
 		return a, nil
 	}
 	extra := userMeta(n.meta)
@@ -111,6 +115,9 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 	}
 	if _, err := v.setMeta(ctx, p, n, metaFor(a, extra)); err != nil {
 		return Attr{}, err
+	}
+	if n.Kind == KindDir {
+		v.dtimes.forget(p)
 	}
 	return a, nil
 }

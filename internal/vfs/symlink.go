@@ -44,6 +44,7 @@ func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (At
 		return Attr{}, storeErr(err)
 	}
 	v.meta.put(p, &node{Attr: a, key: key, etag: obj.ETag, meta: md})
+	v.entriesChanged(parent(p))
 	return a, nil
 }
 
