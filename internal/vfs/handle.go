@@ -141,6 +141,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	v.files[p] = f
 	v.mu.Unlock()
 	v.meta.put(p, f.node())
+	v.entriesChanged(parent(p))
 	return &Handle{v: v, f: f, writable: true}, f.attr, nil
 }
 
@@ -373,5 +374,6 @@ func (v *FS) Unlink(ctx context.Context, p string) error {
 		v.cache.drop(n.key)
 	}
 	v.meta.removed(p)
+	v.entriesChanged(parent(p))
 	return nil
 }
