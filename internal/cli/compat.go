@@ -34,7 +34,6 @@ func inertKeys() map[string]string {
 		"logging.goroutine-id": "log lines carry no goroutine ids",
 
 		"libfuse.extension":                        "cloudfuse loads no extension libraries",
-		"libfuse.ignore-open-flags":                "false (refusing O_APPEND and O_WRONLY with the writeback cache) is " + whyNotYet,
 		"libfuse.max-fuse-threads":                 "every FUSE request is served on its own goroutine; there is no thread pool to size",
 		"libfuse.network-share":                    whyWindows,
 		"libfuse.display-capacity-mb":              "df always shows 1 PiB with all of it free",
@@ -73,19 +72,15 @@ func inertKeys() map[string]string {
 		"s3storage.checksum-algorithm":          "uploads always carry CRC32C checksums",
 		"s3storage.disable-usage":               "df never shows bucket usage",
 		"s3storage.enable-dir-marker":           "mkdir always writes a \"dir/\" marker and markers are always read",
-		"s3storage.virtual-directory":           "false (only directories with a marker) is " + whyNotYet,
-		"s3storage.block-list-on-mount-sec":     whyNotYet,
 
 		"azstorage.oauth-token-path":          "authentication from a token file is " + whyNotYet + "; use mode spn, msi, azcli or workloadidentity",
 		"azstorage.workload-identity-token":   "mode workloadidentity reads its token from the environment (AZURE_FEDERATED_TOKEN_FILE) as the Azure SDK does",
 		"azstorage.tier":                      "uploads get the container's default access tier",
-		"azstorage.block-list-on-mount-sec":   whyNotYet,
 		"azstorage.sdk-trace":                 "store requests are not traced in the log",
 		"azstorage.fail-unsupported-op":       "chmod and chown are kept as metadata on block blobs, so they never fail as unsupported",
 		"azstorage.auth-resource":             "OAuth tokens are always requested for Azure Storage",
 		"azstorage.update-md5":                whyNoMD5,
 		"azstorage.validate-md5":              whyNoMD5,
-		"azstorage.virtual-directory":         "false (only directories with a marker blob) is " + whyNotYet,
 		"azstorage.disable-compression":       "turning off the HTTP client's gzip decoding is " + whyNotYet,
 		"azstorage.max-results-for-list":      "a lookup sends HEAD key, HEAD key/ and a one-result LIST of key/ at once",
 		"azstorage.telemetry":                 "cloudfuse sends no telemetry and does not change its user agent",
@@ -116,16 +111,11 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"block_cache.cleanup-on-start":             cfg.BlockCache.CleanupOnStart,
 		"block_cache.defer-empty-blob-creation":    cfg.BlockCache.DeferEmptyBlobCreation,
 		"block_cache.prefetch-on-open":             !cfg.BlockCache.PrefetchOnOpen,
-		"libfuse.ignore-open-flags":                cfg.Libfuse.IgnoreOpenFlags, // O_APPEND/O_WRONLY never refuse
 		"libfuse.display-capacity-mb":              cfg.Libfuse.DisplayCapacityMB == 0 || cfg.Libfuse.DisplayCapacityMB == 1<<30,
-		"azstorage.virtual-directory":              cfg.Azure.VirtualDirectory, // directories are inferred from names
-		"azstorage.block-list-on-mount-sec":        cfg.Azure.BlockListOnMountSec == 0,
 		"azstorage.fail-unsupported-op":            !cfg.Azure.FailUnsupportedOp,
 		"azstorage.telemetry":                      cfg.Azure.Telemetry == "",
 		"azstorage.cap-mbps-read":                  cfg.Azure.CapMbpsRead <= 0,
 		"azstorage.cap-iops":                       cfg.Azure.CapIOPS <= 0,
-		"s3storage.virtual-directory":              cfg.S3.VirtualDirectory,
-		"s3storage.block-list-on-mount-sec":        cfg.S3.BlockListOnMountSec == 0,
 		"s3storage.enable-dir-marker":              cfg.S3.EnableDirMarker,    // mkdir writes "dir/" markers
 		"s3storage.disable-usage":                  cfg.S3.DisableUsage,       // df shows no usage
 		"attr_cache.cache-on-list":                 cfg.AttrCache.CacheOnList, // listings fill attributes

@@ -19,7 +19,7 @@ file_cache:
 s3storage:
   bucket-name: b
 libfuse:
-  ignore-open-flags: false
+  max-fuse-threads: 64
 `)
 	cfg, _, err := parseMount(t, e, "--config-file=c.yaml")
 	if err != nil {
@@ -30,7 +30,7 @@ libfuse:
 	out := buf.String()
 	for _, want := range []string{
 		`msg="setting has no effect here" key=file_cache.refresh-sec from=c.yaml:4 why="a cached copy is used only while`,
-		`msg="setting has no effect here" key=libfuse.ignore-open-flags from=c.yaml:9 why=`,
+		`msg="setting has no effect here" key=libfuse.max-fuse-threads from=c.yaml:9 why="every FUSE request is served on its own goroutine`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
