@@ -34,14 +34,51 @@ func (h *handle) fail(op string, err error) syscall.Errno {
 func (h *handle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	ctx = detach(ctx)
 	defer h.n.m.observe("read", time.Now(), h.n, "")
-	n, err := h.h.Read(ctx, dest, off)
+	bufs, release, err := h.h.ReadShared(ctx, dest, off)
 	if err != nil {
+		release()
 		return nil, h.fail("read", err)
 	}
-	if o := h.n.m.opts.Observer; o != nil {
-		o.FuseBytes("read", n)
+	res := &sharedResult{bufs: bufs, release: release}
+	for _, b := range bufs {
+		res.size += len(b)
 	}
-	return fuse.ReadResultData(dest[:n]), 0
+	if o := h.n.m.opts.Observer; o != nil {
+		o.FuseBytes("read", res.size)
+	}
+	return res, 0
+}
+
+// sharedResult answers a read with slices of the daemon's read buffers,
+// written to the kernel with one writev and no copy; the buffers are
+// given back (release) once the reply is sent.
+type sharedResult struct {
+	bufs    [][]byte
+	size    int
+	release func()
+}
+
+func (r *sharedResult) Size() int { return r.size }
+
+func (r *sharedResult) Done() { r.release() }
+
+// Slices lets go-fuse write the slices as they are.
+func (r *sharedResult) Slices() ([][]byte, fuse.Status) { return r.bufs, fuse.OK }
+
+// Bytes returns the data in one slice, joining the slices into buf when
+// there are several.
+func (r *sharedResult) Bytes(buf []byte) ([]byte, fuse.Status) {
+	if len(r.bufs) == 1 {
+		return r.bufs[0], fuse.OK
+	}
+	if len(buf) < r.size {
+		buf = make([]byte, r.size)
+	}
+	n := 0
+	for _, b := range r.bufs {
+		n += copy(buf[n:], b)
+	}
+	return buf[:n], fuse.OK
 }
 
 // Write stores file data.

@@ -154,22 +154,12 @@ func (h *Handle) Attr() Attr {
 
 // Read reads into buf at off; it returns fewer bytes only at end of file.
 func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
+	if h.streamingRead() {
+		n, err := h.r.ReadAt(ctx, buf, off)
+		return n, streamReadErr(err)
+	}
 	f := h.f
 	f.mu.Lock()
-	if h.r != nil && !f.loaded && !f.dirty && f.stream == nil &&
-		f.base != nil && f.base.key == h.rKey && f.base.etag == h.rETag {
-		// Streaming read of the version opened; concurrent reads of one
-		// handle proceed in parallel.
-		f.mu.Unlock()
-		n, err := h.r.ReadAt(ctx, buf, off)
-		if errors.Is(err, io.EOF) {
-			err = nil
-		}
-		if errors.Is(err, block.ErrStale) {
-			err = fmt.Errorf("%w: %w", ErrStale, err)
-		}
-		return n, err
-	}
 	defer f.mu.Unlock()
 	if off >= f.attr.Size {
 		return 0, nil
@@ -189,6 +179,41 @@ func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
 		n, err = len(buf), nil
 	}
 	return n, err
+}
+
+// ReadShared is Read without a copy where the streaming reader holds the
+// bytes: it returns them as slices of the reader's buffers (or of buf),
+// in order, valid until release is called. release must be called exactly
+// once, also after an error.
+func (h *Handle) ReadShared(ctx context.Context, buf []byte, off int64) (bufs [][]byte, release func(), err error) {
+	if h.streamingRead() {
+		bufs, release, err = h.r.ReadShared(ctx, buf, off)
+		return bufs, release, streamReadErr(err)
+	}
+	n, err := h.Read(ctx, buf, off)
+	return [][]byte{buf[:n]}, func() {}, err
+}
+
+// streamingRead says whether reads of h go to its streaming reader: the
+// version opened is still the file's, and nothing staged or written
+// replaces it. Concurrent reads of one handle then proceed in parallel.
+func (h *Handle) streamingRead() bool {
+	f := h.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return h.r != nil && !f.loaded && !f.dirty && f.stream == nil &&
+		f.base != nil && f.base.key == h.rKey && f.base.etag == h.rETag
+}
+
+// streamReadErr maps a streaming reader's error for vfs callers.
+func streamReadErr(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case errors.Is(err, block.ErrStale):
+		return fmt.Errorf("%w: %w", ErrStale, err)
+	}
+	return err
 }
 
 // Write writes data at off, growing the file as needed.

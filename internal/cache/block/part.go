@@ -58,26 +58,34 @@ func (p *part) finish(err error) {
 // waiting for them to arrive. It returns the bytes copied and, if the
 // fetch failed before reaching them, its error.
 func (p *part) copyTo(ctx context.Context, dst []byte, pos int64) (int, error) {
+	b, err := p.view(ctx, pos, int64(len(dst)))
+	return copy(dst, b), err
+}
+
+// view returns the part's bytes at pos, at most n and up to the part's
+// end, once they have arrived. If the fetch failed before reaching them
+// it returns what did arrive and the fetch's error. The slice stays valid
+// while the caller holds a use of the part.
+func (p *part) view(ctx context.Context, pos, n int64) ([]byte, error) {
 	from := pos - p.off
-	need := min(p.end-p.off, from+int64(len(dst)))
+	need := min(p.end-p.off, from+n)
 	for {
 		p.mu.Lock()
 		filled, err, wake := p.filled, p.err, p.wake
 		p.mu.Unlock()
 		if filled >= need {
-			return copy(dst, p.buf[from:need]), nil
+			return p.buf[from:need], nil
 		}
 		if err != nil {
-			n := 0
 			if filled > from {
-				n = copy(dst, p.buf[from:filled])
+				return p.buf[from:filled], err
 			}
-			return n, err
+			return nil, err
 		}
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return 0, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
 }

@@ -172,44 +172,16 @@ func (r *Reader) Size() int64 { return r.obj.Size }
 // started go on for later reads. A changed object fails with an error
 // matching ErrStale, and so does every later read.
 func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("read %q: negative offset %d", r.obj.Key, off)
-	}
-	if err := r.usable(); err != nil {
-		return 0, err
-	}
-	r.lastRead.Store(time.Now().UnixNano())
-	if off >= r.obj.Size {
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), r.obj.Size-off)
-	var n int64
-	for first := true; n < want; first = false {
-		pos := off + n
-		pt, err := r.locate(pos, off, off+want, first)
-		if err != nil {
-			return int(n), err
+	bufs, release, err := r.ReadShared(ctx, p, off)
+	defer release()
+	n := 0
+	for _, b := range bufs {
+		if len(b) > 0 && &b[0] != &p[n] { // bytes read into p are in place
+			copy(p[n:], b)
 		}
-		var m int
-		if pt == nil {
-			// No memory for a buffer: read straight into p.
-			m, err = r.direct(ctx, p[n:want], pos)
-		} else {
-			m, err = pt.copyTo(ctx, p[n:want], pos)
-			r.unuse(pt)
-		}
-		n += int64(m)
-		if err != nil {
-			if uerr := r.usable(); uerr != nil && !errors.Is(err, ErrStale) {
-				err = uerr
-			}
-			return int(n), err
-		}
+		n += len(b)
 	}
-	if want < int64(len(p)) {
-		return int(n), io.EOF
-	}
-	return int(n), nil
+	return n, err
 }
 
 // usable returns ErrClosed or the stale error once either applies.
