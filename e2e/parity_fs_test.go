@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/binary"
+	bin "encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -289,8 +289,8 @@ func getdents(t *testing.T, fd int) []dirent {
 		}
 		for b := buf[:n]; len(b) > 0; {
 			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
-			off := int64(binary.NativeEndian.Uint64(b[8:16]))
-			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+			off := int64(bin.NativeEndian.Uint64(b[8:16]))
+			reclen := int(bin.NativeEndian.Uint16(b[16:18]))
 			name := b[19:reclen]
 			if i := strings.IndexByte(string(name), 0); i >= 0 {
 				name = name[:i]
