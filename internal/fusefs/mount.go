@@ -32,7 +32,11 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		DirectMount:   true,
 		// Extended attributes are served (xattr.go): user.* names are
 		// object metadata; other namespaces are answered from memory.
-		DisableXAttrs: false,
+		// The kernel asks for security.capability before every write(2)
+		// (FUSE never marks inodes S_NOSEC); go-fuse answers that and the
+		// ACL probes itself, before any inode lookup.
+		DisableXAttrs:        false,
+		IgnoreSecurityLabels: true,
 		Debug:         opts.Debug,
 		Options:       append([]string(nil), opts.Options...),
 	}
