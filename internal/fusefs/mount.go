@@ -37,8 +37,8 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		// ACL probes itself, before any inode lookup.
 		DisableXAttrs:        false,
 		IgnoreSecurityLabels: true,
-		Debug:         opts.Debug,
-		Options:       append([]string(nil), opts.Options...),
+		Debug:                opts.Debug,
+		Options:              append([]string(nil), opts.Options...),
 	}
 	if opts.ReadOnly {
 		mo.Options = append(mo.Options, "ro")
