@@ -21,9 +21,9 @@ func (m *Monitor) Store(b storage.Backend) storage.Backend {
 func timeRequests(b storage.Backend, t *opTable) storage.Backend {
 	tb := &timedBackend{b: b, t: t}
 	if r, ok := b.(storage.Renamer); ok {
-		return &timedRenamer{timedBackend: tb, r: r}
+		return withLister(&timedRenamer{timedBackend: tb, r: r}, tb, b)
 	}
-	return tb
+	return withLister(tb, tb, b)
 }
 
 type timedBackend struct {
