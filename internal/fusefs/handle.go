@@ -100,7 +100,7 @@ func (h *handle) Write(ctx context.Context, data []byte, off int64) (uint32, sys
 func (h *handle) Flush(ctx context.Context) syscall.Errno {
 	defer h.n.m.observe("flush", time.Now(), h.n, "")
 	ctx = detach(ctx)
-	if err := h.h.Flush(ctx); err != nil {
+	if err := h.h.FlushOnClose(ctx); err != nil {
 		return h.fail("flush", err)
 	}
 	return 0

@@ -296,6 +296,22 @@ func (h *Handle) Flush(ctx context.Context) error {
 	return h.v.flushFile(ctx, h.f)
 }
 
+// FlushOnClose is Flush for close(2) of one descriptor. A file being
+// streamed that has no data yet keeps streaming: programs such as dd and
+// shell redirections open a file, duplicate the descriptor and close the
+// first one before writing, and completing the upload there would send
+// every later write to a staged copy. Release completes it.
+func (h *Handle) FlushOnClose(ctx context.Context) error {
+	f := h.f
+	f.mu.Lock()
+	empty := f.stream != nil && f.stream.Size() == 0 && !f.unlinked
+	f.mu.Unlock()
+	if empty {
+		return nil
+	}
+	return h.Flush(ctx)
+}
+
 func (v *FS) flushFile(ctx context.Context, f *file) error {
 	f.mu.Lock()
 	err := f.upload(ctx)

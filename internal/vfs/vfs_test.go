@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -564,4 +566,60 @@ type headCounter struct {
 func (h *headCounter) Head(ctx context.Context, key string) (storage.Object, error) {
 	h.heads++
 	return h.Backend.Head(ctx, key)
+}
+
+// dd and shell redirections open a file, duplicate the descriptor and
+// close the first one before writing: that close must not end the stream,
+// or every later write would go to a staged copy on disk.
+func TestStreamingSurvivesCloseOfDuplicateBeforeWrites(t *testing.T) {
+	b := newMem()
+	v := newStreamFS(t, b)
+	ctx := context.Background()
+	h, _, err := v.Create(ctx, "dd.bin", OpenFlags{Write: true, Truncate: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.FlushOnClose(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB
+	for off := 0; off < len(data); off += 1 << 20 {
+		if _, err := h.Write(ctx, data[off:off+1<<20], int64(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staged, err := os.ReadDir(filepath.Join(v.opts.CacheDir, "data"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if len(staged) != 0 {
+		t.Fatalf("%d files staged on disk; the write should have streamed", len(staged))
+	}
+	if err := h.FlushOnClose(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := get(t, b, "dd.bin"); got != string(data) {
+		t.Fatalf("stored %d bytes, want %d", len(got), len(data))
+	}
+	h.Release(ctx)
+}
+
+// A file created and closed without data still exists once released.
+func TestStreamingEmptyFileCreatedAtRelease(t *testing.T) {
+	b := newMem()
+	v := newStreamFS(t, b)
+	ctx := context.Background()
+	h, _, err := v.Create(ctx, "empty", OpenFlags{Write: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.FlushOnClose(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := get(t, b, "empty"); got != "" {
+		t.Fatalf("stored %q", got)
+	}
 }
