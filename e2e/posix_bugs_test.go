@@ -9,12 +9,6 @@ package e2e
 // check, which shows the expectation is what Linux does.
 const (
 
-	// Creating or removing an entry leaves the directory's mtime and ctime
-	// as they were: vfs never touches the parent's node or marker in
-	// Create, Mkdir, Symlink, Unlink, Rmdir or Rename, and the kernel
-	// re-reads the parent's attributes after each of them.
-	bugParentTimes = "vfs: creating, removing or renaming an entry does not update the directory's mtime and ctime"
-
 	// MinIO refuses a directory marker "name/" whose last segment is over
 	// 246 bytes (it stores markers with a suffix); cloudfuse reports the
 	// store's refusal as EINVAL. A limit of the S3 test server, not of

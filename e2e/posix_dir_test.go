@@ -118,7 +118,7 @@ func mkdirChecks() []posixCheck {
 		}, knownBug: bugMinioMarkerLimit, bugOn: "s3"},
 		{name: "mkdir updates the parent's mtime and ctime", run: func(c *pc) {
 			posixParentTimes(c, func() { c.ok("mkdir", unix.Mkdir(c.p("d"), 0o755)) })
-		}, knownBug: bugParentTimes},
+		}},
 	}...)
 }
 
@@ -237,6 +237,6 @@ func rmdirChecks() []posixCheck {
 		{name: "rmdir updates the parent's mtime and ctime", run: func(c *pc) {
 			d := c.mkdir("d", 0o755, 0, 0)
 			posixParentTimes(c, func() { c.ok("rmdir", unix.Rmdir(d)) })
-		}, knownBug: bugParentTimes},
+		}},
 	}
 }

@@ -145,7 +145,7 @@ func symlinkChecks() []posixCheck {
 		}},
 		{name: "symlink updates the parent's mtime and ctime", run: func(c *pc) {
 			posixParentTimes(c, func() { c.ok("symlink", unix.Symlink("t", c.p("l"))) })
-		}, knownBug: bugParentTimes},
+		}},
 	}...)
 }
 

@@ -52,7 +52,7 @@ func openChecks() []posixCheck {
 		}},
 		{name: "O_CREAT updates the parent's mtime and ctime", run: func(c *pc) {
 			posixParentTimes(c, func() { c.write(c.p("f"), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, "") })
-		}, knownBug: bugParentTimes},
+		}},
 		{name: "O_TRUNC empties a file and keeps mode and owner", run: func(c *pc) {
 			f := c.file("f", 0o640, alice, staff, "some data")
 			c.ok("open", posixOpenClose(f, unix.O_WRONLY|unix.O_TRUNC))

@@ -245,6 +245,6 @@ func renameChecks() []posixCheck {
 		{name: "rename updates the parent's mtime and ctime", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "x")
 			posixParentTimes(c, func() { c.ok("rename", unix.Rename(f, c.p("g"))) })
-		}, knownBug: bugParentTimes},
+		}},
 	}
 }

@@ -123,6 +123,6 @@ func unlinkChecks() []posixCheck {
 		{name: "unlink updates the parent's mtime and ctime", run: func(c *pc) {
 			f := c.file("f", 0o644, 0, 0, "x")
 			posixParentTimes(c, func() { c.ok("unlink", unix.Unlink(f)) })
-		}, knownBug: bugParentTimes},
+		}},
 	}
 }
