@@ -22,6 +22,11 @@ type Handle struct {
 	// rKey and rETag name the version r reads; once the file is another
 	// version (rewritten through another handle, renamed), r is unused.
 	rKey, rETag string
+	// retired holds readers of versions replaced in the store while the
+	// handle was open (Options.RevalidateOnOpen); a read may still be
+	// using one, so they are closed at release. r, rKey, rETag and
+	// retired are guarded by f.mu once the handle is in use.
+	retired []*block.Reader
 }
 
 // OpenFlags are the open(2) flags vfs cares about.
@@ -154,8 +159,8 @@ func (h *Handle) Attr() Attr {
 
 // Read reads into buf at off; it returns fewer bytes only at end of file.
 func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
-	if h.streamingRead() {
-		n, err := h.r.ReadAt(ctx, buf, off)
+	if r := h.streamReader(); r != nil {
+		n, err := r.ReadAt(ctx, buf, off)
 		return n, streamReadErr(err)
 	}
 	f := h.f
@@ -186,23 +191,35 @@ func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
 // in order, valid until release is called. release must be called exactly
 // once, also after an error.
 func (h *Handle) ReadShared(ctx context.Context, buf []byte, off int64) (bufs [][]byte, release func(), err error) {
-	if h.streamingRead() {
-		bufs, release, err = h.r.ReadShared(ctx, buf, off)
+	if r := h.streamReader(); r != nil {
+		bufs, release, err = r.ReadShared(ctx, buf, off)
 		return bufs, release, streamReadErr(err)
 	}
 	n, err := h.Read(ctx, buf, off)
 	return [][]byte{buf[:n]}, func() {}, err
 }
 
-// streamingRead says whether reads of h go to its streaming reader: the
-// version opened is still the file's, and nothing staged or written
-// replaces it. Concurrent reads of one handle then proceed in parallel.
-func (h *Handle) streamingRead() bool {
+// streamReader returns the streaming reader reads of h go to, or nil: it
+// is used while the version opened is still the file's and nothing staged
+// or written replaces it. Concurrent reads of one handle then proceed in
+// parallel. With Options.RevalidateOnOpen, a file whose object another
+// client replaced (seen by a later open) is read from a new reader of the
+// new version.
+func (h *Handle) streamReader() *block.Reader {
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return h.r != nil && !f.loaded && !f.dirty && f.stream == nil &&
-		f.base != nil && f.base.key == h.rKey && f.base.etag == h.rETag
+	if h.r == nil || f.loaded || f.dirty || f.stream != nil || f.base == nil {
+		return nil
+	}
+	if f.base.key != h.rKey || f.base.etag != h.rETag {
+		if !h.v.opts.RevalidateOnOpen || f.base.key == "" {
+			return nil
+		}
+		h.retired = append(h.retired, h.r)
+		h.r, h.rKey, h.rETag = h.v.newReader(f.base), f.base.key, f.base.etag
+	}
+	return h.r
 }
 
 // streamReadErr maps a streaming reader's error for vfs callers.
@@ -347,10 +364,16 @@ func (h *Handle) Release(ctx context.Context) error {
 		return nil
 	}
 	h.closed = true
-	if h.r != nil {
-		h.r.Close()
-	}
 	f := h.f
+	f.mu.Lock()
+	readers := append(h.retired, h.r)
+	h.retired = nil
+	f.mu.Unlock()
+	for _, r := range readers {
+		if r != nil {
+			r.Close()
+		}
+	}
 	var err error
 	f.mu.Lock()
 	if h.writable {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -26,6 +27,7 @@ var ErrListingOff = errors.New("directory listings are off for a while after mou
 type listWindow struct {
 	until time.Time
 	now   func() time.Time
+	over  atomic.Bool // set once the window has passed
 
 	mu    sync.Mutex
 	known map[string]map[string]struct{} // directory -> child names
@@ -41,7 +43,7 @@ func newListWindow(start time.Time, d time.Duration, now func() time.Time) *list
 // active reports whether listings are still off; it forgets the names once
 // the window is over. A nil window is never active.
 func (w *listWindow) active() bool {
-	if w == nil {
+	if w == nil || w.over.Load() {
 		return false
 	}
 	if w.now().Before(w.until) {
@@ -50,6 +52,7 @@ func (w *listWindow) active() bool {
 	w.mu.Lock()
 	w.known = nil
 	w.mu.Unlock()
+	w.over.Store(true)
 	return false
 }
 

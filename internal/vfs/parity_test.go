@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 )
@@ -228,4 +229,32 @@ func TestRevalidateOnOpen(t *testing.T) {
 	}
 	h3.Release(ctx)
 	h2.Release(ctx)
+}
+
+func TestRevalidateOnOpenStreaming(t *testing.T) {
+	ctx := context.Background()
+	mem := newMem()
+	put(t, mem, "f", "one", nil)
+	v, err := New(ctx, mem, Options{ReadOnly: true, RevalidateOnOpen: true, AttrTTL: time.Minute,
+		Stream: &StreamOptions{Budget: block.NewBudget(16 << 20), PartSize: 1 << 20, UploadConcurrency: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close(ctx)
+	h1, err := v.Open(ctx, "f", OpenFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h1.Release(ctx)
+	buf := make([]byte, 16)
+	if n, err := h1.Read(ctx, buf, 0); err != nil || string(buf[:n]) != "one" {
+		t.Fatalf("read %q %v", buf[:n], err)
+	}
+	put(t, mem, "f", "two!", nil)
+	if got := readFile(t, v, "f"); got != "two!" {
+		t.Fatalf("streaming open after another client's change read %q", got)
+	}
+	if n, err := h1.Read(ctx, buf, 0); err != nil || string(buf[:n]) != "two!" {
+		t.Fatalf("streaming handle opened before the change read %q %v", buf[:n], err)
+	}
 }
