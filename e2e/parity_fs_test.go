@@ -160,36 +160,44 @@ func TestParityFSDisableKernelCache(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			b, section := tg.setup(t)
 			storePut(t, b, "f", "one")
-			direct := mountWith(t, b, section, mountOpts{flags: []string{"--disable-kernel-cache"}})
+			direct := []*mnt{
+				mountWith(t, b, section, mountOpts{flags: []string{"--disable-kernel-cache"}}),
+				// Streaming and read-only: nothing staged on disk.
+				mountWith(t, b, section, mountOpts{dataPath: "block_cache", flags: []string{"--disable-kernel-cache", "--read-only"}}),
+			}
 			cached := mountWith(t, b, section, mountOpts{})
-			for _, m := range []*mnt{direct, cached} {
+			var held []*os.File
+			for _, m := range append(direct, cached) {
 				if got := mustRead(t, m.path("f")); got != "one" {
 					t.Fatalf("read %q", got)
 				}
+				// A reader that keeps the file open.
+				f, err := os.Open(m.path("f"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				held = append(held, f)
 			}
-			// A reader that keeps the file open on the direct mount.
-			held, err := os.Open(direct.path("f"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer held.Close()
 
 			storePut(t, b, "f", "two-two") // another client
-			if got := mustRead(t, direct.path("f")); got != "two-two" {
-				t.Fatalf("disable-kernel-cache: cat after another client's change: %q", got)
-			}
-			if st, err := os.Stat(direct.path("f")); err != nil || st.Size() != 7 {
-				t.Fatalf("disable-kernel-cache: stat after another client's change: %v %v", st, err)
-			}
-			buf := make([]byte, 16)
-			if n, err := held.ReadAt(buf, 0); string(buf[:n]) != "two-two" {
-				t.Fatalf("descriptor opened before the change, after a new open: %q %v", buf[:n], err)
-			}
 			storePut(t, b, "new", "fresh")
-			if got := mustRead(t, direct.path("new")); got != "fresh" {
-				t.Fatalf("disable-kernel-cache: object created by another client: %q", got)
+			for i, m := range direct {
+				if got := mustRead(t, m.path("f")); got != "two-two" {
+					t.Fatalf("mount %d: cat after another client's change: %q", i, got)
+				}
+				if st, err := os.Stat(m.path("f")); err != nil || st.Size() != 7 {
+					t.Fatalf("mount %d: stat after another client's change: %v %v", i, st, err)
+				}
+				buf := make([]byte, 16)
+				if n, err := held[i].ReadAt(buf, 0); string(buf[:n]) != "two-two" {
+					t.Fatalf("mount %d: descriptor opened before the change, after a new open: %q %v", i, buf[:n], err)
+				}
+				if got := mustRead(t, m.path("new")); got != "fresh" {
+					t.Fatalf("mount %d: object created by another client: %q", i, got)
+				}
 			}
-			// The default mount trusts its caches for attr_cache.timeout-sec.
+			// The default mount may trust its caches for attr_cache.timeout-sec.
 			if got := mustRead(t, cached.path("f")); got != "one" {
 				t.Logf("default mount already shows the change: %q", got)
 			}
