@@ -62,7 +62,7 @@ func configFlags() []configFlag {
 		{name: "default-working-dir", key: "default-working-dir", typ: "dir", usage: "directory of the default log file, file cache and health output (default ~/.cloudfuse)"},
 		{name: "cancel-list-on-mount-seconds", key: keyStoreListBlock, typ: "seconds", usage: "list nothing for this long after mounting, to save listing charges"},
 		{name: "virtual-directory", key: keyStoreVirtualDir, usage: "infer directories from object names (default true; =false shows only directories with a marker)"},
-		{name: "disable-compression", key: "azstorage.disable-compression", usage: "accepted for compatibility; turning off gzip decoding of Azure downloads is not implemented yet"},
+		{name: "disable-compression", key: "azstorage.disable-compression", usage: "accepted; Azure downloads are never gzip-decoded, as this flag asks"},
 		{name: "use-adls", key: "azstorage.use-adls", usage: "azstorage: the account has a hierarchical namespace (same as azstorage.type adls)"},
 		{name: "sync-to-flush", key: "file_cache.sync-to-flush", usage: "fsync uploads the file (always true here)"},
 		{name: "block-size-mb", key: "stream.block-size-mb", typ: "MiB", usage: "stream: request and upload part size (default 16)"},

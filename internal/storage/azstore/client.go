@@ -47,6 +47,11 @@ func newHTTPClient(c *config) *http.Client {
 		ExpectContinueTimeout: time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		// Reads return the stored bytes: a blob saved with
+		// Content-Encoding gzip is never decoded on the way, which would
+		// change its size and break ranged reads (BlobFuse2's
+		// disable-compression: true, always on here).
+		DisableCompression: true,
 	}
 	return &http.Client{Transport: tr}
 }
