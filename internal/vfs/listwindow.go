@@ -179,3 +179,21 @@ func (v *FS) dropImplicit(ctx context.Context, dir string, children map[string]*
 	}
 	return nil
 }
+
+// waitListingOn blocks until listings are allowed again (at once without a
+// window); it returns false if the filesystem is closed first. Background
+// work that lists (the sweep of stale multipart uploads, a LIST-priced
+// request too) waits for it.
+func (v *FS) waitListingOn() bool {
+	if v.window == nil {
+		return true
+	}
+	t := time.NewTimer(time.Until(v.window.until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-v.stop:
+		return false
+	}
+}

@@ -190,7 +190,7 @@ func (v *FS) abortLeftUploads(ctx context.Context) error {
 func (v *FS) sweepStaleUploads(start time.Time) {
 	defer v.bg.Done()
 	lister, ok := v.b.(storage.UploadLister)
-	if !ok {
+	if !ok || !v.waitListingOn() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
