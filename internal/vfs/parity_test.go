@@ -258,3 +258,35 @@ func TestRevalidateOnOpenStreaming(t *testing.T) {
 		t.Fatalf("streaming handle opened before the change read %q %v", buf[:n], err)
 	}
 }
+
+// uploadListCounter is a store that lists pending uploads and counts it.
+type uploadListCounter struct {
+	*memstore.Store
+	lists atomic.Int64
+}
+
+func (c *uploadListCounter) ListUploads(ctx context.Context, prefix string) ([]storage.PendingUpload, error) {
+	c.lists.Add(1)
+	return c.Store.ListUploads(ctx, prefix)
+}
+
+func TestStaleUploadSweepWaitsForTheListingWindow(t *testing.T) {
+	for _, window := range []time.Duration{time.Hour, 0} {
+		b := &uploadListCounter{Store: newMem()}
+		v := newTestFS(t, b, func(o *Options) { o.NoListFor, o.StaleUploadAge = window, time.Hour })
+		deadline := time.Now().Add(300 * time.Millisecond)
+		for b.lists.Load() == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := b.lists.Load(); (window > 0) != (got == 0) {
+			t.Errorf("window %v: %d listings of uploads", window, got)
+		}
+		done := make(chan struct{})
+		go func() { v.Close(context.Background()); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close waits for the listing window")
+		}
+	}
+}
