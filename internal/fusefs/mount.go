@@ -35,7 +35,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		// The kernel asks for security.capability before every write(2)
 		// (FUSE never marks inodes S_NOSEC); go-fuse answers that and the
 		// ACL probes itself, before any inode lookup.
-		DisableXAttrs:        false,
+		DisableXAttrs:        opts.DisableXattrs,
 		IgnoreSecurityLabels: true,
 		Debug:                opts.Debug,
 		Options:              append([]string(nil), opts.Options...),

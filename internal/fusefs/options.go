@@ -23,6 +23,10 @@ type Options struct {
 	DisableWritebackCache bool
 	// DirectIO bypasses the kernel page cache for file data.
 	DirectIO bool
+	// DisableXattrs answers every extended-attribute call with ENOSYS so
+	// the kernel stops asking: no round trip per write(2) for its
+	// security.capability probe, and no user.* attributes.
+	DisableXattrs bool
 	// StrictOpenFlags refuses, with EINVAL, an open or create with
 	// O_WRONLY or O_APPEND while the kernel writeback cache is on, as
 	// BlobFuse2 and Cloudfuse do with ignore-open-flags: false.
