@@ -322,20 +322,27 @@ func TestXattrCopyTools(t *testing.T) {
 	})
 }
 
+// With --fixed-attributes (nothing is kept) or --disable-xattrs, every
+// attribute call fails with ENOTSUP and nothing reaches the store.
 func TestXattrFixedAttributes(t *testing.T) {
-	for _, tg := range targets() {
-		t.Run(tg.name, func(t *testing.T) {
-			m := mountTarget(t, tg, mountOpts{flags: []string{"--fixed-attributes"}})
-			f := m.path("f")
-			if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := unix.Setxattr(f, "user.k", []byte("v"), 0); !errors.Is(err, unix.EOPNOTSUPP) {
-				t.Fatalf("set with fixed attributes: %v", err)
-			}
-			if got := storedXattrs(t, m.Store, "f"); len(got) != 0 {
-				t.Fatalf("store holds %q", got)
-			}
-		})
+	for _, flag := range []string{"--fixed-attributes", "--disable-xattrs"} {
+		for _, tg := range targets() {
+			t.Run(flag[2:]+"/"+tg.name, func(t *testing.T) {
+				m := mountTarget(t, tg, mountOpts{flags: []string{flag}})
+				f := m.path("f")
+				if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := unix.Setxattr(f, "user.k", []byte("v"), 0); !errors.Is(err, unix.EOPNOTSUPP) {
+					t.Fatalf("set with %s: %v", flag, err)
+				}
+				if _, err := unix.Getxattr(f, "user.k", nil); !errors.Is(err, unix.EOPNOTSUPP) {
+					t.Fatalf("get with %s: %v", flag, err)
+				}
+				if got := storedXattrs(t, m.Store, "f"); len(got) != 0 {
+					t.Fatalf("store holds %q", got)
+				}
+			})
+		}
 	}
 }

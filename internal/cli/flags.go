@@ -52,6 +52,7 @@ func configFlags() []configFlag {
 		{name: "ignore-open-flags", key: "libfuse.ignore-open-flags", usage: "ignore O_APPEND/O_WRONLY conflicts with the writeback cache (default true)"},
 		{name: "no-symlinks", key: "attr_cache.no-symlinks", usage: "show symlinks as regular files"},
 		{name: "fixed-attributes", key: "libfuse.fixed-attributes", usage: "show default modes and owners for everything and keep none (chmod/chown do nothing)"},
+		{name: "disable-xattrs", key: "libfuse.disable-xattrs", usage: "no extended attributes (ENOTSUP); spares the kernel's attribute probe before each write"},
 		{name: "block-cache-path", key: "block_cache.path", typ: "dir", usage: "block_cache staging directory"},
 		{name: "block-cache-block-size", key: "block_cache.block-size-mb", typ: "MiB", usage: "block_cache request and upload part size (default 16)"},
 		{name: "block-cache-pool-size", key: "block_cache.mem-size-mb", typ: "MiB", usage: "memory budget of the block_cache for all open files (default 256)"},

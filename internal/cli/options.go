@@ -157,9 +157,12 @@ func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Lo
 		DisableWritebackCache: cfg.Libfuse.DisableWritebackCache,
 		DirectIO:              directIO(cfg),
 		StrictOpenFlags:       !cfg.Libfuse.IgnoreOpenFlags,
-		Options:               extra,
-		Debug:                 cfg.Libfuse.FuseTrace,
-		Logger:                log,
+		// With fixed attributes nothing is kept, so user attributes could
+		// only fail; ENOSYS makes the kernel stop asking at all.
+		DisableXattrs: cfg.Libfuse.DisableXattrs || cfg.Libfuse.FixedAttributes,
+		Options:       extra,
+		Debug:         cfg.Libfuse.FuseTrace,
+		Logger:        log,
 	}
 	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
 		// Streaming uploads need writes in order; the writeback cache

@@ -115,6 +115,9 @@ type Libfuse struct {
 	// FixedAttributes shows every entry with default-permission, uid and
 	// gid, ignoring stored modes and owners; chmod and chown do nothing.
 	FixedAttributes bool `key:"fixed-attributes"`
+	// DisableXattrs turns extended attributes off (ENOTSUP) so the
+	// kernel stops probing security.capability before every write.
+	DisableXattrs bool `key:"disable-xattrs"`
 }
 
 // FileCache is the file_cache section.
