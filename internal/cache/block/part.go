@@ -54,14 +54,6 @@ func (p *part) finish(err error) {
 	p.mu.Unlock()
 }
 
-// copyTo copies the part's bytes at pos into dst, up to the part's end,
-// waiting for them to arrive. It returns the bytes copied and, if the
-// fetch failed before reaching them, its error.
-func (p *part) copyTo(ctx context.Context, dst []byte, pos int64) (int, error) {
-	b, err := p.view(ctx, pos, int64(len(dst)))
-	return copy(dst, b), err
-}
-
 // view returns the part's bytes at pos, at most n and up to the part's
 // end, once they have arrived. If the fetch failed before reaching them
 // it returns what did arrive and the fetch's error. The slice stays valid
