@@ -107,6 +107,9 @@ func (f *file) load(ctx context.Context) error {
 	return nil
 }
 
+// downloadBuffer is the copy buffer of each download chunk.
+const downloadBuffer = 1 << 20
+
 // download copies n's object into w with parallel ranged GETs pinned to
 // n's ETag, so the copy is never a mix of two versions.
 func (v *FS) download(ctx context.Context, n *node, w io.WriterAt) (int64, error) {
@@ -136,12 +139,17 @@ func (v *FS) download(ctx context.Context, n *node, w io.WriterAt) (int64, error
 			if obj.Size != size {
 				return fmt.Errorf("%w: size changed", storage.ErrPrecondition)
 			}
-			buf := make([]byte, length)
-			if _, err := io.ReadFull(rc, buf); err != nil {
-				return fmt.Errorf("read %q at %d: %w", n.key, off, err)
+			// Straight from the body to the file through a small buffer:
+			// eight chunks in flight would otherwise hold 64 MiB.
+			buf := make([]byte, min(length, downloadBuffer))
+			got, err := io.CopyBuffer(io.NewOffsetWriter(w, off), io.LimitReader(rc, length), buf)
+			if err == nil && got < length {
+				err = io.ErrUnexpectedEOF
 			}
-			_, err = w.WriteAt(buf, off)
-			return mapLocalErr(err)
+			if err != nil {
+				return fmt.Errorf("read %q at %d: %w", n.key, off, mapLocalErr(err))
+			}
+			return nil
 		})
 	}
 	return size, g.Wait()
