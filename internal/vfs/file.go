@@ -36,6 +36,9 @@ type file struct {
 	local    *os.File // staged data; nil until loaded
 	dataName string   // staged file name under the cache's data dir
 	loaded   bool
+	// fill downloads the object in the background while reads go ahead
+	// (file cache); nil when no download runs.
+	fill *fill
 
 	dirty     bool   // data or attributes differ from the store
 	created   bool   // never uploaded
@@ -70,6 +73,9 @@ func (f *file) load(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := f.settle(ctx); err != nil {
+		return err
+	}
 	if f.loaded {
 		return nil
 	}
@@ -77,22 +83,15 @@ func (f *file) load(ctx context.Context) error {
 	if c == nil {
 		return ErrReadOnly
 	}
-	if f.base != nil {
-		if it := c.take(f.base.key, f.base.etag); it != nil {
-			lf, err := os.OpenFile(it.path, os.O_RDWR, 0)
-			if err == nil {
-				f.local, f.dataName, f.loaded = lf, baseName(it.path), true
-				f.attr.Size = it.size
-				return nil
-			}
-		}
+	if f.takeCached() {
+		return nil
 	}
 	lf, name, err := c.newDataFile()
 	if err != nil {
 		return err
 	}
 	if f.base != nil && f.base.key != "" {
-		size, err := f.v.download(ctx, f.base, lf)
+		size, err := f.v.download(ctx, f.base, lf, nil)
 		if errors.Is(err, storage.ErrPrecondition) {
 			err = fmt.Errorf("%w: %s", ErrStale, f.path)
 		}
@@ -107,12 +106,32 @@ func (f *file) load(ctx context.Context) error {
 	return nil
 }
 
+// takeCached makes a clean copy of f's version kept in the cache f's
+// staged copy, if there is one. Caller holds f.mu; f is not loaded.
+func (f *file) takeCached() bool {
+	if f.base == nil || f.v.cache == nil {
+		return false
+	}
+	it := f.v.cache.take(f.base.key, f.base.etag)
+	if it == nil {
+		return false
+	}
+	lf, err := os.OpenFile(it.path, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.local, f.dataName, f.loaded = lf, baseName(it.path), true
+	f.attr.Size = it.size
+	return true
+}
+
 // downloadBuffer is the copy buffer of each download chunk.
 const downloadBuffer = 1 << 20
 
 // download copies n's object into w with parallel ranged GETs pinned to
-// n's ETag, so the copy is never a mix of two versions.
-func (v *FS) download(ctx context.Context, n *node, w io.WriterAt) (int64, error) {
+// n's ETag, so the copy is never a mix of two versions. got, if set, is
+// told the offset of each chunk once it is written.
+func (v *FS) download(ctx context.Context, n *node, w io.WriterAt, got func(off int64)) (int64, error) {
 	size := n.Size
 	if size == 0 {
 		obj, err := v.b.Head(ctx, n.key)
@@ -142,12 +161,15 @@ func (v *FS) download(ctx context.Context, n *node, w io.WriterAt) (int64, error
 			// Straight from the body to the file through a small buffer:
 			// eight chunks in flight would otherwise hold 64 MiB.
 			buf := make([]byte, min(length, downloadBuffer))
-			got, err := io.CopyBuffer(io.NewOffsetWriter(w, off), io.LimitReader(rc, length), buf)
-			if err == nil && got < length {
+			copied, err := io.CopyBuffer(io.NewOffsetWriter(w, off), io.LimitReader(rc, length), buf)
+			if err == nil && copied < length {
 				err = io.ErrUnexpectedEOF
 			}
 			if err != nil {
 				return fmt.Errorf("read %q at %d: %w", n.key, off, mapLocalErr(err))
+			}
+			if got != nil {
+				got(off)
 			}
 			return nil
 		})
@@ -189,7 +211,9 @@ func (f *file) upload(ctx context.Context) error {
 		return nil
 	}
 	if !f.loaded {
-		// Only attributes changed: rewrite metadata in place.
+		// Only attributes changed: rewrite metadata in place. A download
+		// running meanwhile would find its version gone: drop it.
+		f.dropFill()
 		nb, err := f.v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra))
 		if err == nil {
 			f.base, f.dirty = nb, false
@@ -321,6 +345,7 @@ func (v *FS) setMeta(ctx context.Context, p string, n *node, md map[string]strin
 // release closes the staged copy: a clean one is kept for reopening, a
 // dirty one stays with its journal record. Caller holds f.mu.
 func (f *file) release() {
+	f.dropFill()
 	if f.local == nil || (f.dirty && !f.unlinked) {
 		// A dirty copy stays open and in the table for the retry on the
 		// next flush, Close or mount.

@@ -163,12 +163,43 @@ func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
 		n, err := r.ReadAt(ctx, buf, off)
 		return n, streamReadErr(err)
 	}
+	for {
+		n, err := h.readFill(ctx, buf, off)
+		if !errors.Is(err, errFillGone) {
+			return n, err
+		}
+	}
+}
+
+// readFill is Read through the file cache. A file with nothing staged
+// starts downloading in the background and the read waits only for the
+// bytes it asks for; a read that finds the download dropped returns
+// errFillGone and is tried again.
+func (h *Handle) readFill(ctx context.Context, buf []byte, off int64) (int, error) {
 	f := h.f
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if off >= f.attr.Size {
+		f.mu.Unlock()
 		return 0, nil
 	}
+	if f.canFill() && !f.takeCached() {
+		if err := f.startFill(); err != nil {
+			f.mu.Unlock()
+			return 0, err
+		}
+	}
+	if fl := f.fill; fl != nil {
+		fl.mu.Lock()
+		fl.users++
+		fl.mu.Unlock()
+		f.mu.Unlock()
+		defer fl.unuse()
+		if rest := fl.size - off; int64(len(buf)) > rest {
+			buf = buf[:rest]
+		}
+		return fl.read(ctx, buf, off)
+	}
+	defer f.mu.Unlock()
 	if err := f.load(ctx); err != nil {
 		return 0, err
 	}
@@ -279,6 +310,9 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 	}
 	if f.stream != nil && size == f.stream.Size() {
 		return nil
+	}
+	if size == 0 {
+		f.dropFill() // its data is about to be discarded
 	}
 	if size == 0 && !f.loaded && h.v.streaming() {
 		// Written afresh: stream it.

@@ -184,6 +184,10 @@ func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) err
 		}
 		return nil
 	}
+	// A download of the old key finishes first: the move ends that key.
+	if err := f.settle(ctx); err != nil {
+		return err
+	}
 	oldKey := oldp
 	if f.base != nil && f.base.key != "" {
 		oldKey = f.base.key
@@ -301,6 +305,7 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 func (v *FS) repin(ctx context.Context, f *file) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.dropFill() // it reads the old key, which is gone
 	if f.loaded || f.base == nil || f.base.key == "" {
 		return
 	}

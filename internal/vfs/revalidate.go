@@ -58,6 +58,7 @@ func (v *FS) refreshOpen(ctx context.Context, f *file) {
 		return // changed meanwhile by this mount
 	}
 	kind := f.base.Kind
+	f.dropFill()
 	if f.local != nil {
 		f.local.Close()
 		os.Remove(v.cache.dataPath(f.dataName))

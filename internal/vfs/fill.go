@@ -1,0 +1,176 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// errFillGone tells a read waiting on a fill that the fill was dropped
+// (the file was truncated, closed or changed): it tries again.
+var errFillGone = errors.New("download dropped")
+
+// fill downloads a file's object into a new staged copy in the background
+// (file cache), while reads of the parts already there go ahead. The file
+// takes the copy as its staged copy once the download is complete
+// (settle); anything but a read waits for that.
+//
+// The fill goroutine never takes file.mu. mu guards the fields below it.
+type fill struct {
+	local    *os.File
+	name     string // data file name in the cache
+	size     int64
+	chunk    int64
+	cancel   context.CancelFunc
+	finished chan struct{} // closed when the download has ended
+
+	mu      sync.Mutex
+	have    []bool // chunks written
+	err     error  // the download's error, or errFillGone
+	wake    chan struct{}
+	users   int  // reads using local
+	dropped bool // local is closed once users is 0
+}
+
+// canFill says whether a read of f may start a background download: a
+// clean file of the file cache with data in the store and nothing staged.
+// Caller holds f.mu.
+func (f *file) canFill() bool {
+	return f.fill == nil && !f.loaded && !f.dirty && f.stream == nil && f.v.cache != nil &&
+		f.base != nil && f.base.key != "" && f.base.Size > 0 && f.attr.Size == f.base.Size
+}
+
+// startFill starts downloading f's object. Caller holds f.mu.
+func (f *file) startFill() error {
+	c := f.v.cache
+	lf, name, err := c.newDataFile()
+	if err != nil {
+		return err
+	}
+	n := f.base
+	chunk := f.v.opts.PartSize
+	ctx, cancel := context.WithCancel(context.Background())
+	fl := &fill{
+		local: lf, name: name, size: n.Size, chunk: chunk, cancel: cancel,
+		finished: make(chan struct{}), have: make([]bool, (n.Size+chunk-1)/chunk),
+		wake: make(chan struct{}),
+	}
+	f.fill = fl
+	go func() {
+		defer close(fl.finished)
+		_, err := f.v.download(ctx, n, lf, fl.got)
+		if errors.Is(err, storage.ErrPrecondition) {
+			err = fmt.Errorf("%w: %s", ErrStale, f.path)
+		}
+		fl.mu.Lock()
+		if err != nil && fl.err == nil {
+			fl.err = err
+		}
+		fl.signal()
+		fl.mu.Unlock()
+	}()
+	return nil
+}
+
+// got records that the chunk at off is written.
+func (fl *fill) got(off int64) {
+	fl.mu.Lock()
+	fl.have[off/fl.chunk] = true
+	fl.signal()
+	fl.mu.Unlock()
+}
+
+// signal wakes the waiting reads. Caller holds fl.mu.
+func (fl *fill) signal() {
+	close(fl.wake)
+	fl.wake = make(chan struct{})
+}
+
+// read reads buf at off once those bytes are downloaded. Caller holds a
+// use (fl.users) taken under the file's lock.
+func (fl *fill) read(ctx context.Context, buf []byte, off int64) (int, error) {
+	first, last := off/fl.chunk, (off+int64(len(buf))-1)/fl.chunk
+	for {
+		fl.mu.Lock()
+		ready := true
+		for i := first; i <= last && ready; i++ {
+			ready = fl.have[i]
+		}
+		err, wake := fl.err, fl.wake
+		fl.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		if ready {
+			return fl.local.ReadAt(buf, off)
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// unuse ends a read's use of local.
+func (fl *fill) unuse() {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.users--
+	if fl.users == 0 && fl.dropped {
+		fl.local.Close()
+	}
+}
+
+// drop stops the download and removes the partial copy; reads waiting on
+// it get errFillGone. Caller holds the file's lock.
+func (fl *fill) drop(c *fileCache) {
+	fl.cancel()
+	<-fl.finished
+	fl.mu.Lock()
+	fl.err = errFillGone
+	fl.dropped = true
+	if fl.users == 0 {
+		fl.local.Close()
+	}
+	fl.signal()
+	fl.mu.Unlock()
+	os.Remove(c.dataPath(fl.name))
+}
+
+// settle waits for a running download and makes its copy f's staged copy,
+// or drops it and returns its error. Caller holds f.mu.
+func (f *file) settle(ctx context.Context) error {
+	fl := f.fill
+	if fl == nil {
+		return nil
+	}
+	select {
+	case <-fl.finished:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	f.fill = nil
+	fl.mu.Lock()
+	err := fl.err
+	fl.mu.Unlock()
+	if err != nil {
+		fl.drop(f.v.cache)
+		return err
+	}
+	f.local, f.dataName, f.loaded = fl.local, fl.name, true
+	f.attr.Size = fl.size
+	return nil
+}
+
+// dropFill abandons a running download. Caller holds f.mu.
+func (f *file) dropFill() {
+	if f.fill != nil {
+		f.fill.drop(f.v.cache)
+		f.fill = nil
+	}
+}

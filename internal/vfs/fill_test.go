@@ -1,0 +1,114 @@
+package vfs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
+)
+
+// gatedGets holds every GET that starts at or past from until gate is
+// closed (or its context ends).
+type gatedGets struct {
+	storage.Backend
+	from int64
+	gate chan struct{}
+}
+
+func (g *gatedGets) Get(ctx context.Context, key string, opts storage.GetOptions) (io.ReadCloser, storage.Object, error) {
+	if opts.Offset >= g.from {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return nil, storage.Object{}, ctx.Err()
+		}
+	}
+	return g.Backend.Get(ctx, key, opts)
+}
+
+// A read of the start of a file is answered once its chunk is downloaded,
+// while the rest of the download is still held up; the rest reads back
+// once it arrives, and a write afterwards works on the complete copy.
+func TestFileCacheReadsWhileDownloading(t *testing.T) {
+	b := newMem()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 5<<16) // 5 MiB: five 1 MiB chunks
+	put(t, b, "big", string(data), nil)
+	g := &gatedGets{Backend: b, from: 1 << 20, gate: make(chan struct{})}
+	v := newTestFS(t, g)
+	ctx := context.Background()
+	h, err := v.Open(ctx, "big", OpenFlags{Write: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	done := make(chan error, 1)
+	go func() {
+		n, err := h.Read(ctx, buf, 4096)
+		if err == nil && !bytes.Equal(buf[:n], data[4096:4096+len(buf)]) {
+			err = errors.New("first read returned other bytes")
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read of the first chunk waited for the whole download")
+	}
+	close(g.gate)
+	tail := make([]byte, 1<<20)
+	if n, err := h.Read(ctx, tail, 4<<20); err != nil || !bytes.Equal(tail[:n], data[4<<20:]) {
+		t.Fatalf("read of the last chunk: %d bytes, %v", n, err)
+	}
+	if _, err := h.Write(ctx, []byte("EDIT"), 2<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Release(ctx)
+	want := append(append(append([]byte{}, data[:2<<20]...), "EDIT"...), data[2<<20+4:]...)
+	if got, _ := get(t, b, "big"); got != string(want) {
+		t.Fatalf("stored %d bytes that differ from the edit", len(got))
+	}
+}
+
+// Closing a file whose download is still running stops the download and
+// leaves no partial copy behind.
+func TestFileCacheCloseDuringDownload(t *testing.T) {
+	b := newMem()
+	data := bytes.Repeat([]byte("x"), 3<<20)
+	put(t, b, "f", string(data), nil)
+	g := &gatedGets{Backend: b, from: 1 << 20, gate: make(chan struct{})}
+	v := newTestFS(t, g)
+	ctx := context.Background()
+	h, err := v.Open(ctx, "f", OpenFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Read(ctx, make([]byte, 100), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	staged, err := os.ReadDir(filepath.Join(v.opts.CacheDir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(staged) != 0 {
+		t.Fatalf("%d partial copies left in the cache", len(staged))
+	}
+	close(g.gate)
+	if readFile(t, v, "f") != string(data) {
+		t.Fatal("a second open read other bytes")
+	}
+}
