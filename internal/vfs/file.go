@@ -345,7 +345,7 @@ func (v *FS) setMeta(ctx context.Context, p string, n *node, md map[string]strin
 // release closes the staged copy: a clean one is kept for reopening, a
 // dirty one stays with its journal record. Caller holds f.mu.
 func (f *file) release() {
-	f.dropFill()
+	f.endFill()
 	if f.local == nil || (f.dirty && !f.unlinked) {
 		// A dirty copy stays open and in the table for the retry on the
 		// next flush, Close or mount.

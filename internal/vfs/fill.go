@@ -174,3 +174,37 @@ func (f *file) dropFill() {
 		f.fill = nil
 	}
 }
+
+// endFill, at the last close, keeps a finished download as the staged copy
+// (so the cache keeps it for the next open) and stops a running one.
+// Caller holds f.mu.
+func (f *file) endFill() {
+	fl := f.fill
+	if fl == nil {
+		return
+	}
+	select {
+	case <-fl.finished:
+	default:
+		if !fl.complete() {
+			f.dropFill()
+			return
+		}
+		// Every chunk is written; the download is only returning.
+	}
+	if err := f.settle(context.Background()); err != nil {
+		f.v.log.Debug("download for the cache failed", "path", f.path, "err", err)
+	}
+}
+
+// complete says whether every chunk has been written.
+func (fl *fill) complete() bool {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	for _, ok := range fl.have {
+		if !ok {
+			return false
+		}
+	}
+	return fl.err == nil
+}

@@ -112,3 +112,20 @@ func TestFileCacheCloseDuringDownload(t *testing.T) {
 		t.Fatal("a second open read other bytes")
 	}
 }
+
+// A download that finished while the file was open is kept in the cache
+// at the last close: the next open reads it without the store.
+func TestFileCacheKeepsFinishedDownload(t *testing.T) {
+	b := newMem()
+	put(t, b, "f", "one", nil)
+	v := newTestFS(t, b)
+	if got := readFile(t, v, "f"); got != "one" {
+		t.Fatalf("read %q", got)
+	}
+	if err := b.Delete(context.Background(), "f"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, v, "f"); got != "one" {
+		t.Fatalf("reopen within the cache timeout read %q, want the cached copy", got)
+	}
+}
