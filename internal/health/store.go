@@ -20,10 +20,17 @@ func (m *Monitor) Store(b storage.Backend) storage.Backend {
 // names wrap uses for the ops. It counts nothing else.
 func timeRequests(b storage.Backend, t *opTable) storage.Backend {
 	tb := &timedBackend{b: b, t: t}
+	var x wrap.Extras
 	if r, ok := b.(storage.Renamer); ok {
-		return withLister(&timedRenamer{timedBackend: tb, r: r}, tb, b)
+		x.Rename = func(ctx context.Context, src, dst string, dir bool) error {
+			defer tb.since(wrap.OpRename, time.Now())
+			return r.Rename(ctx, src, dst, dir)
+		}
 	}
-	return withLister(tb, tb, b)
+	if l, ok := b.(storage.UploadLister); ok {
+		x.Uploads = timedLister{tb: tb, l: l}
+	}
+	return wrap.Extend(tb, b, x)
 }
 
 type timedBackend struct {
@@ -76,16 +83,6 @@ func (tb *timedBackend) Delete(ctx context.Context, key string) error {
 
 func (tb *timedBackend) Caps() storage.Caps { return tb.b.Caps() }
 func (tb *timedBackend) Close() error       { return tb.b.Close() }
-
-type timedRenamer struct {
-	*timedBackend
-	r storage.Renamer
-}
-
-func (tr *timedRenamer) Rename(ctx context.Context, src, dst string, dir bool) error {
-	defer tr.since(wrap.OpRename, time.Now())
-	return tr.r.Rename(ctx, src, dst, dir)
-}
 
 type timedUpload struct {
 	up storage.Upload

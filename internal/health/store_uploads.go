@@ -25,25 +25,5 @@ func (tl timedLister) AbortUpload(ctx context.Context, key, id string) error {
 	return tl.l.AbortUpload(ctx, key, id)
 }
 
-// withLister adds the UploadLister of b, if it has one, to timed (tb
-// itself or tb with Rename).
-func withLister(timed storage.Backend, tb *timedBackend, b storage.Backend) storage.Backend {
-	l, ok := b.(storage.UploadLister)
-	if !ok {
-		return timed
-	}
-	tl := timedLister{tb: tb, l: l}
-	if tr, ok := timed.(*timedRenamer); ok {
-		return struct {
-			*timedRenamer
-			timedLister
-		}{tr, tl}
-	}
-	return struct {
-		*timedBackend
-		timedLister
-	}{tb, tl}
-}
-
 // UploadID is the timed upload's ID, or "".
 func (u *timedUpload) UploadID() string { return storage.UploadIDOf(u.up) }

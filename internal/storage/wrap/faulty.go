@@ -202,7 +202,7 @@ func Faulty(b storage.Backend, faults *Faults) storage.Backend {
 			},
 		}
 	}
-	return withExtras(fb, b, extras{rename: rename, uploads: lister})
+	return Extend(fb, b, Extras{Rename: rename, Uploads: lister})
 }
 
 type faulty struct {

@@ -168,7 +168,7 @@ func Instrument(b storage.Backend, m *Meter) storage.Backend {
 			},
 		}
 	}
-	return withExtras(in, b, extras{rename: rename, uploads: lister})
+	return Extend(in, b, Extras{Rename: rename, Uploads: lister})
 }
 
 type instrumented struct {

@@ -47,25 +47,26 @@ func errOp(op Op) string {
 // renameFunc adapts a rename implementation to storage.Renamer.
 type renameFunc func(ctx context.Context, src, dst string, dir bool) error
 
-// extras are a decorator's versions of the optional interfaces; each is
+// Extras are a decorator's versions of the optional interfaces; each is
 // used only when the wrapped store has the interface.
-type extras struct {
-	rename  renameFunc
-	uploads storage.UploadLister
+type Extras struct {
+	Rename  func(ctx context.Context, src, dst string, dir bool) error
+	Uploads storage.UploadLister
 }
 
-// withExtras returns b plus the optional interfaces (storage.Renamer,
-// storage.UploadLister) that inner implements, served by x.
-func withExtras(b storage.Backend, inner storage.Backend, x extras) storage.Backend {
+// Extend returns b plus the optional interfaces (storage.Renamer,
+// storage.UploadLister) that inner implements, served by x. A decorator
+// built on it implements exactly what the store it wraps does.
+func Extend(b storage.Backend, inner storage.Backend, x Extras) storage.Backend {
 	_, canRename := inner.(storage.Renamer)
 	_, canList := inner.(storage.UploadLister)
 	switch {
 	case canRename && canList:
-		return renamingListingBackend{Backend: b, UploadLister: x.uploads, rename: x.rename}
+		return renamingListingBackend{Backend: b, UploadLister: x.Uploads, rename: x.Rename}
 	case canRename:
-		return renamingBackend{Backend: b, rename: x.rename}
+		return renamingBackend{Backend: b, rename: x.Rename}
 	case canList:
-		return listingBackend{Backend: b, UploadLister: x.uploads}
+		return listingBackend{Backend: b, UploadLister: x.Uploads}
 	}
 	return b
 }

@@ -49,7 +49,7 @@ func Prefix(b storage.Backend, prefix string) storage.Backend {
 			},
 		}
 	}
-	return withExtras(p, b, extras{rename: rename, uploads: lister})
+	return Extend(p, b, Extras{Rename: rename, Uploads: lister})
 }
 
 type prefixed struct {
