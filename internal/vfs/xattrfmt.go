@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"sort"
 	"strings"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
 // metaXattr is the one metadata entry that holds every extended attribute
@@ -47,7 +49,7 @@ func encodeXattrs(attrs map[string][]byte) string {
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
-	return percentEncode(b.String())
+	return storage.EscapeKey(b.String())
 }
 
 // decodeXattrs parses a metadata value written by encodeXattrs or by s3fs.
@@ -109,27 +111,7 @@ func decodeBase64(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
-const upperHex = "0123456789ABCDEF"
-
-func percentEncode(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) * 3 / 2)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '.', c == '-', c == '_', c == '~', c == '/':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		}
-	}
-	return b.String()
-}
-
-// percentDecode undoes percentEncode; a '%' not followed by two hex digits
+// percentDecode undoes storage.EscapeKey; a '%' not followed by two hex digits
 // is kept as it is.
 func percentDecode(s string) string {
 	if strings.IndexByte(s, '%') < 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,7 +94,7 @@ type copyPlan struct {
 }
 
 func (s *Store) copySource(key string) *string {
-	return aws.String(s.bucket + "/" + escapeKey(key))
+	return aws.String(s.bucket + "/" + storage.EscapeKey(key))
 }
 
 func (s *Store) copyObject(ctx context.Context, c copyPlan) (storage.Object, error) {
@@ -213,25 +212,4 @@ func renameOp(op string, err error) error {
 		return storage.Errorf(op, se.Key, se.Kind, se.Err)
 	}
 	return err
-}
-
-// escapeKey percent-encodes a key for x-amz-copy-source: everything but
-// unreserved characters and "/", so "+", "%", "#", "?" and spaces survive.
-func escapeKey(key string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(key) + 16)
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			c == '-', c == '_', c == '.', c == '~', c == '/':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return b.String()
 }

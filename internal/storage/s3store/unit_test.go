@@ -128,8 +128,8 @@ func TestEscapeKey(t *testing.T) {
 		"dir/a b+c/": "dir/a%20b%2Bc/",
 	}
 	for in, want := range cases {
-		if got := escapeKey(in); got != want {
-			t.Errorf("escapeKey(%q) = %q, want %q", in, got, want)
+		if got := storage.EscapeKey(in); got != want {
+			t.Errorf("EscapeKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
