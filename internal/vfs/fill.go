@@ -96,10 +96,7 @@ func (fl *fill) read(ctx context.Context, buf []byte, off int64) (int, error) {
 	first, last := off/fl.chunk, (off+int64(len(buf))-1)/fl.chunk
 	for {
 		fl.mu.Lock()
-		ready := true
-		for i := first; i <= last && ready; i++ {
-			ready = fl.have[i]
-		}
+		ready := fl.haveAll(first, last)
 		err, wake := fl.err, fl.wake
 		fl.mu.Unlock()
 		if err != nil {
@@ -114,6 +111,24 @@ func (fl *fill) read(ctx context.Context, buf []byte, off int64) (int, error) {
 			return 0, ctx.Err()
 		}
 	}
+}
+
+// haveAll says whether chunks first to last are written. Caller holds
+// fl.mu.
+func (fl *fill) haveAll(first, last int64) bool {
+	for i := first; i <= last; i++ {
+		if !fl.have[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// use starts a read's use of local; unuse ends it.
+func (fl *fill) use() {
+	fl.mu.Lock()
+	fl.users++
+	fl.mu.Unlock()
 }
 
 // unuse ends a read's use of local.
@@ -201,10 +216,5 @@ func (f *file) endFill() {
 func (fl *fill) complete() bool {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
-	for _, ok := range fl.have {
-		if !ok {
-			return false
-		}
-	}
-	return fl.err == nil
+	return fl.err == nil && fl.haveAll(0, int64(len(fl.have))-1)
 }

@@ -189,9 +189,7 @@ func (h *Handle) readFill(ctx context.Context, buf []byte, off int64) (int, erro
 		}
 	}
 	if fl := f.fill; fl != nil {
-		fl.mu.Lock()
-		fl.users++
-		fl.mu.Unlock()
+		fl.use()
 		f.mu.Unlock()
 		defer fl.unuse()
 		if rest := fl.size - off; int64(len(buf)) > rest {
