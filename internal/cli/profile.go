@@ -52,9 +52,11 @@ func startProfiler(cfg *config.Config, log *slog.Logger) (*profiler, error) {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		p.srv = &http.Server{Handler: mux}
+		srv := &http.Server{Handler: mux}
+		p.srv = srv
+		// The goroutine keeps its own reference: stop clears p.srv.
 		go func() {
-			if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("dynamic profiler stopped", "err", err)
 			}
 		}()
