@@ -22,8 +22,9 @@ type Backend interface {
 	// List returns one page of keys under opts.Prefix in lexical order. With a
 	// Delimiter, keys that contain it after the prefix are rolled up into
 	// CommonPrefixes (each ending in the delimiter). Objects in a page carry
-	// Size, ETag and LastModified; Metadata only if the store returns it in
-	// listings (Caps.ListMetadata).
+	// Size, ETag and LastModified. Metadata is always there with
+	// Caps.ListMetadata; otherwise it is there (non-nil) for the objects
+	// whose metadata the server returned, and nil for the rest.
 	List(ctx context.Context, opts ListOptions) (ListPage, error)
 
 	// Get opens the object for reading. opts.Length < 0 reads to the end. A
@@ -150,7 +151,7 @@ type Caps struct {
 	MaxMetadataBytes  int   // total size of user metadata keys and values
 	ConditionalCreate bool  // PutOptions.IfNoneMatch honoured
 	ConditionalWrite  bool  // PutOptions.IfMatch honoured
-	ListMetadata      bool  // List returns user metadata
+	ListMetadata      bool  // List always returns user metadata
 }
 
 // MaxObjectSize is the largest object a multipart upload can build.

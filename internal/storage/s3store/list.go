@@ -2,7 +2,9 @@ package s3store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,7 +16,8 @@ import (
 
 // List returns one page of a ListObjectsV2 listing. Keys travel URL-encoded
 // (encoding-type=url) so that keys with characters XML cannot carry list
-// correctly.
+// correctly. Objects carry their user metadata when the server returns it
+// in listings (see listmeta.go); otherwise their Metadata is nil.
 func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.ListPage, error) {
 	const op = "list"
 	in := &s3.ListObjectsV2Input{
@@ -30,9 +33,32 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 	if opts.MaxKeys > 0 {
 		in.MaxKeys = aws.Int32(int32(min(opts.MaxKeys, 1000)))
 	}
-	out, err := s.c.s3.ListObjectsV2(ctx, in)
+	var raw listRaw
+	askMeta := !s.noListMeta.Load()
+	var out *s3.ListObjectsV2Output
+	var err error
+	if askMeta {
+		out, err = s.c.s3.ListObjectsV2(ctx, in, listMetaOptions(&raw))
+		if isBadRequest(err) {
+			// A server that refuses the extension gets plain listings
+			// from now on.
+			out, err = s.c.s3.ListObjectsV2(ctx, in)
+			if err == nil {
+				s.noListMeta.Store(true)
+				s.log.Info("the store does not return metadata in listings; directory reads will read each object's metadata")
+			}
+		}
+	} else {
+		out, err = s.c.s3.ListObjectsV2(ctx, in)
+	}
 	if err != nil {
 		return storage.ListPage{}, wrapErr(op, opts.Prefix, err)
+	}
+	var metas map[string]map[string]string
+	if raw.body != nil {
+		if metas, err = listedMetadata(raw.body); err != nil {
+			return storage.ListPage{}, storage.Errorf(op, opts.Prefix, nil, err)
+		}
 	}
 	page := storage.ListPage{
 		Objects: make([]storage.Object, 0, len(out.Contents)),
@@ -47,6 +73,7 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 			Size:         aws.ToInt64(o.Size),
 			ETag:         trimETag(aws.ToString(o.ETag)),
 			LastModified: aws.ToTime(o.LastModified),
+			Metadata:     metas[aws.ToString(o.Key)],
 		})
 	}
 	for _, p := range out.CommonPrefixes {
@@ -60,6 +87,13 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 		page.NextToken = aws.ToString(out.NextContinuationToken)
 	}
 	return page, nil
+}
+
+// isBadRequest reports whether the server answered 400, as one that
+// refuses an unknown query parameter would.
+func isBadRequest(err error) bool {
+	var statusErr interface{ HTTPStatusCode() int }
+	return err != nil && errors.As(err, &statusErr) && statusErr.HTTPStatusCode() == http.StatusBadRequest
 }
 
 // decodeKey undoes encoding-type=url, where S3 writes a space as "+".

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -54,6 +55,9 @@ type Store struct {
 	copyPartSize    int64
 	copyConcurrency int
 	getResumes      int
+
+	// noListMeta is set once the server refuses metadata in listings.
+	noListMeta atomic.Bool
 }
 
 var _ storage.Backend = (*Store)(nil)
