@@ -23,27 +23,13 @@ type DirEntry struct {
 func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 	var children map[string]*node
 	var err error
-	off := v.listingOff() // no List request: only what this mount has seen
-	if off {
+	if v.listingOff() { // no List request: only what this mount has seen
 		children, err = v.knownChildren(ctx, p)
 	} else {
-		children, err = v.listDir(ctx, p)
+		children, err = v.readListing(ctx, p)
 	}
 	if err != nil {
 		return nil, err
-	}
-	if v.opts.NoImplicitDirs && !off {
-		if err := v.dropImplicit(ctx, p, children); err != nil {
-			return nil, err
-		}
-	}
-	if !v.caps.ListMetadata && !off {
-		if err := v.completeListing(ctx, p, children); err != nil {
-			return nil, err
-		}
-	}
-	if !off {
-		v.meta.putListing(p, children)
 	}
 	// Files created or changed here and not yet uploaded, and the
 	// directories that hold them.
@@ -73,11 +59,39 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 	return out, nil
 }
 
+// readListing lists directory p and gives its children the attributes a
+// lookup would, then records them in the cache.
+func (v *FS) readListing(ctx context.Context, p string) (map[string]*node, error) {
+	l := v.meta.beginListing(p)
+	defer v.meta.endListing(l)
+	children, _, err := v.listDirPages(ctx, p, 0)
+	if err != nil {
+		return nil, err
+	}
+	if v.opts.NoImplicitDirs {
+		if err := v.dropImplicit(ctx, p, children); err != nil {
+			return nil, err
+		}
+	}
+	if err := v.completeListing(ctx, p, children); err != nil {
+		return nil, err
+	}
+	v.meta.putListing(l, children)
+	return children, nil
+}
+
 // listHeadConcurrency bounds the HEADs that complete one listing.
 const listHeadConcurrency = 32
 
+// listedComplete reports whether node n, built from a listing, shows what
+// a lookup would: the listing carried its metadata (always on Azure, on
+// S3 when the server returns it), or stored attributes are not shown.
+func (v *FS) listedComplete(n *node) bool {
+	return v.caps.ListMetadata || v.opts.FixedAttrs || (n.key != "" && n.meta != nil)
+}
+
 // completeListing gives every child of a listing that carries no metadata
-// (S3) the attributes a direct lookup would show, so a directory read and
+// (S3 on most servers) the attributes a direct lookup would show, so a directory read and
 // a stat never disagree (tar, rsync and make compare them). Children whose
 // version is already cached cost nothing; the rest cost one HEAD each, 32
 // at a time. With Options.TrustListings the listing is used as it is.
@@ -93,8 +107,8 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 			children[name] = full
 			continue
 		}
-		if v.opts.FixedAttrs {
-			continue // a listing says all that is shown
+		if v.listedComplete(n) {
+			continue
 		}
 		n.partial = true
 		if !v.opts.TrustListings {
@@ -130,18 +144,21 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 	return nil
 }
 
-// listDir reads every page of the listing of directory p. Keys that cannot
-// be names (empty segment, ".", "..") are skipped.
-func (v *FS) listDir(ctx context.Context, p string) (map[string]*node, error) {
+// listDirPages reads the listing of directory p, at most maxPages pages
+// (0: all of them); complete says whether it reached the end. Keys that
+// cannot be names (empty segment, ".", "..") are skipped.
+func (v *FS) listDirPages(ctx context.Context, p string, maxPages int) (children map[string]*node, complete bool, err error) {
 	prefix := dirPrefix(p)
-	children := map[string]*node{}
+	children = map[string]*node{}
 	implicit := v.implicitDirAttr()
 	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/"}
+	pages := 0
 	for {
 		page, err := v.b.List(ctx, opts)
 		if err != nil {
-			return nil, storeErr(err)
+			return nil, false, storeErr(err)
 		}
+		pages++
 		for _, cp := range page.CommonPrefixes {
 			name := strings.TrimSuffix(strings.TrimPrefix(cp, prefix), "/")
 			if !validName(name) {
@@ -191,7 +208,10 @@ func (v *FS) listDir(ctx context.Context, p string) (map[string]*node, error) {
 			children[name] = v.objNode(kind, obj)
 		}
 		if page.NextToken == "" {
-			return children, nil
+			return children, true, nil
+		}
+		if maxPages > 0 && pages >= maxPages {
+			return children, false, nil
 		}
 		opts.ContinuationToken = page.NextToken
 	}
@@ -227,7 +247,7 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	if !v.listingOff() && !v.opts.NoImplicitDirs {
 		// New and empty, unless objects already lay below the name,
 		// which neither mode sees before the marker exists.
-		v.meta.putListing(p, map[string]*node{})
+		v.meta.setListing(p, map[string]*node{})
 	}
 	v.dtimes.forgetTree(p)
 	v.entriesChanged(parent(p))

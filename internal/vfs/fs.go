@@ -35,6 +35,7 @@ type FS struct {
 	dtimes    dirTimes       // directories' entry changes, in memory only
 	mountTime time.Time
 	window    *listWindow // nil unless Options.NoListFor
+	dirLookup dirLookups  // directories listed to answer lookups
 
 	mu    sync.Mutex
 	files map[string]*file // open or dirty files by current path
@@ -212,6 +213,9 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 		return f.node(), nil
 	}
 	n, ok := v.meta.get(p)
+	if !ok && v.listForLookup(ctx, p) {
+		n, ok = v.meta.get(p)
+	}
 	if ok && v.opts.RevalidateOnOpen && (n == nil || n.Kind != KindDir) {
 		// A file or a missing name is asked again, so another client's
 		// change shows at once.
@@ -339,8 +343,8 @@ func (v *FS) fetch(ctx context.Context, p string) (*node, error) {
 		return nil, fmt.Errorf("lookup %q: %w", p, err)
 	}
 	switch {
-	case dirMarker != nil && markerHead:
-		return v.dirNode(*dirMarker), nil // from a HEAD already
+	case dirMarker != nil && (markerHead || dirMarker.Metadata != nil):
+		return v.dirNode(*dirMarker), nil // from a HEAD, or listed with metadata
 	case dirMarker != nil:
 		// The listing carries no metadata; the marker's HEAD does.
 		obj, err := v.b.Head(ctx, dirMarker.Key)

@@ -29,6 +29,8 @@ type metaCache struct {
 	now     func() time.Time
 	entries map[string]cacheEntry
 	dirs    map[string]*dirListing
+	// inflight holds the listings being read, by directory.
+	inflight map[string][]*listing
 	// onPut, if set, is told of every name put (exists) or put as
 	// missing; it is called without mu held.
 	onPut func(p string, exists bool)
@@ -50,7 +52,56 @@ func newMetaCache(ttl, negTTL time.Duration, max int) *metaCache {
 		max = 500000
 	}
 	return &metaCache{ttl: ttl, negTTL: negTTL, max: max, now: time.Now,
-		entries: map[string]cacheEntry{}, dirs: map[string]*dirListing{}}
+		entries: map[string]cacheEntry{}, dirs: map[string]*dirListing{},
+		inflight: map[string][]*listing{}}
+}
+
+// listing is one directory listing being read from the store. The mount's
+// own changes in that directory meanwhile are noted, so that the listing,
+// which may predate them, does not undo them in the cache.
+type listing struct {
+	dir     string
+	touched map[string]bool // name: its entry was put (true) or dropped (false)
+	void    bool            // the directory itself was dropped
+}
+
+// beginListing notes that a listing of dir starts now. Call endListing
+// when done with it, whatever happened.
+func (c *metaCache) beginListing(dir string) *listing {
+	l := &listing{dir: dir, touched: map[string]bool{}}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inflight[dir] = append(c.inflight[dir], l)
+	return l
+}
+
+// endListing forgets the listing l.
+func (c *metaCache) endListing(l *listing) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ls := c.inflight[l.dir]
+	for i, x := range ls {
+		if x == l {
+			ls = append(ls[:i], ls[i+1:]...)
+			break
+		}
+	}
+	if len(ls) == 0 {
+		delete(c.inflight, l.dir)
+	} else {
+		c.inflight[l.dir] = ls
+	}
+}
+
+// touchLocked tells the listings in flight in p's directory that the
+// mount changed what it knows of p.
+func (c *metaCache) touchLocked(p string, kept bool) {
+	if p == "" {
+		return
+	}
+	for _, l := range c.inflight[parent(p)] {
+		l.touched[base(p)] = kept
+	}
 }
 
 // get returns the cached node for p; found=false means "ask the store".
@@ -99,6 +150,7 @@ func (c *metaCache) put(p string, n *node) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.touchLocked(p, true)
 	ttl := c.ttl
 	if n == nil {
 		ttl = c.negTTL
@@ -125,8 +177,12 @@ func (c *metaCache) put(p string, n *node) {
 func (c *metaCache) forget(p string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.touchLocked(p, false)
 	delete(c.entries, p)
 	delete(c.dirs, p)
+	for _, l := range c.inflight[p] {
+		l.void = true
+	}
 }
 
 // forgetTree drops p and every cached path below it.
@@ -143,6 +199,14 @@ func (c *metaCache) forgetTree(p string) {
 			delete(c.dirs, k)
 		}
 	}
+	c.touchLocked(p, false)
+	for k, ls := range c.inflight {
+		if inside(k, p) {
+			for _, l := range ls {
+				l.void = true
+			}
+		}
+	}
 }
 
 // removed records that p no longer exists.
@@ -151,21 +215,52 @@ func (c *metaCache) removed(p string) {
 	c.put(p, nil)
 }
 
-// putListing records the complete set of names in dir and their nodes.
-func (c *metaCache) putListing(dir string, children map[string]*node) {
+// putListing records the children of a directory read by the listing l.
+// Names the mount changed while l was read keep what the cache says of
+// them; if the cache no longer knows one of them, or the directory itself
+// was dropped meanwhile, the set of names is not recorded as complete.
+func (c *metaCache) putListing(l *listing, children map[string]*node) {
 	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if l.void {
+		return
+	}
 	c.evictLocked()
-	exp := c.now().Add(c.ttl)
+	now := c.now()
+	exp := now.Add(c.ttl)
 	names := make(map[string]struct{}, len(children))
 	for name, n := range children {
+		if _, ok := l.touched[name]; ok {
+			continue
+		}
 		names[name] = struct{}{}
-		c.entries[join(dir, name)] = cacheEntry{n: n, exp: exp}
+		c.entries[join(l.dir, name)] = cacheEntry{n: n, exp: exp}
 	}
-	c.dirs[dir] = &dirListing{names: names, exp: exp}
+	complete := true
+	for name := range l.touched {
+		e, ok := c.entries[join(l.dir, name)]
+		switch {
+		case !ok || !now.Before(e.exp):
+			complete = false
+		case e.n != nil:
+			names[name] = struct{}{}
+		}
+	}
+	if complete {
+		c.dirs[l.dir] = &dirListing{names: names, exp: exp}
+	} else {
+		delete(c.dirs, l.dir)
+	}
+}
+
+// setListing records that dir holds exactly children, as after mkdir.
+func (c *metaCache) setListing(dir string, children map[string]*node) {
+	l := c.beginListing(dir)
+	defer c.endListing(l)
+	c.putListing(l, children)
 }
 
 // evictLocked keeps the cache within its entry limit by dropping an

@@ -1,0 +1,122 @@
+package vfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
+	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
+)
+
+// Going through the names of a directory nobody listed costs one listing,
+// not three requests a name, and the stored mode still shows.
+func TestLookupsAnsweredFromOneListing(t *testing.T) {
+	for _, listMeta := range []bool{true, false} {
+		t.Run(fmt.Sprintf("listMetadata=%v", listMeta), func(t *testing.T) {
+			mem := memstore.New(memstore.Options{MinPartSize: 1 << 20, ListMetadata: listMeta})
+			const files = 50
+			for i := range files {
+				var md map[string]string
+				if i == 7 {
+					md = map[string]string{"mode": "33152"} // 0600
+				}
+				put(t, mem, fmt.Sprintf("d/f%02d", i), "x", md)
+			}
+			meter := wrap.NewMeter()
+			v := newTestFS(t, wrap.Instrument(mem, meter))
+			ctx := context.Background()
+			for i := range files {
+				a, err := v.Lookup(ctx, fmt.Sprintf("d/f%02d", i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := uint32(0o644); i == 7 {
+					if a.Mode != 0o600 {
+						t.Fatalf("f07 mode %o, want 600", a.Mode)
+					}
+				} else if a.Mode != want {
+					t.Fatalf("f%02d mode %o", i, a.Mode)
+				}
+			}
+			for range 3 {
+				if _, err := v.Lookup(ctx, "d/missing"); !errors.Is(err, ErrNotExist) {
+					t.Fatalf("missing name: %v", err)
+				}
+			}
+			st := meter.Stats()
+			heads, lists := st[wrap.OpHead].Requests, st[wrap.OpList].Requests
+			// Two misses asked for (HEAD, one-key LIST, HEAD of the link
+			// each), then the third lists the directory.
+			asked := int64(dirLookupAfter - 1)
+			wantHeads := 2 * asked
+			if !listMeta {
+				wantHeads += files - asked // one HEAD each for the metadata
+			}
+			if lists != asked+1 || heads != wantHeads {
+				t.Fatalf("%d LIST and %d HEAD, want %d and %d", lists, heads, asked+1, wantHeads)
+			}
+		})
+	}
+}
+
+// A directory larger than dirLookupPages pages is listed once, found too
+// large, and its names are then asked for one by one.
+func TestLookupsInHugeDirectoryListOnce(t *testing.T) {
+	mem := memstore.New(memstore.Options{MinPartSize: 1 << 20, ListMetadata: true})
+	for i := range dirLookupPages*1000 + 1 {
+		put(t, mem, fmt.Sprintf("big/%05d", i), "", nil)
+	}
+	meter := wrap.NewMeter()
+	v := newTestFS(t, wrap.Instrument(mem, meter))
+	const lookups = 10
+	for i := range lookups {
+		if _, err := v.Lookup(context.Background(), fmt.Sprintf("big/%05d", i*7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lists := meter.Stats()[wrap.OpList].Requests; lists != lookups+dirLookupPages {
+		t.Fatalf("%d LIST, want %d one-key ones and %d pages once", lists, lookups, dirLookupPages)
+	}
+}
+
+// The mount's own changes made while a listing was read are not undone by
+// that listing when it lands in the cache.
+func TestListingKeepsChangesMadeMeanwhile(t *testing.T) {
+	c := newMetaCache(time.Minute, time.Minute, 0)
+	file := func() *node { return &node{Attr: Attr{Kind: KindFile}, key: "k"} }
+
+	l := c.beginListing("d")
+	c.put("d/new", file()) // created while the listing was read
+	c.removed("d/old")     // deleted meanwhile
+	c.putListing(l, map[string]*node{"old": file(), "a": file()})
+	c.endListing(l)
+	for name, want := range map[string]bool{"d/new": true, "d/old": false, "d/a": true, "d/b": false} {
+		n, found := c.get(name)
+		if !found || (n != nil) != want {
+			t.Fatalf("%s: found=%v node=%v, want exists=%v", name, found, n, want)
+		}
+	}
+
+	// A name the cache forgot meanwhile makes the set of names uncertain.
+	l = c.beginListing("e")
+	c.forget("e/x")
+	c.putListing(l, map[string]*node{"a": file()})
+	c.endListing(l)
+	if _, found := c.get("e/b"); found {
+		t.Fatal("listing recorded as complete although a name was forgotten while it was read")
+	}
+	// The directory dropped meanwhile (renamed away): nothing recorded.
+	l = c.beginListing("f")
+	c.forgetTree("f")
+	c.putListing(l, map[string]*node{"a": file()})
+	c.endListing(l)
+	if _, found := c.get("f/a"); found {
+		t.Fatal("listing of a directory dropped while it was read was recorded")
+	}
+	if len(c.inflight) != 0 {
+		t.Fatalf("listings left in flight: %v", c.inflight)
+	}
+}
