@@ -2,11 +2,8 @@ package vfs
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Lookups answered from one listing.
@@ -14,35 +11,39 @@ import (
 // A name the cache does not know costs three requests (see fetch). A
 // program that goes through many names of a directory it never listed
 // (cat or rm of each file of a manifest, a loader opening samples by name,
-// cp into a directory that already holds files) pays that for each name.
-// Once dirLookupAfter names of one directory have missed the cache within
-// the cache's window, the directory is listed once, up to dirLookupPages
-// pages, and the cached listing answers the following lookups, those of
-// missing names too. A directory larger than that is not listed again
-// until the window has passed.
+// a stat of every file) pays that for each name. Once dirLookupAfter names
+// of one directory have missed the cache within the cache's window, the
+// directory is listed in the background, up to dirLookupPages pages, and
+// the cached listing answers the lookups that follow, those of missing
+// names too. Lookups never wait for it. A directory larger than that is not
+// listed again until the window has passed.
 const (
 	dirLookupAfter = 3
-	dirLookupPages = 5 // of up to 1000 keys
+	dirLookupPages = 10 // of up to 1000 keys
+	// dirLookupMax bounds the listings in flight at once.
+	dirLookupMax = 4
 	// dirLookupTrack bounds the directories whose misses are counted.
 	dirLookupTrack = 4096
 )
 
-var errDirTooBig = errors.New("directory too large to list for a lookup")
-
 type dirLookups struct {
-	mu     sync.Mutex
-	misses map[string]dirMisses
-	flight singleflight.Group
+	mu       sync.Mutex
+	misses   map[string]dirMisses
+	inflight int
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 type dirMisses struct {
-	n     int
-	since time.Time
-	big   bool // listed once and found larger than dirLookupPages
+	n       int
+	since   time.Time
+	big     bool // listed once and found larger than dirLookupPages
+	listing bool
 }
 
 // miss counts a lookup of a name in dir that the cache could not answer
-// and reports whether dir should be listed now.
+// and reports whether to start listing dir now; the caller must then call
+// done when the listing ends.
 func (d *dirLookups) miss(dir string, now time.Time, window time.Duration) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -50,61 +51,92 @@ func (d *dirLookups) miss(dir string, now time.Time, window time.Duration) bool 
 		d.misses = map[string]dirMisses{}
 	}
 	m := d.misses[dir]
-	if now.Sub(m.since) > window {
+	if now.Sub(m.since) > window && !m.listing {
 		m = dirMisses{since: now}
 	}
 	m.n++
+	start := !m.big && !m.listing && m.n >= dirLookupAfter && d.inflight < dirLookupMax && !d.closed
+	if start {
+		m.listing = true
+		d.inflight++
+		d.wg.Add(1)
+	}
 	d.misses[dir] = m
-	return !m.big && m.n >= dirLookupAfter
+	return start
 }
 
-// listed records the outcome of listing dir for lookups.
-func (d *dirLookups) listed(dir string, big bool) {
+// done records the outcome of listing dir for lookups.
+func (d *dirLookups) done(dir string, big bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.inflight--
+	d.wg.Done()
+	m, ok := d.misses[dir]
+	if !ok {
+		return
+	}
 	if big {
-		m := d.misses[dir]
-		m.big = true
+		m.big, m.listing = true, false
 		d.misses[dir] = m
 	} else {
 		delete(d.misses, dir)
 	}
 }
 
-// listForLookup lists the directory of p into the cache when enough of its
-// names have missed it (see above). It reports whether the cache now holds
-// a complete listing of that directory; false means ask the store for p.
-func (v *FS) listForLookup(ctx context.Context, p string) bool {
+// close stops new listings and waits for those in flight.
+func (d *dirLookups) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.wg.Wait()
+}
+
+// listForLookup counts a lookup of p that missed the cache and, when
+// enough of its directory's names have (see above), starts listing that
+// directory into the cache.
+func (v *FS) listForLookup(p string) {
 	if p == "" || v.opts.AttrTTL <= 0 || v.opts.NoImplicitDirs || v.opts.RevalidateOnOpen || v.listingOff() {
-		return false
+		return
 	}
 	dir := parent(p)
 	if !v.dirLookup.miss(dir, time.Now(), v.opts.AttrTTL) {
-		return false
+		return
 	}
-	_, err, _ := v.dirLookup.flight.Do(dir, func() (any, error) {
-		l := v.meta.beginListing(dir)
-		defer v.meta.endListing(l)
-		children, complete, err := v.listDirPages(ctx, dir, dirLookupPages)
-		if err != nil {
-			return nil, err
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-v.stop:
+			cancel()
+		case <-ctx.Done():
 		}
-		v.dirLookup.listed(dir, !complete)
-		if !complete {
-			return nil, errDirTooBig
+	}()
+	go func() {
+		defer cancel()
+		complete, err := v.listIntoCache(ctx, dir)
+		if err != nil && ctx.Err() == nil {
+			v.log.Debug("listing a directory for lookups failed", "dir", dir, "err", err)
 		}
-		for name, n := range children {
-			if full := v.meta.known(join(dir, name), n); full != nil {
-				children[name] = full
-			} else if !v.listedComplete(n) {
-				n.partial = true // one HEAD when looked up
-			}
-		}
-		v.meta.putListing(l, children)
-		return nil, nil
-	})
-	if err != nil && !errors.Is(err, errDirTooBig) {
-		v.log.Debug("listing a directory for lookups failed; asking for each name", "dir", dir, "err", err)
+		v.dirLookup.done(dir, err == nil && !complete)
+	}()
+}
+
+// listIntoCache reads up to dirLookupPages pages of the listing of dir and,
+// if that is all of it, records it in the cache. Entries listed without
+// their metadata are marked partial: a lookup completes them with a HEAD.
+func (v *FS) listIntoCache(ctx context.Context, dir string) (complete bool, err error) {
+	l := v.meta.beginListing(dir)
+	defer v.meta.endListing(l)
+	children, complete, err := v.listDirPages(ctx, dir, dirLookupPages)
+	if err != nil || !complete {
+		return complete, err
 	}
-	return err == nil
+	for name, n := range children {
+		if full := v.meta.known(join(dir, name), n); full != nil {
+			children[name] = full
+		} else if !v.listedComplete(n) {
+			n.partial = true
+		}
+	}
+	v.meta.putListing(l, children)
+	return true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
 )
@@ -33,6 +34,7 @@ func TestLookupsAnsweredFromOneListing(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				v.dirLookup.wg.Wait() // the listing runs in the background
 				if want := uint32(0o644); i == 7 {
 					if a.Mode != 0o600 {
 						t.Fatalf("f07 mode %o, want 600", a.Mode)
@@ -48,9 +50,9 @@ func TestLookupsAnsweredFromOneListing(t *testing.T) {
 			}
 			st := meter.Stats()
 			heads, lists := st[wrap.OpHead].Requests, st[wrap.OpList].Requests
-			// Two misses asked for (HEAD, one-key LIST, HEAD of the link
-			// each), then the third lists the directory.
-			asked := int64(dirLookupAfter - 1)
+			// Three misses asked for (HEAD, one-key LIST, HEAD of the
+			// link each), then one listing of the directory.
+			asked := int64(dirLookupAfter)
 			wantHeads := 2 * asked
 			if !listMeta {
 				wantHeads += files - asked // one HEAD each for the metadata
@@ -76,6 +78,7 @@ func TestLookupsInHugeDirectoryListOnce(t *testing.T) {
 		if _, err := v.Lookup(context.Background(), fmt.Sprintf("big/%05d", i*7)); err != nil {
 			t.Fatal(err)
 		}
+		v.dirLookup.wg.Wait()
 	}
 	if lists := meter.Stats()[wrap.OpList].Requests; lists != lookups+dirLookupPages {
 		t.Fatalf("%d LIST, want %d one-key ones and %d pages once", lists, lookups, dirLookupPages)
@@ -118,5 +121,61 @@ func TestListingKeepsChangesMadeMeanwhile(t *testing.T) {
 	}
 	if len(c.inflight) != 0 {
 		t.Fatalf("listings left in flight: %v", c.inflight)
+	}
+}
+
+// gatedList holds directory listings (not one-key ones) until released or
+// canceled.
+type gatedList struct {
+	storage.Backend
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedList) List(ctx context.Context, opts storage.ListOptions) (storage.ListPage, error) {
+	if opts.MaxKeys == 0 {
+		select {
+		case g.entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return storage.ListPage{}, ctx.Err()
+		}
+	}
+	return g.Backend.List(ctx, opts)
+}
+
+// Lookups never wait for the listing they started, and unmounting stops it.
+func TestListingForLookupsRunsAside(t *testing.T) {
+	mem := newMem()
+	for i := range 10 {
+		put(t, mem, fmt.Sprintf("d/f%d", i), "x", nil)
+	}
+	g := &gatedList{Backend: mem, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	v, err := New(context.Background(), g, Options{CacheDir: t.TempDir(), AttrTTL: time.Minute, NegativeTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := v.Lookup(context.Background(), fmt.Sprintf("d/f%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-g.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no listing started")
+	}
+	done := make(chan error, 1)
+	go func() { done <- v.Close(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for a held listing")
 	}
 }

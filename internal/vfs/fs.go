@@ -128,6 +128,7 @@ func (v *FS) Close(ctx context.Context) error {
 	v.closeOnce.Do(func() {
 		close(v.stop)
 		v.bg.Wait()
+		v.dirLookup.close()
 		v.mu.Lock()
 		open := make([]*file, 0, len(v.files))
 		for _, f := range v.files {
@@ -213,8 +214,8 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 		return f.node(), nil
 	}
 	n, ok := v.meta.get(p)
-	if !ok && v.listForLookup(ctx, p) {
-		n, ok = v.meta.get(p)
+	if !ok {
+		v.listForLookup(p)
 	}
 	if ok && v.opts.RevalidateOnOpen && (n == nil || n.Kind != KindDir) {
 		// A file or a missing name is asked again, so another client's

@@ -61,14 +61,14 @@ func newMetaCache(ttl, negTTL time.Duration, max int) *metaCache {
 // which may predate them, does not undo them in the cache.
 type listing struct {
 	dir     string
-	touched map[string]bool // name: its entry was put (true) or dropped (false)
-	void    bool            // the directory itself was dropped
+	touched map[string]touch // names the mount changed meanwhile
+	void    bool             // the directory itself was dropped
 }
 
 // beginListing notes that a listing of dir starts now. Call endListing
 // when done with it, whatever happened.
 func (c *metaCache) beginListing(dir string) *listing {
-	l := &listing{dir: dir, touched: map[string]bool{}}
+	l := &listing{dir: dir, touched: map[string]touch{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.inflight[dir] = append(c.inflight[dir], l)
@@ -93,14 +93,21 @@ func (c *metaCache) endListing(l *listing) {
 	}
 }
 
+// touch is the last change the mount made to a name while a listing of
+// its directory was being read.
+type touch struct {
+	known  bool // false: the cache dropped the name, state unknown
+	exists bool
+}
+
 // touchLocked tells the listings in flight in p's directory that the
 // mount changed what it knows of p.
-func (c *metaCache) touchLocked(p string, kept bool) {
+func (c *metaCache) touchLocked(p string, t touch) {
 	if p == "" {
 		return
 	}
 	for _, l := range c.inflight[parent(p)] {
-		l.touched[base(p)] = kept
+		l.touched[base(p)] = t
 	}
 }
 
@@ -150,7 +157,7 @@ func (c *metaCache) put(p string, n *node) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.touchLocked(p, true)
+	c.touchLocked(p, touch{known: true, exists: n != nil})
 	ttl := c.ttl
 	if n == nil {
 		ttl = c.negTTL
@@ -177,7 +184,7 @@ func (c *metaCache) put(p string, n *node) {
 func (c *metaCache) forget(p string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.touchLocked(p, false)
+	c.touchLocked(p, touch{})
 	delete(c.entries, p)
 	delete(c.dirs, p)
 	for _, l := range c.inflight[p] {
@@ -199,7 +206,7 @@ func (c *metaCache) forgetTree(p string) {
 			delete(c.dirs, k)
 		}
 	}
-	c.touchLocked(p, false)
+	c.touchLocked(p, touch{})
 	for k, ls := range c.inflight {
 		if inside(k, p) {
 			for _, l := range ls {
@@ -216,9 +223,9 @@ func (c *metaCache) removed(p string) {
 }
 
 // putListing records the children of a directory read by the listing l.
-// Names the mount changed while l was read keep what the cache says of
-// them; if the cache no longer knows one of them, or the directory itself
-// was dropped meanwhile, the set of names is not recorded as complete.
+// Names the mount changed while l was read keep what the mount made of
+// them; if the cache dropped one of them meanwhile (its state unknown), or
+// the directory itself, the set of names is not recorded as complete.
 func (c *metaCache) putListing(l *listing, children map[string]*node) {
 	if c.ttl <= 0 {
 		return
@@ -240,12 +247,11 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 		c.entries[join(l.dir, name)] = cacheEntry{n: n, exp: exp}
 	}
 	complete := true
-	for name := range l.touched {
-		e, ok := c.entries[join(l.dir, name)]
+	for name, t := range l.touched {
 		switch {
-		case !ok || !now.Before(e.exp):
+		case !t.known:
 			complete = false
-		case e.n != nil:
+		case t.exists:
 			names[name] = struct{}{}
 		}
 	}
