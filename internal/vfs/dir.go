@@ -144,21 +144,22 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 	return nil
 }
 
-// listDirPages reads the listing of directory p, at most maxPages pages
-// (0: all of them); complete says whether it reached the end. Keys that
+// listDirPages reads the listing of directory p, stopping once it has read
+// more than maxEntries keys and prefixes (0: no limit); complete says
+// whether it reached the end. Keys that
 // cannot be names (empty segment, ".", "..") are skipped.
-func (v *FS) listDirPages(ctx context.Context, p string, maxPages int) (children map[string]*node, complete bool, err error) {
+func (v *FS) listDirPages(ctx context.Context, p string, maxEntries int) (children map[string]*node, complete bool, err error) {
 	prefix := dirPrefix(p)
 	children = map[string]*node{}
 	implicit := v.implicitDirAttr()
 	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/"}
-	pages := 0
+	read := 0
 	for {
 		page, err := v.b.List(ctx, opts)
 		if err != nil {
 			return nil, false, storeErr(err)
 		}
-		pages++
+		read += len(page.Objects) + len(page.CommonPrefixes)
 		for _, cp := range page.CommonPrefixes {
 			name := strings.TrimSuffix(strings.TrimPrefix(cp, prefix), "/")
 			if !validName(name) {
@@ -210,7 +211,7 @@ func (v *FS) listDirPages(ctx context.Context, p string, maxPages int) (children
 		if page.NextToken == "" {
 			return children, true, nil
 		}
-		if maxPages > 0 && pages >= maxPages {
+		if maxEntries > 0 && read > maxEntries {
 			return children, false, nil
 		}
 		opts.ContinuationToken = page.NextToken

@@ -13,13 +13,13 @@ import (
 // (cat or rm of each file of a manifest, a loader opening samples by name,
 // a stat of every file) pays that for each name. Once dirLookupAfter names
 // of one directory have missed the cache within the cache's window, the
-// directory is listed in the background, up to dirLookupPages pages, and
+// directory is listed in the background, up to dirLookupEntries entries, and
 // the cached listing answers the lookups that follow, those of missing
 // names too. Lookups never wait for it. A directory larger than that is not
 // listed again until the window has passed.
 const (
-	dirLookupAfter = 3
-	dirLookupPages = 10 // of up to 1000 keys
+	dirLookupAfter   = 3
+	dirLookupEntries = 10000
 	// dirLookupMax bounds the listings in flight at once.
 	dirLookupMax = 4
 	// dirLookupTrack bounds the directories whose misses are counted.
@@ -37,7 +37,7 @@ type dirLookups struct {
 type dirMisses struct {
 	n       int
 	since   time.Time
-	big     bool // listed once and found larger than dirLookupPages
+	big     bool // listed once and found larger than dirLookupEntries
 	listing bool
 }
 
@@ -120,13 +120,13 @@ func (v *FS) listForLookup(p string) {
 	}()
 }
 
-// listIntoCache reads up to dirLookupPages pages of the listing of dir and,
+// listIntoCache reads up to dirLookupEntries entries of the listing of dir and,
 // if that is all of it, records it in the cache. Entries listed without
 // their metadata are marked partial: a lookup completes them with a HEAD.
 func (v *FS) listIntoCache(ctx context.Context, dir string) (complete bool, err error) {
 	l := v.meta.beginListing(dir)
 	defer v.meta.endListing(l)
-	children, complete, err := v.listDirPages(ctx, dir, dirLookupPages)
+	children, complete, err := v.listDirPages(ctx, dir, dirLookupEntries)
 	if err != nil || !complete {
 		return complete, err
 	}

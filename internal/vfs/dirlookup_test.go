@@ -64,24 +64,37 @@ func TestLookupsAnsweredFromOneListing(t *testing.T) {
 	}
 }
 
-// A directory larger than dirLookupPages pages is listed once, found too
-// large, and its names are then asked for one by one.
+// A directory larger than dirLookupEntries is listed once, found too
+// large, and its names are then asked for one by one; one of exactly that
+// size is listed whole.
 func TestLookupsInHugeDirectoryListOnce(t *testing.T) {
 	mem := memstore.New(memstore.Options{MinPartSize: 1 << 20, ListMetadata: true})
-	for i := range dirLookupPages*1000 + 1 {
+	for i := range dirLookupEntries + 1001 {
 		put(t, mem, fmt.Sprintf("big/%05d", i), "", nil)
+		if i < dirLookupEntries {
+			put(t, mem, fmt.Sprintf("full/%05d", i), "", nil)
+		}
 	}
 	meter := wrap.NewMeter()
 	v := newTestFS(t, wrap.Instrument(mem, meter))
 	const lookups = 10
-	for i := range lookups {
-		if _, err := v.Lookup(context.Background(), fmt.Sprintf("big/%05d", i*7)); err != nil {
-			t.Fatal(err)
+	lookupAll := func(dir string) int64 {
+		before := meter.Stats()
+		for i := range lookups {
+			if _, err := v.Lookup(context.Background(), fmt.Sprintf("%s/%05d", dir, i*7)); err != nil {
+				t.Fatal(err)
+			}
+			v.dirLookup.wg.Wait()
 		}
-		v.dirLookup.wg.Wait()
+		return meter.Stats().Sub(before)[wrap.OpList].Requests
 	}
-	if lists := meter.Stats()[wrap.OpList].Requests; lists != lookups+dirLookupPages {
-		t.Fatalf("%d LIST, want %d one-key ones and %d pages once", lists, lookups, dirLookupPages)
+	// Ten one-key LISTs and the eleven pages read before giving up.
+	if lists := lookupAll("big"); lists != lookups+11 {
+		t.Fatalf("%d LIST, want %d one-key ones and 11 pages once", lists, lookups)
+	}
+	// Three one-key LISTs, then the listing answers.
+	if lists := lookupAll("full"); lists < dirLookupAfter+10 || lists > dirLookupAfter+11 {
+		t.Fatalf("%d LIST, want %d one-key ones and the 10 or 11 pages of the listing", lists, dirLookupAfter)
 	}
 }
 
