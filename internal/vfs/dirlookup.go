@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -11,12 +12,13 @@ import (
 // A name the cache does not know costs three requests (see fetch). A
 // program that goes through many names of a directory it never listed
 // (cat or rm of each file of a manifest, a loader opening samples by name,
-// a stat of every file) pays that for each name. Once dirLookupAfter names
-// of one directory have missed the cache within the cache's window, the
-// directory is listed in the background, up to dirLookupEntries entries, and
-// the cached listing answers the lookups that follow, those of missing
-// names too. Lookups never wait for it. A directory larger than that is not
-// listed again until the window has passed.
+// a stat of every file) pays that for each name. Once dirLookupAfter
+// distinct names of one directory have missed the cache within the cache's
+// window, the directory is listed in the background, up to
+// dirLookupEntries entries, and the cached listing answers the lookups
+// that follow, those of missing names too. Lookups never wait for it. A
+// directory larger than that is not listed again until the window has
+// passed.
 const (
 	dirLookupAfter   = 3
 	dirLookupEntries = 10000
@@ -35,16 +37,17 @@ type dirLookups struct {
 }
 
 type dirMisses struct {
-	n       int
+	names   []string // distinct names that missed, up to dirLookupAfter
 	since   time.Time
 	big     bool // listed once and found larger than dirLookupEntries
 	listing bool
 }
 
-// miss counts a lookup of a name in dir that the cache could not answer
-// and reports whether to start listing dir now; the caller must then call
-// done when the listing ends.
-func (d *dirLookups) miss(dir string, now time.Time, window time.Duration) bool {
+// miss counts a lookup of name in dir that the cache could not answer and
+// reports whether to start listing dir now; the caller must then call done
+// when the listing ends. Only distinct names count: a program waiting for
+// one file to appear asks the store each time, as before.
+func (d *dirLookups) miss(dir, name string, now time.Time, window time.Duration) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.misses == nil || len(d.misses) >= dirLookupTrack {
@@ -54,8 +57,10 @@ func (d *dirLookups) miss(dir string, now time.Time, window time.Duration) bool 
 	if now.Sub(m.since) > window && !m.listing {
 		m = dirMisses{since: now}
 	}
-	m.n++
-	start := !m.big && !m.listing && m.n >= dirLookupAfter && d.inflight < dirLookupMax && !d.closed
+	if !slices.Contains(m.names, name) && len(m.names) < dirLookupAfter {
+		m.names = append(m.names, name)
+	}
+	start := !m.big && !m.listing && len(m.names) >= dirLookupAfter && d.inflight < dirLookupMax && !d.closed
 	if start {
 		m.listing = true
 		d.inflight++
@@ -99,7 +104,7 @@ func (v *FS) listForLookup(p string) {
 		return
 	}
 	dir := parent(p)
-	if !v.dirLookup.miss(dir, time.Now(), v.opts.AttrTTL) {
+	if !v.dirLookup.miss(dir, base(p), time.Now(), v.opts.AttrTTL) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())

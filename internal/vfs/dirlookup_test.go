@@ -192,3 +192,26 @@ func TestListingForLookupsRunsAside(t *testing.T) {
 		t.Fatal("Close waited for a held listing")
 	}
 }
+
+// A program waiting for one file to appear asks the store each time: its
+// repeated misses do not get the directory listed and cached.
+func TestWaitingForOneNameDoesNotList(t *testing.T) {
+	mem := newMem()
+	put(t, mem, "d/other", "x", nil)
+	meter := wrap.NewMeter()
+	v := newTestFS(t, wrap.Instrument(mem, meter), func(o *Options) { o.NegativeTTL = 0 })
+	ctx := context.Background()
+	for range 5 {
+		if _, err := v.Lookup(ctx, "d/done"); !errors.Is(err, ErrNotExist) {
+			t.Fatalf("lookup: %v", err)
+		}
+		v.dirLookup.wg.Wait()
+	}
+	put(t, mem, "d/done", "1", nil) // another client
+	if _, err := v.Lookup(ctx, "d/done"); err != nil {
+		t.Fatalf("the file another client made does not show: %v", err)
+	}
+	if lists := meter.Stats()[wrap.OpList].Requests; lists != 6 {
+		t.Fatalf("%d LIST requests, want the 6 one-key ones of the lookups", lists)
+	}
+}
