@@ -56,8 +56,11 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 	}
 	var metas map[string]map[string]string
 	if raw.body != nil {
+		// The SDK read the page; metadata it cannot model is a bonus, and
+		// without it the objects are read one by one as on other servers.
 		if metas, err = listedMetadata(raw.body); err != nil {
-			return storage.ListPage{}, storage.Errorf(op, opts.Prefix, nil, err)
+			s.log.Debug("ignoring the metadata of a listing page", "prefix", opts.Prefix, "err", err)
+			metas = nil
 		}
 	}
 	page := storage.ListPage{
