@@ -25,6 +25,8 @@
 #   BENCH_RAND_SECS=20 BENCH_RAND_JOBS=4
 #                           duration and readers of each random-read run
 #   BENCH_SDK=1             0 skips the raw-SDK baseline
+#   BENCH_WARM_MB           memory touched once before measuring (default:
+#                           three quarters of what is available)
 #   BENCH_STEP_TIMEOUT=1800 bound on any one timed step (seconds)
 #   BENCH_UNMOUNT_TIMEOUT=300
 #                           how long a daemon may take to exit after unmount
@@ -129,13 +131,14 @@ log "seeding fixtures: $BIG_KEY ($SIZE_MB MiB), $DIR_NAME/ ($DIR_FILES objects)"
 bounded "$STEP_TIMEOUT" "$BT" seed "${fixture_flags[@]}" >&2
 
 # The first touch of memory is slow on these machines: pay it once, here.
-warm_memory $((2 * SIZE_MB + 1024))
+warm_memory "${BENCH_WARM_MB:-}"
 bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -only get-ranged,get-stream -prefix warmup/ >/dev/null ||
 	log "warning: the warm-up read failed"
 
 if [ "${BENCH_SDK:-1}" != 0 ]; then
 	log "raw-SDK baseline"
 	drop_caches
+	wait_idle
 	bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -rand-time "${RAND_SECS}s" -rand-jobs "$RAND_JOBS" \
 		-files "$FILES" -file-kb "$FILE_KB" -file-jobs "$FILE_JOBS" -stat-jobs "$STAT_JOBS" >>"$RESULTS" ||
 		log "the SDK baseline failed; ratios will be missing"

@@ -43,6 +43,23 @@ drop_caches() {
 	fi
 }
 
+# wait_idle waits (up to 60 s) until the machine has been nearly idle for
+# a second: the servers finish what the last workload left them (MinIO
+# scans and frees space in the background after large uploads and
+# deletes), so no tool is measured against that work.
+wait_idle() {
+	local i busy
+	for i in $(seq 60); do
+		busy=$(awk 'NR == 1 { b = $2 + $3 + $4 + $7 + $8; print b, b + $5 + $6 }' /proc/stat)
+		sleep 1
+		busy=$(awk -v prev="$busy" 'NR == 1 {
+			split(prev, p, " "); b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6
+			print (t > p[2]) ? int(100 * (b - p[1]) / (t - p[2])) : 0 }' /proc/stat)
+		if [ "$busy" -lt 10 ]; then return 0; fi
+	done
+	log "warning: the machine stayed busy (${busy}% CPU); measuring anyway"
+}
+
 # peak_rss_kib PID prints the process's peak resident set (VmHWM) in KiB,
 # or 0 when it is gone.
 peak_rss_kib() {
@@ -51,12 +68,16 @@ peak_rss_kib() {
 	echo "${kib:-0}"
 }
 
-# warm_memory touches MB MiB of memory once through tmpfs, so the first
-# timed workload does not pay for the machine's first touch of its pages.
+# warm_memory touches MB MiB of memory (default and at most three quarters
+# of what is available) once through tmpfs, so no timed workload pays for
+# the machine's first touch of its pages. On virtual machines that first
+# touch can cost three times a later one, and every workload allocates
+# fresh pages (the server's tmpfs, the page cache), so warming only what
+# one workload needs leaves the others to chance.
 warm_memory() {
 	local mb=$1 avail dir
 	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-	if [ "$mb" -gt $((avail / 2)) ]; then mb=$((avail / 2)); fi
+	if [ -z "$mb" ] || [ "$mb" -gt $((avail * 3 / 4)) ]; then mb=$((avail * 3 / 4)); fi
 	dir=/dev/shm
 	[ -d "$dir" ] && [ -w "$dir" ] || dir=${TMPDIR:-/tmp}
 	log "warming up $mb MiB of memory"

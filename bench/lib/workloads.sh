@@ -167,6 +167,7 @@ run_workload() {
 	local tool=$1 wl=$2 fn=wl_${2//-/_} rss=0 status=ok
 	TOOL=$tool WPREFIX=w-$tool WL_ERROR='' AMOUNT=0 T0=0 T1=0
 	drop_caches
+	wait_idle
 	if ! mount_tool "$tool"; then
 		record "$tool" "$wl" 0 0 0 "mount failed (see $DAEMON_LOG)"
 		return 0
