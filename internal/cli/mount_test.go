@@ -302,3 +302,20 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// The streaming buffers get the memory budget less a reserve for the rest
+// of the daemon, so that the whole process stays within the budget; never
+// less than two parts.
+func TestBufferBudgetLeavesRoomForTheRuntime(t *testing.T) {
+	const mib = int64(1 << 20)
+	for _, c := range []struct{ total, part, want int64 }{
+		{256 * mib, 16 * mib, 192 * mib},
+		{1024 * mib, 16 * mib, 960 * mib},
+		{64 * mib, 8 * mib, 48 * mib},
+		{32 * mib, 16 * mib, 32 * mib},
+	} {
+		if got := bufferBudget(c.total, c.part); got != c.want {
+			t.Errorf("bufferBudget(%d MiB, %d MiB) = %d MiB, want %d MiB", c.total/mib, c.part/mib, got/mib, c.want/mib)
+		}
+	}
+}

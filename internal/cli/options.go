@@ -117,15 +117,12 @@ const (
 // data path: one memory budget for every open file, parts of the block
 // size. Validate has already checked the values.
 func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
-	blockMB, budgetMB, prefetch := int64(cfg.BlockCache.BlockSizeMB), cfg.BlockCache.MemSizeMB, cfg.BlockCache.Prefetch
+	blockMB, prefetch := int64(cfg.BlockCache.BlockSizeMB), cfg.BlockCache.Prefetch
 	if cfg.DataPath() == config.CompStream {
-		blockMB, budgetMB = cfg.Stream.BlockSizeMB, cfg.Stream.BufferSizeMB*int64(cfg.Stream.MaxBuffers)
+		blockMB = cfg.Stream.BlockSizeMB
 	}
 	if blockMB <= 0 {
 		blockMB = defaultBlockMB
-	}
-	if budgetMB <= 0 {
-		budgetMB = defaultBudgetMB
 	}
 	if prefetch <= 0 {
 		prefetch = defaultPrefetch
@@ -133,7 +130,8 @@ func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
 	if conc <= 0 {
 		conc = defaultStreamConc
 	}
-	part, budget := blockMB<<20, budgetMB<<20
+	part := blockMB << 20
+	budget := bufferBudget(streamMemory(cfg), part)
 	// A writer needs its parts in flight plus the one being filled; fewer
 	// uploads at once when the budget is small.
 	conc = int(min(int64(conc), max(budget/part-1, 1)))
@@ -143,6 +141,29 @@ func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
 		MaxWindow:         min(int64(prefetch)*part, budget/2),
 		UploadConcurrency: conc,
 	}
+}
+
+// streamMemory is the memory budget of the streaming data path in bytes:
+// block_cache.mem-size-mb, or Cloudfuse's stream max-buffers x
+// buffer-size-mb.
+func streamMemory(cfg *config.Config) int64 {
+	budgetMB := cfg.BlockCache.MemSizeMB
+	if cfg.DataPath() == config.CompStream {
+		budgetMB = cfg.Stream.BufferSizeMB * int64(cfg.Stream.MaxBuffers)
+	}
+	if budgetMB <= 0 {
+		budgetMB = defaultBudgetMB
+	}
+	return budgetMB << 20
+}
+
+// bufferBudget is what the buffers of open files may hold out of a memory
+// budget of total bytes: the rest is left to the runtime (the collector's
+// headroom, request buffers, the caches of names), so that the daemon as a
+// whole stays within total. It is at least two parts.
+func bufferBudget(total, part int64) int64 {
+	reserve := min(total/4, 64<<20)
+	return max(total-reserve, 2*part)
 }
 
 // fuseOptions maps the config to kernel mount options.
