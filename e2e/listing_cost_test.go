@@ -18,7 +18,7 @@ import (
 // is its listing pages (MinIO and Azure return metadata in listings), and
 // going through the names of a directory nobody listed, or deleting them,
 // costs one listing instead of three requests a name. Stored modes show
-// either way.
+// either way, and a file another client creates afterwards shows at once.
 func TestListingCosts(t *testing.T) {
 	const files = 1500
 	for _, tg := range targets() {
@@ -72,13 +72,14 @@ func TestListingCosts(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			probe := 0
+			probe := files
 			waitFor(t, 20*time.Second, "the listing of names/", func() bool {
-				// Once the listing is cached, a missing name costs nothing.
-				probe++
+				// Once the listing is cached, a name not yet looked up
+				// costs nothing.
+				probe--
 				s0 := healthJSON(t, m.Dir).Store
-				if _, err := os.Stat(m.path(fmt.Sprintf("names/nothing%d", probe))); !os.IsNotExist(err) {
-					t.Fatalf("stat of a missing name: %v", err)
+				if _, err := os.Stat(m.path(fmt.Sprintf("names/f%04d", probe))); err != nil {
+					t.Fatal(err)
 				}
 				d := delta(healthJSON(t, m.Dir).Store, s0)
 				return d["list"].Count+d["head"].Count == 0
@@ -93,15 +94,23 @@ func TestListingCosts(t *testing.T) {
 					t.Fatalf("f0005 mode %v, want the stored -rw-------", fi.Mode())
 				}
 			}
-			for range 3 {
-				if _, err := os.Stat(m.path("names/missing")); !os.IsNotExist(err) {
-					t.Fatalf("stat of a missing name: %v", err)
-				}
-			}
 			d = delta(healthJSON(t, m.Dir).Store, before)
 			t.Logf("stat of %d names one by one: %d LIST, %d HEAD", files, d["list"].Count, d["head"].Count)
 			if d["head"].Count != 0 || d["list"].Count != 0 {
 				t.Fatalf("stat of %d listed names cost %d LIST and %d HEAD; want none", files, d["list"].Count, d["head"].Count)
+			}
+
+			// The listing proves no absence: a file another client
+			// creates now shows at once.
+			if _, err := os.Stat(m.path("names/late")); !os.IsNotExist(err) {
+				t.Fatalf("stat of a name nobody made: %v", err)
+			}
+			if _, err := b.Put(ctx, "names/late", strings.NewReader("l"), storage.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1100 * time.Millisecond) // the kernel's negative entry (1 s here)
+			if got := mustRead(t, m.path("names/late")); got != "l" {
+				t.Fatalf("another client's new file reads %q", got)
 			}
 
 			before = healthJSON(t, m.Dir).Store
@@ -114,6 +123,9 @@ func TestListingCosts(t *testing.T) {
 			t.Logf("rm of %d names: %d DELETE, %d LIST, %d HEAD", files, d["delete"].Count, d["list"].Count, d["head"].Count)
 			if d["delete"].Count != files || d["head"].Count != 0 || d["list"].Count != 0 {
 				t.Fatalf("rm of %d names cost %d DELETE, %d LIST and %d HEAD", files, d["delete"].Count, d["list"].Count, d["head"].Count)
+			}
+			if err := os.Remove(m.path("names/late")); err != nil {
+				t.Fatal(err)
 			}
 			page, err := b.List(ctx, storage.ListOptions{Prefix: "names/"})
 			if err != nil || len(page.Objects) != 0 {

@@ -62,7 +62,7 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 // readListing lists directory p and gives its children the attributes a
 // lookup would, then records them in the cache.
 func (v *FS) readListing(ctx context.Context, p string) (map[string]*node, error) {
-	l := v.meta.beginListing(p)
+	l := v.meta.beginListing(p, true)
 	defer v.meta.endListing(l)
 	children, _, err := v.listDirPages(ctx, p, 0)
 	if err != nil {

@@ -15,10 +15,11 @@ import (
 // a stat of every file) pays that for each name. Once dirLookupAfter
 // distinct names of one directory have missed the cache within the cache's
 // window, the directory is listed in the background, up to
-// dirLookupEntries entries, and the cached listing answers the lookups
-// that follow, those of missing names too. Lookups never wait for it. A
-// directory larger than that is not listed again until the window has
-// passed.
+// dirLookupEntries entries, and the names it holds are cached with their
+// attributes. Names it lacks are still asked for: it proves no absence,
+// so another client's new file shows as soon as without it. Lookups never
+// wait for it. A directory larger than that is not listed again until the
+// window has passed.
 const (
 	dirLookupAfter   = 3
 	dirLookupEntries = 10000
@@ -126,10 +127,12 @@ func (v *FS) listForLookup(p string) {
 }
 
 // listIntoCache reads up to dirLookupEntries entries of the listing of dir and,
-// if that is all of it, records it in the cache. Entries listed without
+// if that is all of it, caches the entries it holds. Entries listed without
 // their metadata are marked partial: a lookup completes them with a HEAD.
 func (v *FS) listIntoCache(ctx context.Context, dir string) (complete bool, err error) {
-	l := v.meta.beginListing(dir)
+	// Not complete: a name missing from it is still asked for, so a file
+	// another client creates shows at once, as without the listing.
+	l := v.meta.beginListing(dir, false)
 	defer v.meta.endListing(l)
 	children, complete, err := v.listDirPages(ctx, dir, dirLookupEntries)
 	if err != nil || !complete {

@@ -13,7 +13,8 @@ import (
 )
 
 // Going through the names of a directory nobody listed costs one listing,
-// not three requests a name, and the stored mode still shows.
+// not three requests a name, and the stored mode still shows. A name the
+// listing lacks is still asked for.
 func TestLookupsAnsweredFromOneListing(t *testing.T) {
 	for _, listMeta := range []bool{true, false} {
 		t.Run(fmt.Sprintf("listMetadata=%v", listMeta), func(t *testing.T) {
@@ -51,11 +52,13 @@ func TestLookupsAnsweredFromOneListing(t *testing.T) {
 			st := meter.Stats()
 			heads, lists := st[wrap.OpHead].Requests, st[wrap.OpList].Requests
 			// Three misses asked for (HEAD, one-key LIST, HEAD of the
-			// link each), then one listing of the directory.
-			asked := int64(dirLookupAfter)
+			// link each), then one listing of the directory. The missing
+			// name is asked for, as the listing proves no absence (once:
+			// these options cache missing names for a minute).
+			asked := int64(dirLookupAfter) + 1
 			wantHeads := 2 * asked
 			if !listMeta {
-				wantHeads += files - asked // one HEAD each for the metadata
+				wantHeads += files - dirLookupAfter // one HEAD each for the metadata
 			}
 			if lists != asked+1 || heads != wantHeads {
 				t.Fatalf("%d LIST and %d HEAD, want %d and %d", lists, heads, asked+1, wantHeads)
@@ -104,7 +107,7 @@ func TestListingKeepsChangesMadeMeanwhile(t *testing.T) {
 	c := newMetaCache(time.Minute, time.Minute, 0)
 	file := func() *node { return &node{Attr: Attr{Kind: KindFile}, key: "k"} }
 
-	l := c.beginListing("d")
+	l := c.beginListing("d", true)
 	c.put("d/new", file()) // created while the listing was read
 	c.removed("d/old")     // deleted meanwhile
 	c.putListing(l, map[string]*node{"old": file(), "a": file()})
@@ -117,7 +120,7 @@ func TestListingKeepsChangesMadeMeanwhile(t *testing.T) {
 	}
 
 	// A name the cache forgot meanwhile makes the set of names uncertain.
-	l = c.beginListing("e")
+	l = c.beginListing("e", true)
 	c.forget("e/x")
 	c.putListing(l, map[string]*node{"a": file()})
 	c.endListing(l)
@@ -125,12 +128,23 @@ func TestListingKeepsChangesMadeMeanwhile(t *testing.T) {
 		t.Fatal("listing recorded as complete although a name was forgotten while it was read")
 	}
 	// The directory dropped meanwhile (renamed away): nothing recorded.
-	l = c.beginListing("f")
+	l = c.beginListing("f", true)
 	c.forgetTree("f")
 	c.putListing(l, map[string]*node{"a": file()})
 	c.endListing(l)
 	if _, found := c.get("f/a"); found {
 		t.Fatal("listing of a directory dropped while it was read was recorded")
+	}
+	// A listing that is not complete caches its entries and proves no
+	// absence.
+	l = c.beginListing("g", false)
+	c.putListing(l, map[string]*node{"a": file()})
+	c.endListing(l)
+	if n, found := c.get("g/a"); !found || n == nil {
+		t.Fatal("entry of a listing for lookups not cached")
+	}
+	if _, found := c.get("g/b"); found {
+		t.Fatal("a listing for lookups proved a name missing")
 	}
 	if len(c.inflight) != 0 {
 		t.Fatalf("listings left in flight: %v", c.inflight)

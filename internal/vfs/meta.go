@@ -60,15 +60,19 @@ func newMetaCache(ttl, negTTL time.Duration, max int) *metaCache {
 // own changes in that directory meanwhile are noted, so that the listing,
 // which may predate them, does not undo them in the cache.
 type listing struct {
-	dir     string
-	touched map[string]touch // names the mount changed meanwhile
-	void    bool             // the directory itself was dropped
+	dir string
+	// complete makes the listing prove absence: a name it lacks is
+	// reported missing without a request, until it expires.
+	complete bool
+	touched  map[string]touch // names the mount changed meanwhile
+	void     bool             // the directory itself was dropped
 }
 
-// beginListing notes that a listing of dir starts now. Call endListing
-// when done with it, whatever happened.
-func (c *metaCache) beginListing(dir string) *listing {
-	l := &listing{dir: dir, touched: map[string]touch{}}
+// beginListing notes that a listing of dir starts now; complete says
+// whether it is to prove absence once recorded. Call endListing when done
+// with it, whatever happened.
+func (c *metaCache) beginListing(dir string, complete bool) *listing {
+	l := &listing{dir: dir, complete: complete, touched: map[string]touch{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.inflight[dir] = append(c.inflight[dir], l)
@@ -222,10 +226,11 @@ func (c *metaCache) removed(p string) {
 	c.put(p, nil)
 }
 
-// putListing records the children of a directory read by the listing l.
-// Names the mount changed while l was read keep what the mount made of
-// them; if the cache dropped one of them meanwhile (its state unknown), or
-// the directory itself, the set of names is not recorded as complete.
+// putListing records the children of a directory read by the listing l,
+// and for a complete listing the set of names. Names the mount changed
+// while l was read keep what the mount made of them; if the cache dropped
+// one of them meanwhile (its state unknown) the set of names is not
+// recorded, and if it dropped the directory nothing is.
 func (c *metaCache) putListing(l *listing, children map[string]*node) {
 	if c.ttl <= 0 {
 		return
@@ -246,7 +251,7 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 		names[name] = struct{}{}
 		c.entries[join(l.dir, name)] = cacheEntry{n: n, exp: exp}
 	}
-	complete := true
+	complete := l.complete
 	for name, t := range l.touched {
 		switch {
 		case !t.known:
@@ -264,7 +269,7 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 
 // setListing records that dir holds exactly children, as after mkdir.
 func (c *metaCache) setListing(dir string, children map[string]*node) {
-	l := c.beginListing(dir)
+	l := c.beginListing(dir, true)
 	defer c.endListing(l)
 	c.putListing(l, children)
 }
