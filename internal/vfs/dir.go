@@ -226,7 +226,7 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	if err := v.checkName(p); err != nil {
 		return Attr{}, err
 	}
-	if _, err := v.stat(ctx, p); err == nil {
+	if _, err := v.statForCreate(ctx, p); err == nil {
 		return Attr{}, ErrExist
 	} else if !isNotExist(err) {
 		return Attr{}, err

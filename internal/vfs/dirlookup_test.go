@@ -229,3 +229,44 @@ func TestWaitingForOneNameDoesNotList(t *testing.T) {
 		t.Fatalf("%d LIST requests, want the 6 one-key ones of the lookups", lists)
 	}
 }
+
+// The create that follows a lookup which found the name missing does not
+// ask the store again; a create without that lookup does.
+func TestCreateAfterMissingLookupAsksOnce(t *testing.T) {
+	mem := newMem()
+	meter := wrap.NewMeter()
+	v := newTestFS(t, wrap.Instrument(mem, meter), func(o *Options) { o.NegativeTTL = 0 })
+	ctx := context.Background()
+	probes := func() int64 {
+		st := meter.Stats()
+		return st[wrap.OpHead].Requests + st[wrap.OpList].Requests
+	}
+	if _, err := v.Lookup(ctx, "new"); !errors.Is(err, ErrNotExist) {
+		t.Fatal(err)
+	}
+	before := probes()
+	h, _, err := v.Create(ctx, "new", OpenFlags{Write: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := probes() - before; n != 0 {
+		t.Fatalf("create after a missing lookup sent %d HEAD/LIST", n)
+	}
+	before = probes()
+	h, _, err = v.Create(ctx, "other", OpenFlags{Write: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := probes() - before; n == 0 {
+		t.Fatal("create of a name nobody looked up did not ask the store")
+	}
+	if got := readFile(t, v, "new"); got != "" {
+		t.Fatalf("new: %q", got)
+	}
+}

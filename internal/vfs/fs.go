@@ -247,6 +247,7 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 	}
 	if errors.Is(err, ErrNotExist) {
 		v.meta.put(p, nil)
+		v.meta.missed(p)
 		return nil, err
 	}
 	if err != nil {
@@ -254,6 +255,23 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 	}
 	v.meta.put(p, n)
 	return n, nil
+}
+
+// createGrace is how long a name a lookup found missing is taken as still
+// missing by the create that follows it.
+const createGrace = time.Second
+
+// statForCreate is stat for a call about to create p (create, mkdir,
+// symlink). The kernel looks a name up before it creates it; when that
+// lookup found p missing a moment ago, asking the store again (three
+// requests) would only repeat it. Checking and creating are two steps
+// either way: another client can create p between them. Without the
+// attribute cache (or with RevalidateOnOpen) every step asks the store.
+func (v *FS) statForCreate(ctx context.Context, p string) (*node, error) {
+	if v.opts.AttrTTL > 0 && !v.opts.RevalidateOnOpen && v.openFile(p) == nil && v.meta.justMissed(p, createGrace) {
+		return nil, ErrNotExist
+	}
+	return v.stat(ctx, p)
 }
 
 // complete replaces a node seen only in a listing with one read by HEAD,

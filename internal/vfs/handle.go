@@ -105,7 +105,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	if err := v.checkName(p); err != nil {
 		return nil, Attr{}, err
 	}
-	if n, err := v.stat(ctx, p); err == nil {
+	if n, err := v.statForCreate(ctx, p); err == nil {
 		if fl.Excl {
 			return nil, Attr{}, ErrExist
 		}

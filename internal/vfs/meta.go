@@ -31,6 +31,9 @@ type metaCache struct {
 	dirs    map[string]*dirListing
 	// inflight holds the listings being read, by directory.
 	inflight map[string][]*listing
+	// missedAt remembers when a lookup last found a name missing, for the
+	// create that follows it (justMissed).
+	missedAt map[string]time.Time
 	// onPut, if set, is told of every name put (exists) or put as
 	// missing; it is called without mu held.
 	onPut func(p string, exists bool)
@@ -53,7 +56,29 @@ func newMetaCache(ttl, negTTL time.Duration, max int) *metaCache {
 	}
 	return &metaCache{ttl: ttl, negTTL: negTTL, max: max, now: time.Now,
 		entries: map[string]cacheEntry{}, dirs: map[string]*dirListing{},
-		inflight: map[string][]*listing{}}
+		inflight: map[string][]*listing{}, missedAt: map[string]time.Time{}}
+}
+
+// missedLimit bounds missedAt; it is emptied when full.
+const missedLimit = 4096
+
+// missed records that a lookup found p missing just now.
+func (c *metaCache) missed(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.missedAt) >= missedLimit {
+		clear(c.missedAt)
+	}
+	c.missedAt[p] = c.now()
+}
+
+// justMissed reports whether a lookup found p missing within the last
+// d, with nothing put at p since.
+func (c *metaCache) justMissed(p string, d time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.missedAt[p]
+	return ok && c.now().Sub(t) < d
 }
 
 // listing is one directory listing being read from the store. The mount's
@@ -162,6 +187,9 @@ func (c *metaCache) put(p string, n *node) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.touchLocked(p, touch{known: true, exists: n != nil})
+	if n != nil {
+		delete(c.missedAt, p)
+	}
 	ttl := c.ttl
 	if n == nil {
 		ttl = c.negTTL
@@ -190,6 +218,7 @@ func (c *metaCache) forget(p string) {
 	defer c.mu.Unlock()
 	c.touchLocked(p, touch{})
 	delete(c.entries, p)
+	delete(c.missedAt, p)
 	delete(c.dirs, p)
 	for _, l := range c.inflight[p] {
 		l.void = true
@@ -211,6 +240,11 @@ func (c *metaCache) forgetTree(p string) {
 		}
 	}
 	c.touchLocked(p, touch{})
+	for k := range c.missedAt {
+		if inside(k, p) {
+			delete(c.missedAt, k)
+		}
+	}
 	for k, ls := range c.inflight {
 		if inside(k, p) {
 			for _, l := range ls {

@@ -25,7 +25,7 @@ func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (At
 	if err := v.checkName(p); err != nil {
 		return Attr{}, err
 	}
-	if _, err := v.stat(ctx, p); err == nil {
+	if _, err := v.statForCreate(ctx, p); err == nil {
 		return Attr{}, ErrExist
 	} else if !isNotExist(err) {
 		return Attr{}, err
