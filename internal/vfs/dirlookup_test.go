@@ -119,27 +119,27 @@ func TestListingKeepsChangesMadeMeanwhile(t *testing.T) {
 		}
 	}
 
+	// list records a listing of dir holding "a", with meanwhile run while
+	// it is read.
+	list := func(dir string, complete bool, meanwhile func()) {
+		l := c.beginListing(dir, complete)
+		meanwhile()
+		c.putListing(l, map[string]*node{"a": file()})
+		c.endListing(l)
+	}
 	// A name the cache forgot meanwhile makes the set of names uncertain.
-	l = c.beginListing("e", true)
-	c.forget("e/x")
-	c.putListing(l, map[string]*node{"a": file()})
-	c.endListing(l)
+	list("e", true, func() { c.forget("e/x") })
 	if _, found := c.get("e/b"); found {
 		t.Fatal("listing recorded as complete although a name was forgotten while it was read")
 	}
 	// The directory dropped meanwhile (renamed away): nothing recorded.
-	l = c.beginListing("f", true)
-	c.forgetTree("f")
-	c.putListing(l, map[string]*node{"a": file()})
-	c.endListing(l)
+	list("f", true, func() { c.forgetTree("f") })
 	if _, found := c.get("f/a"); found {
 		t.Fatal("listing of a directory dropped while it was read was recorded")
 	}
 	// A listing that is not complete caches its entries and proves no
 	// absence.
-	l = c.beginListing("g", false)
-	c.putListing(l, map[string]*node{"a": file()})
-	c.endListing(l)
+	list("g", false, func() {})
 	if n, found := c.get("g/a"); !found || n == nil {
 		t.Fatal("entry of a listing for lookups not cached")
 	}
