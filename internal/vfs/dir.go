@@ -83,18 +83,25 @@ func (v *FS) readListing(ctx context.Context, p string) (map[string]*node, error
 // listHeadConcurrency bounds the HEADs that complete one listing.
 const listHeadConcurrency = 32
 
-// listedComplete reports whether node n, built from a listing, shows what
-// a lookup would: the listing carried its metadata (always on Azure, on
-// S3 when the server returns it), or stored attributes are not shown.
-func (v *FS) listedComplete(n *node) bool {
-	return v.caps.ListMetadata || v.opts.FixedAttrs || (n.key != "" && n.meta != nil)
+// listedNode returns what the cache should hold for the child p of a
+// listing, listed as n: the cached complete node if it describes the same
+// entry, else n, marked partial when the listing lacked what a lookup
+// shows (the object's metadata, on S3 servers that do not list it).
+func (v *FS) listedNode(p string, n *node) *node {
+	if full := v.meta.known(p, n); full != nil {
+		return full
+	}
+	listedAll := v.caps.ListMetadata || v.opts.FixedAttrs || (n.key != "" && n.meta != nil)
+	n.partial = !listedAll
+	return n
 }
 
 // completeListing gives every child of a listing that carries no metadata
-// (S3 on most servers) the attributes a direct lookup would show, so a directory read and
-// a stat never disagree (tar, rsync and make compare them). Children whose
-// version is already cached cost nothing; the rest cost one HEAD each, 32
-// at a time. With Options.TrustListings the listing is used as it is.
+// (S3 on most servers) the attributes a direct lookup would show, so a
+// directory read and a stat never disagree (tar, rsync and make compare
+// them). Children whose version is already cached cost nothing; the rest
+// cost one HEAD each, 32 at a time. With Options.TrustListings the listing
+// is used as it is.
 func (v *FS) completeListing(ctx context.Context, dir string, children map[string]*node) error {
 	type job struct {
 		name string
@@ -102,16 +109,9 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 	}
 	var jobs []job
 	for name, n := range children {
-		p := join(dir, name)
-		if full := v.meta.known(p, n); full != nil {
-			children[name] = full
-			continue
-		}
-		if v.listedComplete(n) {
-			continue
-		}
-		n.partial = true
-		if !v.opts.TrustListings {
+		n = v.listedNode(join(dir, name), n)
+		children[name] = n
+		if n.partial && !v.opts.TrustListings {
 			jobs = append(jobs, job{name, n})
 		}
 	}
@@ -146,8 +146,8 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 
 // listDirPages reads the listing of directory p, stopping once it has read
 // more than maxEntries keys and prefixes (0: no limit); complete says
-// whether it reached the end. Keys that
-// cannot be names (empty segment, ".", "..") are skipped.
+// whether it reached the end. Keys that cannot be names (empty segment,
+// ".", "..") are skipped.
 func (v *FS) listDirPages(ctx context.Context, p string, maxEntries int) (children map[string]*node, complete bool, err error) {
 	prefix := dirPrefix(p)
 	children = map[string]*node{}

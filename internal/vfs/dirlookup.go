@@ -108,14 +108,7 @@ func (v *FS) listForLookup(p string) {
 	if !v.dirLookup.miss(dir, base(p), time.Now(), v.opts.AttrTTL) {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-v.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx, cancel := v.untilClose()
 	go func() {
 		defer cancel()
 		complete, err := v.listIntoCache(ctx, dir)
@@ -139,11 +132,7 @@ func (v *FS) listIntoCache(ctx context.Context, dir string) (complete bool, err 
 		return complete, err
 	}
 	for name, n := range children {
-		if full := v.meta.known(join(dir, name), n); full != nil {
-			children[name] = full
-		} else if !v.listedComplete(n) {
-			n.partial = true
-		}
+		children[name] = v.listedNode(join(dir, name), n)
 	}
 	v.meta.putListing(l, children)
 	return true, nil

@@ -195,15 +195,22 @@ func TestListingForLookupsRunsAside(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no listing started")
 	}
+	finishes(t, "Close with a listing held", func() error { return v.Close(context.Background()) })
+}
+
+// finishes runs fn and fails the test if it returns an error or takes
+// more than ten seconds.
+func finishes(t *testing.T, what string, fn func() error) {
+	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- v.Close(context.Background()) }()
+	go func() { done <- fn() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", what, err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Close waited for a held listing")
+		t.Fatalf("%s took more than 10 s", what)
 	}
 }
 

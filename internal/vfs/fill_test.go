@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -47,22 +46,13 @@ func TestFileCacheReadsWhileDownloading(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 64<<10)
-	done := make(chan error, 1)
-	go func() {
+	finishes(t, "a read of the first chunk while the download is held", func() error {
 		n, err := h.Read(ctx, buf, 4096)
 		if err == nil && !bytes.Equal(buf[:n], data[4096:4096+len(buf)]) {
 			err = errors.New("first read returned other bytes")
 		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a read of the first chunk waited for the whole download")
-	}
+		return err
+	})
 	close(g.gate)
 	tail := make([]byte, 1<<20)
 	if n, err := h.Read(ctx, tail, 4<<20); err != nil || !bytes.Equal(tail[:n], data[4<<20:]) {

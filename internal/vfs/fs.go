@@ -92,6 +92,20 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 	return v, nil
 }
 
+// untilClose returns a context for background work that is canceled when
+// the filesystem closes, or by cancel, which the caller must call.
+func (v *FS) untilClose() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-v.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 func withDefaults(o Options) Options {
 	if o.CacheTimeout == 0 {
 		o.CacheTimeout = 120 * time.Second

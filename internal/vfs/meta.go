@@ -275,8 +275,7 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 		return
 	}
 	c.evictLocked()
-	now := c.now()
-	exp := now.Add(c.ttl)
+	exp := c.now().Add(c.ttl)
 	names := make(map[string]struct{}, len(children))
 	for name, n := range children {
 		if _, ok := l.touched[name]; ok {

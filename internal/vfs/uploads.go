@@ -193,15 +193,8 @@ func (v *FS) sweepStaleUploads(start time.Time) {
 	if !ok || !v.waitListingOn() {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := v.untilClose()
 	defer cancel()
-	go func() {
-		select {
-		case <-v.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	n, err := v.abortStale(ctx, lister, start)
 	switch {
 	case err != nil && ctx.Err() == nil:
