@@ -31,11 +31,19 @@ func kindOf(err error) error {
 			return kind
 		}
 	}
-	var statusErr interface{ HTTPStatusCode() int }
-	if errors.As(err, &statusErr) {
-		return kindOfStatus(statusErr.HTTPStatusCode())
+	if status, ok := statusOf(err); ok {
+		return kindOfStatus(status)
 	}
 	return nil
+}
+
+// statusOf returns the HTTP status of the response that err came with.
+func statusOf(err error) (int, bool) {
+	var statusErr interface{ HTTPStatusCode() int }
+	if err == nil || !errors.As(err, &statusErr) {
+		return 0, false
+	}
+	return statusErr.HTTPStatusCode(), true
 }
 
 func kindOfCode(code string) error {

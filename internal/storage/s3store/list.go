@@ -2,7 +2,6 @@ package s3store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,22 +33,20 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 		in.MaxKeys = aws.Int32(int32(min(opts.MaxKeys, 1000)))
 	}
 	var raw listRaw
+	var optFns []func(*s3.Options)
 	askMeta := !s.noListMeta.Load()
-	var out *s3.ListObjectsV2Output
-	var err error
 	if askMeta {
-		out, err = s.c.s3.ListObjectsV2(ctx, in, listMetaOptions(&raw))
-		if isBadRequest(err) {
-			// A server that refuses the extension gets plain listings
-			// from now on.
-			out, err = s.c.s3.ListObjectsV2(ctx, in)
-			if err == nil {
-				s.noListMeta.Store(true)
-				s.log.Info("the store does not return metadata in listings; directory reads will read each object's metadata")
-			}
-		}
-	} else {
+		optFns = append(optFns, listMetaOptions(&raw))
+	}
+	out, err := s.c.s3.ListObjectsV2(ctx, in, optFns...)
+	if status, ok := statusOf(err); askMeta && ok && status == http.StatusBadRequest {
+		// A server that refuses the extension gets plain listings from
+		// now on.
 		out, err = s.c.s3.ListObjectsV2(ctx, in)
+		if err == nil {
+			s.noListMeta.Store(true)
+			s.log.Info("the store does not return metadata in listings; directory reads will read each object's metadata")
+		}
 	}
 	if err != nil {
 		return storage.ListPage{}, wrapErr(op, opts.Prefix, err)
@@ -90,13 +87,6 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 		page.NextToken = aws.ToString(out.NextContinuationToken)
 	}
 	return page, nil
-}
-
-// isBadRequest reports whether the server answered 400, as one that
-// refuses an unknown query parameter would.
-func isBadRequest(err error) bool {
-	var statusErr interface{ HTTPStatusCode() int }
-	return err != nil && errors.As(err, &statusErr) && statusErr.HTTPStatusCode() == http.StatusBadRequest
 }
 
 // decodeKey undoes encoding-type=url, where S3 writes a space as "+".
