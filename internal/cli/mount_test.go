@@ -318,4 +318,11 @@ func TestBufferBudgetLeavesRoomForTheRuntime(t *testing.T) {
 			t.Errorf("bufferBudget(%d MiB, %d MiB) = %d MiB, want %d MiB", c.total/mib, c.part/mib, got/mib, c.want/mib)
 		}
 	}
+	// The collector's limit sits under the budget, above the buffers.
+	if got := memoryLimit(256*mib, 192*mib); got != 232*mib {
+		t.Errorf("memoryLimit(256 MiB, 192 MiB) = %d MiB, want 232", got/mib)
+	}
+	if got := memoryLimit(32*mib, 32*mib); got != 48*mib {
+		t.Errorf("memoryLimit(32 MiB, 32 MiB) = %d MiB, want 48", got/mib)
+	}
 }

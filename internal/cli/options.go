@@ -166,6 +166,15 @@ func bufferBudget(total, part int64) int64 {
 	return max(total-reserve, 2*part)
 }
 
+// memoryLimit is the Go runtime's memory limit for a daemon whose memory
+// budget is total bytes and whose buffers may hold buffers bytes: under
+// the budget by room for the program's code and stacks, which are
+// resident outside the Go heap, and never below the buffers. Without a
+// limit the collector lets the heap grow to twice what is live.
+func memoryLimit(total, buffers int64) int64 {
+	return max(total-min(total/8, 24<<20), buffers+16<<20)
+}
+
 // fuseOptions maps the config to kernel mount options.
 func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Logger) fusefs.Options {
 	o := fusefs.Options{

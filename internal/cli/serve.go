@@ -67,12 +67,8 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	}
 	vo := vfsOptions(cfg, log)
 	if vo.Stream != nil {
-		// Keep the daemon within the budget: without a limit the collector
-		// lets the heap grow to twice what is live. The buffers get the
-		// budget less a reserve for the rest (bufferBudget); the program's
-		// code and stacks, outside the Go heap, are resident too.
-		total := streamMemory(cfg)
-		debug.SetMemoryLimit(max(total-min(total/8, 24<<20), vo.Stream.Budget.Max()+16<<20))
+		// Keep the daemon within the budget (bufferBudget, memoryLimit).
+		debug.SetMemoryLimit(memoryLimit(streamMemory(cfg), vo.Stream.Budget.Max()))
 	}
 	v, err := vfs.New(sigCtx, b, vo)
 	if err != nil {
