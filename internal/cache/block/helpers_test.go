@@ -29,6 +29,9 @@ type counting struct {
 	gateBelow   int64 // with gate: only GETs starting below this wait; 0: all
 	putsTotal   int
 	createTotal int
+	// smallReads counts first reads of a GET body that were offered less
+	// than the whole body.
+	smallReads int
 }
 
 func (c *counting) Get(ctx context.Context, key string, opts storage.GetOptions) (io.ReadCloser, storage.Object, error) {
@@ -46,7 +49,7 @@ func (c *counting) Get(ctx context.Context, key string, opts storage.GetOptions)
 		c.done()
 		return nil, obj, err
 	}
-	return &countedBody{ReadCloser: rc, c: c, ctx: ctx, gate: gate}, obj, nil
+	return &countedBody{ReadCloser: rc, c: c, ctx: ctx, gate: gate, length: opts.Length}, obj, nil
 }
 
 func (c *counting) done() {
@@ -67,6 +70,7 @@ type countedBody struct {
 	c      *counting
 	ctx    context.Context
 	gate   chan struct{}
+	length int64
 	opened bool
 	closed bool
 }
@@ -81,6 +85,11 @@ func (b *countedBody) Read(p []byte) (int, error) {
 			b.c.mu.Unlock()
 			return 0, b.ctx.Err()
 		}
+	}
+	if !b.opened && b.length > 0 && int64(len(p)) < b.length {
+		b.c.mu.Lock()
+		b.c.smallReads++
+		b.c.mu.Unlock()
 	}
 	b.opened = true
 	return b.ReadCloser.Read(p)

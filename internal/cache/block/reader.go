@@ -248,13 +248,21 @@ func (r *Reader) getInto(ctx context.Context, dst []byte, pos int64, progress fu
 		if err != nil {
 			return int(got), classify(err)
 		}
+		told := got
 		for got < size && err == nil {
+			// Each read is offered the whole rest of dst: the HTTP
+			// client's buffered reader then hands large reads to the
+			// socket directly instead of copying through its buffer.
 			var n int
-			n, err = io.ReadFull(rc, dst[got:min(got+progressChunk, size)])
+			n, err = rc.Read(dst[got:])
 			got += int64(n)
-			if n > 0 && progress != nil {
+			if progress != nil && got-told >= progressChunk {
 				progress(got)
+				told = got
 			}
+		}
+		if progress != nil && got > told {
+			progress(got)
 		}
 		_ = rc.Close()
 		switch {
