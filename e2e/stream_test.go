@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -12,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // peakRSSMiB reads the daemon's peak resident set size.
@@ -153,4 +158,65 @@ func TestBlockCacheFioVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBlockCacheStreamedWriteSkipsPageCache checks that a file written
+// afresh on the streaming path is opened for direct I/O: its bytes go to
+// the upload without a copy in the page cache, and mmap(MAP_SHARED) of
+// it still works.
+func TestBlockCacheStreamedWriteSkipsPageCache(t *testing.T) {
+	if !kernelAtLeast(t, 6, 6) {
+		t.Skip("direct I/O with shared mmap needs Linux 6.6")
+	}
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			m := mountTarget(t, tg, mountOpts{dataPath: "block_cache"})
+			const size = 16 << 20
+			f, err := os.OpenFile(m.path("direct.bin"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			body := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+			if _, err := f.Write(body); err != nil {
+				t.Fatal(err)
+			}
+			mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+			if err != nil {
+				t.Fatalf("mmap of a streamed file: %v", err)
+			}
+			defer unix.Munmap(mem)
+			vec := make([]byte, size/os.Getpagesize())
+			_, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&mem[0])), uintptr(len(mem)), uintptr(unsafe.Pointer(&vec[0])))
+			resident := 0
+			for _, v := range vec {
+				resident += int(v & 1)
+			}
+			if errno != 0 || resident != 0 {
+				t.Fatalf("%d of %d pages of a streamed write are in the page cache (%v)", resident, len(vec), errno)
+			}
+			// Reading through the map sees what was written.
+			if !bytes.Equal(mem[size-16:], body[size-16:]) || !bytes.Equal(mem[:16], body[:16]) {
+				t.Fatal("mmap of a streamed file reads other bytes")
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := storeGet(t, m.Store, "direct.bin")
+			if err != nil || got != string(body) {
+				t.Fatalf("stored %d bytes, %v", len(got), err)
+			}
+		})
+	}
+}
+
+// kernelAtLeast reports whether the running kernel is at least major.minor.
+func kernelAtLeast(t *testing.T, major, minor int) bool {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	var ma, mi int
+	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &ma, &mi)
+	return ma > major || (ma == major && mi >= minor)
 }

@@ -51,6 +51,9 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 	if m.writeback {
 		mo.ExtraCapabilities |= fuse.CAP_WRITEBACK_CACHE
 	}
+	// mmap(MAP_SHARED) of a file opened for direct I/O goes through the
+	// page cache instead of failing with ENODEV.
+	mo.ExtraCapabilities |= fuse.CAP_DIRECT_IO_ALLOW_MMAP
 	if opts.Debug {
 		mo.Logger = log.New(&slogWriter{l: opts.Logger}, "", 0)
 	}
@@ -66,6 +69,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
+	m.directStreams.Store(srv.KernelSettings().Flags64()&fuse.CAP_DIRECT_IO_ALLOW_MMAP != 0)
 	raiseReadAhead(mountpoint, kernelReadAhead, opts.Logger)
 	return srv, nil
 }

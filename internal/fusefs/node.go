@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,6 +32,9 @@ type mount struct {
 	log  *slog.Logger
 	// writeback is set when the mount asks for the kernel writeback cache.
 	writeback bool
+	// directStreams is set once the kernel lets files opened for direct
+	// I/O be mapped shared: streamed writes then bypass the page cache.
+	directStreams atomic.Bool
 }
 
 // observe reports one finished operation to the Observer, if any, and at
@@ -327,7 +331,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if cn, ok := ino.Operations().(*node); ok {
 		cn.remember(h)
 	}
-	return ino, &handle{h: h, n: ino.Operations().(*node)}, n.m.openFlags(), 0
+	return ino, &handle{h: h, n: ino.Operations().(*node)}, n.m.openFlags(h), 0
 }
 
 // Open opens an existing file.
@@ -346,7 +350,7 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 		return nil, 0, n.fail("open", p, err)
 	}
 	n.remember(h)
-	return &handle{h: h, n: n}, n.m.openFlags(), 0
+	return &handle{h: h, n: n}, n.m.openFlags(h), 0
 }
 
 // remember records a live handle, so an inode unlinked while open still
@@ -377,8 +381,14 @@ func (n *node) anyOpen() *vfs.Handle {
 	return nil
 }
 
-func (m *mount) openFlags() uint32 {
-	if m.opts.DirectIO {
+// openFlags are the FOPEN_ flags of h's reply. A file written afresh on
+// the streaming data path goes to its upload as it is written, so the
+// page cache would only cost the writer a copy of every byte (more CPU
+// than the upload itself); such handles get direct I/O when the kernel
+// still allows mmap(MAP_SHARED) on them (Linux 6.6 and later). Without
+// the writeback cache each write(2) reaches us on its own either way.
+func (m *mount) openFlags(h *vfs.Handle) uint32 {
+	if m.opts.DirectIO || (m.directStreams.Load() && h.Streams()) {
 		return fuse.FOPEN_DIRECT_IO
 	}
 	return 0

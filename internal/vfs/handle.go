@@ -150,6 +150,14 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	return &Handle{v: v, f: f, writable: true}, f.attr, nil
 }
 
+// Streams reports whether writes through h go to an upload in progress:
+// a file written afresh on the streaming data path.
+func (h *Handle) Streams() bool {
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	return h.writable && h.f.stream != nil
+}
+
 // Attr returns the current attributes of the open file.
 func (h *Handle) Attr() Attr {
 	h.f.mu.Lock()
