@@ -39,9 +39,9 @@
 // first read waits for its own bytes, not for the whole part.
 //
 // A read past the stream's reach is a seek: the prefetches nobody waits
-// for are cancelled and the read fetches just what it asks, rounded up to
-// RandomRead (128 KiB); a 4 KiB random read costs one 128 KiB GET. A read
-// behind the stream is fetched the same way but leaves the stream alone
+// for are cancelled and the read fetches just what it asks: a 4 KiB random
+// read costs one 4 KiB GET. A read within RandomRead (128 KiB) after it
+// starts a stream there. A read behind the stream is fetched the same way but leaves the stream alone
 // (it is usually a late read of the kernel's); the stream moves back only
 // once reads there go on in order for 2 MiB, and is dropped after eight
 // reads in a row behind it.

@@ -36,8 +36,9 @@ type ReaderOptions struct {
 	// Prefetch is the most GETs in flight at once for one reader
 	// (default MaxWindow/PartSize, at least 1).
 	Prefetch int
-	// RandomRead is the least a read away from the stream fetches
-	// (default 128 KiB): a 4 KiB random read costs one GET of this size.
+	// RandomRead is how near a random read the next read must be to
+	// start a stream there (default 128 KiB). A random read itself
+	// fetches just the bytes it asks for.
 	RandomRead int64
 	// Retries is how often a truncated body is resumed before the read
 	// fails (default 3).

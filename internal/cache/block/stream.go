@@ -19,8 +19,8 @@ import (
 // furthest read are dropped.
 //
 // A read past the stream's reach is a seek: every prefetch nobody waits
-// for is cancelled and the read fetches just what it asks, at least
-// RandomRead bytes, into its own part. A read behind the stream is a side
+// for is cancelled and the read fetches just what it asks into its own
+// part. A read behind the stream is a side
 // read, served the same way but leaving the stream alone, since it is
 // most likely a straggler of the kernel's concurrent reads. Only when
 // side reads go on in order for seqTolerance bytes (the reader really
@@ -178,8 +178,7 @@ func (r *Reader) limitAfter(pos int64) int64 {
 // nil when there is no memory for one.
 func (r *Reader) demand(pos, end int64) *part {
 	start := pos
-	asked := min(end-pos, r.opts.PartSize)
-	size := max(asked, r.opts.RandomRead)
+	size := min(end-pos, r.opts.PartSize)
 	frontier := r.streak > 0 && pos >= r.fetchEnd
 	if frontier {
 		if gap := pos - r.fetchEnd; gap < r.reqSize {
