@@ -4,9 +4,10 @@ package e2e
 // (create, write and read at offsets, truncate, fsync, close, rename,
 // unlink, mkdir, rmdir, stat, readdir, remount) run through the kernel
 // on a mount of MinIO or Azurite and on a tiny reference model, and every
-// answer, read and stored object is compared. Fewer, longer cases than
-// the vfs model tests: CLOUDFUSE_MODEL_CASES per store (default 12), each
-// from its own seed; a failure names the seed to replay with
+// answer, read and stored object is compared, on the file cache and on the
+// streaming data path. Fewer, longer cases than the vfs model tests:
+// CLOUDFUSE_MODEL_CASES per store and data path (default 12), each from
+// its own seed; a failure names the seed to replay with
 // CLOUDFUSE_MODEL_SEED.
 
 import (
@@ -602,42 +603,49 @@ func TestModelMount(t *testing.T) {
 		base = rand.Uint64() >> 1
 	}
 	for _, tg := range targets() {
-		t.Run(tg.name, func(t *testing.T) {
-			m := mountTarget(t, tg, mountOpts{})
-			for i := range cases {
-				seed := base + uint64(i)
-				// rapid draws from this input; no shrinking on a real mount.
-				input := make([]byte, 1<<16)
-				rng := rand.New(rand.NewPCG(seed, 3))
-				for j := range input {
-					input[j] = byte(rng.Uint32())
+		for _, dataPath := range []string{"file_cache", "block_cache"} {
+			t.Run(tg.name+"/"+dataPath, func(t *testing.T) {
+				modelCases(t, tg, dataPath, base, cases)
+			})
+		}
+	}
+}
+
+// modelCases runs cases model cases from seed base on one mount of tg
+// with the given data path.
+func modelCases(t *testing.T, tg target, dataPath string, base uint64, cases int) {
+	m := mountTarget(t, tg, mountOpts{dataPath: dataPath})
+	for i := range cases {
+		seed := base + uint64(i)
+		// rapid draws from this input; no shrinking on a real mount.
+		input := make([]byte, 1<<16)
+		rng := rand.New(rand.NewPCG(seed, 3))
+		for j := range input {
+			input[j] = byte(rng.Uint32())
+		}
+		ok := t.Run("seed"+strconv.FormatUint(seed, 10), func(t *testing.T) {
+			rapid.MakeFuzz(func(rt *rapid.T) {
+				run := &mmRun{t: rt, m: m, azure: tg.name == "azure", root: fmt.Sprintf("case%d", i),
+					files: map[string]*mmInode{}, dirs: map[string]bool{}}
+				if err := os.Mkdir(m.path(run.root), 0o755); err != nil {
+					rt.Fatal(err)
 				}
-				var run *mmRun
-				ok := t.Run("seed"+strconv.FormatUint(seed, 10), func(t *testing.T) {
-					rapid.MakeFuzz(func(rt *rapid.T) {
-						run = &mmRun{t: rt, m: m, azure: tg.name == "azure", root: fmt.Sprintf("case%d", i),
-							files: map[string]*mmInode{}, dirs: map[string]bool{}}
-						if err := os.Mkdir(m.path(run.root), 0o755); err != nil {
-							rt.Fatal(err)
-						}
-						defer func() {
-							for _, h := range run.hs {
-								h.f.Close()
-							}
-						}()
-						for range 4 { // longer sequences than rapid's default
-							rt.Repeat(run.actions())
-						}
-						run.closeAll()
-						run.checkAll()
-						run.checkStore(t)
-					})(t, input)
-				})
-				if !ok {
-					t.Fatalf("replay with CLOUDFUSE_MODEL_SEED=%d CLOUDFUSE_MODEL_CASES=1", seed)
+				defer func() {
+					for _, h := range run.hs {
+						h.f.Close()
+					}
+				}()
+				for range 4 { // longer sequences than rapid's default
+					rt.Repeat(run.actions())
 				}
-			}
+				run.closeAll()
+				run.checkAll()
+				run.checkStore(t)
+			})(t, input)
 		})
+		if !ok {
+			t.Fatalf("replay with CLOUDFUSE_MODEL_SEED=%d CLOUDFUSE_MODEL_CASES=1 (%s)", seed, dataPath)
+		}
 	}
 }
 

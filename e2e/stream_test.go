@@ -220,3 +220,49 @@ func kernelAtLeast(t *testing.T, major, minor int) bool {
 	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &ma, &mi)
 	return ma > major || (ma == major && mi >= minor)
 }
+
+// TestBlockCacheEmptyCloseIsStored checks that a file created on the
+// streaming path is in the store when close returns even if nothing was
+// written yet, and that a shell redirection (open, dup, close, write,
+// close) still streams its data.
+func TestBlockCacheEmptyCloseIsStored(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			m := mountTarget(t, tg, mountOpts{dataPath: "block_cache"})
+			f, err := os.Create(m.path("empty"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A child holds the open file, as a shell's command does, so
+			// this close is not the last and the kernel sends no release.
+			holder := exec.Command("sleep", "60")
+			holder.ExtraFiles = []*os.File{f}
+			if err := holder.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer holder.Wait()
+			defer holder.Process.Kill()
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if obj, err := m.Store.Head(context.Background(), "empty"); err != nil || obj.Size != 0 {
+				t.Fatalf("after close: %+v %v", obj, err)
+			}
+			holder.Process.Kill()
+			holder.Wait()
+			body := strings.Repeat("line\n", 1<<18)
+			cmd := exec.Command("sh", "-c", `cat > "$1"`, "sh", m.path("redirected"))
+			cmd.Stdin = strings.NewReader(body)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("redirection: %v %s", err, out)
+			}
+			// The shell's close of its first descriptor came before any data.
+			if got, err := storeGet(t, m.Store, "redirected"); err != nil || got != body {
+				t.Fatalf("stored %d bytes, %v", len(got), err)
+			}
+			if ents, _ := os.ReadDir(m.Cache + "/data"); len(ents) != 0 {
+				t.Fatalf("%d files staged for a redirected write", len(ents))
+			}
+		})
+	}
+}

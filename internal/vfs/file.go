@@ -48,6 +48,9 @@ type file struct {
 	// (streaming data path); streamMeta is the metadata it was given.
 	stream     *block.Writer
 	streamMeta map[string]string
+	// emptyStored is set once the store holds the stream's file while it
+	// is still empty (see FlushOnClose).
+	emptyStored bool
 }
 
 // node reports the file's current state as a node.

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 
 	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
 // Handle is one open file description.
@@ -357,16 +359,32 @@ func (h *Handle) Flush(ctx context.Context) error {
 // streamed that has no data yet keeps streaming: programs such as dd and
 // shell redirections open a file, duplicate the descriptor and close the
 // first one before writing, and completing the upload there would send
-// every later write to a staged copy. Release completes it.
+// every later write to a staged copy. Release completes it. The store
+// gets the empty file at once all the same, as close promises: later
+// writes replace it when the stream completes.
 func (h *Handle) FlushOnClose(ctx context.Context) error {
 	f := h.f
 	f.mu.Lock()
-	empty := f.stream != nil && f.stream.Size() == 0 && !f.unlinked
+	if f.stream != nil && f.stream.Size() == 0 && !f.unlinked {
+		defer f.mu.Unlock()
+		return f.storeEmpty(ctx)
+	}
 	f.mu.Unlock()
-	if empty {
+	return h.Flush(ctx)
+}
+
+// storeEmpty puts the empty file being streamed to the store, once.
+// Caller holds f.mu.
+func (f *file) storeEmpty(ctx context.Context) error {
+	if f.emptyStored {
 		return nil
 	}
-	return h.Flush(ctx)
+	md := metaFor(f.attr, f.extra)
+	if _, err := f.v.b.Put(ctx, f.path, bytes.NewReader(nil), storage.PutOptions{Metadata: md}); err != nil {
+		return storeErr(err)
+	}
+	f.emptyStored, f.created = true, false
+	return nil
 }
 
 func (v *FS) flushFile(ctx context.Context, f *file) error {

@@ -47,6 +47,7 @@ func (f *file) startStream() {
 		}})
 	f.attr.Size = 0
 	f.dirty = true
+	f.emptyStored = false
 }
 
 // streamWrite writes at the stream's end. ok is false when the write is
