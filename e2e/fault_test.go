@@ -317,8 +317,9 @@ func copyWithOutage(t *testing.T, tg target, n int, outage time.Duration, extra 
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	// Let part of the copy through, then take the store away.
-	time.Sleep(time.Second)
+	// Let a tenth of the copy through, then take the store away. (A fixed
+	// delay let a fast copy finish before the outage began.)
+	waitStored(t, b, done, n/10)
 	p.refuse()
 	before := len(storeList(t, b))
 	select {
@@ -400,6 +401,23 @@ func copyWithOutage(t *testing.T, tg target, n int, outage time.Duration, extra 
 	}
 	t.Logf("proxy: %d connections accepted", p.accepted.Load())
 	c.log(t, fmt.Sprintf("%s: copy of %d files with the store down for %v", tg.name, len(files), outage))
+}
+
+// waitStored waits until the store holds at least k objects or the
+// command whose result done carries has ended (the result is put back).
+func waitStored(t *testing.T, b storage.Backend, done chan error, k int) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-done:
+			done <- err
+			return
+		default:
+		}
+		if len(storeList(t, b)) >= k {
+			return
+		}
+	}
 }
 
 // writer writes numbered files until told to stop or an error ends it.
