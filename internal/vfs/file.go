@@ -133,8 +133,9 @@ const downloadBuffer = 1 << 20
 
 // download copies n's object into w with parallel ranged GETs pinned to
 // n's ETag, so the copy is never a mix of two versions. got, if set, is
-// told the offset of each chunk once it is written.
-func (v *FS) download(ctx context.Context, n *node, w io.WriterAt, got func(off int64)) (int64, error) {
+// told after each write how many bytes from the start of the chunk at off
+// are written (chunks are written in order from their start).
+func (v *FS) download(ctx context.Context, n *node, w io.WriterAt, got func(off, written int64)) (int64, error) {
 	size := n.Size
 	if size == 0 {
 		obj, err := v.b.Head(ctx, n.key)
@@ -162,17 +163,27 @@ func (v *FS) download(ctx context.Context, n *node, w io.WriterAt, got func(off 
 				return fmt.Errorf("%w: size changed", storage.ErrPrecondition)
 			}
 			// Straight from the body to the file through a small buffer:
-			// eight chunks in flight would otherwise hold 64 MiB.
+			// eight chunks in flight would otherwise hold 64 MiB. Reads
+			// waiting on the chunk go ahead as its bytes are written.
 			buf := make([]byte, min(length, downloadBuffer))
-			copied, err := io.CopyBuffer(io.NewOffsetWriter(w, off), io.LimitReader(rc, length), buf)
-			if err == nil && copied < length {
-				err = io.ErrUnexpectedEOF
-			}
-			if err != nil {
-				return fmt.Errorf("read %q at %d: %w", n.key, off, mapLocalErr(err))
-			}
-			if got != nil {
-				got(off)
+			var copied int64
+			for copied < length {
+				m, err := io.ReadFull(rc, buf[:min(int64(len(buf)), length-copied)])
+				if m > 0 {
+					if _, werr := w.WriteAt(buf[:m], off+copied); werr != nil {
+						return fmt.Errorf("read %q at %d: %w", n.key, off, mapLocalErr(werr))
+					}
+					copied += int64(m)
+					if got != nil {
+						got(off, copied)
+					}
+				}
+				if err != nil && copied < length {
+					if errors.Is(err, io.EOF) {
+						err = io.ErrUnexpectedEOF
+					}
+					return fmt.Errorf("read %q at %d: %w", n.key, off, mapLocalErr(err))
+				}
 			}
 			return nil
 		})

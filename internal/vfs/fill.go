@@ -29,8 +29,8 @@ type fill struct {
 	finished chan struct{} // closed when the download has ended
 
 	mu      sync.Mutex
-	have    []bool // chunks written
-	err     error  // the download's error, or errFillGone
+	written []int64 // bytes written from the start of each chunk
+	err     error   // the download's error, or errFillGone
 	wake    chan struct{}
 	users   int  // reads using local
 	dropped bool // local is closed once users is 0
@@ -56,7 +56,7 @@ func (f *file) startFill() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	fl := &fill{
 		local: lf, name: name, size: n.Size, chunk: chunk, cancel: cancel,
-		finished: make(chan struct{}), have: make([]bool, (n.Size+chunk-1)/chunk),
+		finished: make(chan struct{}), written: make([]int64, (n.Size+chunk-1)/chunk),
 		wake: make(chan struct{}),
 	}
 	f.fill = fl
@@ -76,10 +76,12 @@ func (f *file) startFill() error {
 	return nil
 }
 
-// got records that the chunk at off is written.
-func (fl *fill) got(off int64) {
+// got records that the first written bytes of the chunk at off are in
+// the copy.
+func (fl *fill) got(off, written int64) {
 	fl.mu.Lock()
-	fl.have[off/fl.chunk] = true
+	i := off / fl.chunk
+	fl.written[i] = max(fl.written[i], written)
 	fl.signal()
 	fl.mu.Unlock()
 }
@@ -93,10 +95,10 @@ func (fl *fill) signal() {
 // read reads buf at off once those bytes are downloaded. Caller holds a
 // use (fl.users) taken under the file's lock.
 func (fl *fill) read(ctx context.Context, buf []byte, off int64) (int, error) {
-	first, last := off/fl.chunk, (off+int64(len(buf))-1)/fl.chunk
+	end := off + int64(len(buf))
 	for {
 		fl.mu.Lock()
-		ready := fl.haveAll(first, last)
+		ready := fl.haveAll(off, end)
 		err, wake := fl.err, fl.wake
 		fl.mu.Unlock()
 		if err != nil {
@@ -113,11 +115,12 @@ func (fl *fill) read(ctx context.Context, buf []byte, off int64) (int, error) {
 	}
 }
 
-// haveAll says whether chunks first to last are written. Caller holds
+// haveAll says whether the bytes [off, end) are written. Caller holds
 // fl.mu.
-func (fl *fill) haveAll(first, last int64) bool {
-	for i := first; i <= last; i++ {
-		if !fl.have[i] {
+func (fl *fill) haveAll(off, end int64) bool {
+	for i := off / fl.chunk; i <= (end-1)/fl.chunk; i++ {
+		start := i * fl.chunk
+		if start+fl.written[i] < min(end, start+fl.chunk, fl.size) {
 			return false
 		}
 	}
@@ -216,5 +219,5 @@ func (f *file) endFill() {
 func (fl *fill) complete() bool {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
-	return fl.err == nil && fl.haveAll(0, int64(len(fl.have))-1)
+	return fl.err == nil && fl.haveAll(0, fl.size)
 }

@@ -119,3 +119,68 @@ func TestFileCacheKeepsFinishedDownload(t *testing.T) {
 		t.Fatalf("reopen within the cache timeout read %q, want the cached copy", got)
 	}
 }
+
+// stalledBodies gives the first upTo bytes of every GET body, then holds
+// the rest until gate is closed (or the body's context ends).
+type stalledBodies struct {
+	storage.Backend
+	upTo int64
+	gate chan struct{}
+}
+
+func (s *stalledBodies) Get(ctx context.Context, key string, opts storage.GetOptions) (io.ReadCloser, storage.Object, error) {
+	rc, obj, err := s.Backend.Get(ctx, key, opts)
+	if err != nil {
+		return nil, obj, err
+	}
+	held := &gateReader{r: rc, gate: s.gate, ctx: ctx}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(rc, s.upTo), held), rc}, obj, nil
+}
+
+type gateReader struct {
+	r    io.Reader
+	gate chan struct{}
+	ctx  context.Context
+}
+
+func (g *gateReader) Read(p []byte) (int, error) {
+	select {
+	case <-g.gate:
+	case <-g.ctx.Done():
+		return 0, g.ctx.Err()
+	}
+	return g.r.Read(p)
+}
+
+// A read is answered once its own bytes are in the copy, not when its
+// whole chunk is: with 4 MiB chunks whose bodies stall after 2 MiB, a read
+// in the first MiB goes ahead.
+func TestFileCacheReadsBeforeChunkEnds(t *testing.T) {
+	b := newMem()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 8<<16) // 8 MiB: two 4 MiB chunks
+	put(t, b, "big", string(data), nil)
+	s := &stalledBodies{Backend: b, upTo: 2 << 20, gate: make(chan struct{})}
+	v := newTestFS(t, s, func(o *Options) { o.PartSize = 4 << 20 })
+	ctx := context.Background()
+	h, err := v.Open(ctx, "big", OpenFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctx)
+	buf := make([]byte, 64<<10)
+	finishes(t, "a read in the part of a chunk already written", func() error {
+		n, err := h.Read(ctx, buf, 512<<10)
+		if err == nil && !bytes.Equal(buf[:n], data[512<<10:512<<10+len(buf)]) {
+			err = errors.New("read returned other bytes")
+		}
+		return err
+	})
+	close(s.gate)
+	rest := make([]byte, 1<<20)
+	if n, err := h.Read(ctx, rest, 7<<20); err != nil || !bytes.Equal(rest[:n], data[7<<20:]) {
+		t.Fatalf("read of the end after the bodies went on: %d bytes, %v", n, err)
+	}
+}
