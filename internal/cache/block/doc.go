@@ -41,10 +41,10 @@
 // A read past the stream's reach is a seek: the prefetches nobody waits
 // for are cancelled and the read fetches just what it asks: a 4 KiB random
 // read costs one 4 KiB GET. A read within RandomRead (128 KiB) after it
-// starts a stream there. A read behind the stream is fetched the same way but leaves the stream alone
-// (it is usually a late read of the kernel's); the stream moves back only
-// once reads there go on in order for 2 MiB, and is dropped after eight
-// reads in a row behind it.
+// starts a stream there. A read behind the stream is fetched the same way
+// but leaves the stream alone (it is usually a late read of the kernel's);
+// the stream moves back only once reads there go on in order for 2 MiB,
+// and is dropped after eight reads in a row behind it.
 //
 // Prefetching takes memory only when the budget has room now and nobody
 // waits for it, and halves the window when it has none. A read that finds

@@ -20,12 +20,12 @@ import (
 //
 // A read past the stream's reach is a seek: every prefetch nobody waits
 // for is cancelled and the read fetches just what it asks into its own
-// part. A read behind the stream is a side
-// read, served the same way but leaving the stream alone, since it is
-// most likely a straggler of the kernel's concurrent reads. Only when
-// side reads go on in order for seqTolerance bytes (the reader really
-// went back), or maxSideReads of them come in a row without a read in
-// the stream (the stream is abandoned), does the stream move.
+// part. A read behind the stream is a side read, served the same way but
+// leaving the stream alone, since it is most likely a straggler of the
+// kernel's concurrent reads. Only when side reads go on in order for
+// seqTolerance bytes (the reader really went back), or maxSideReads of
+// them come in a row without a read in the stream (the stream is
+// abandoned), does the stream move.
 //
 // A reader never holds more than MaxWindow bytes and never waits for the
 // budget: with no room for a buffer a read goes straight into the
