@@ -248,8 +248,6 @@ func TestBlockCacheEmptyCloseIsStored(t *testing.T) {
 			if obj, err := m.Store.Head(context.Background(), "empty"); err != nil || obj.Size != 0 {
 				t.Fatalf("after close: %+v %v", obj, err)
 			}
-			holder.Process.Kill()
-			holder.Wait()
 			body := strings.Repeat("line\n", 1<<18)
 			cmd := exec.Command("sh", "-c", `cat > "$1"`, "sh", m.path("redirected"))
 			cmd.Stdin = strings.NewReader(body)

@@ -3,7 +3,7 @@ package vfs
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,11 +47,7 @@ func TestFileCacheReadsWhileDownloading(t *testing.T) {
 	}
 	buf := make([]byte, 64<<10)
 	finishes(t, "a read of the first chunk while the download is held", func() error {
-		n, err := h.Read(ctx, buf, 4096)
-		if err == nil && !bytes.Equal(buf[:n], data[4096:4096+len(buf)]) {
-			err = errors.New("first read returned other bytes")
-		}
-		return err
+		return readMatches(ctx, h, buf, data, 4096)
 	})
 	close(g.gate)
 	tail := make([]byte, 1<<20)
@@ -120,6 +116,16 @@ func TestFileCacheKeepsFinishedDownload(t *testing.T) {
 	}
 }
 
+// readMatches reads buf at off through h and checks it holds data's bytes
+// there.
+func readMatches(ctx context.Context, h *Handle, buf, data []byte, off int64) error {
+	n, err := h.Read(ctx, buf, off)
+	if err == nil && !bytes.Equal(buf[:n], data[off:off+int64(len(buf))]) {
+		err = fmt.Errorf("read at %d returned other bytes", off)
+	}
+	return err
+}
+
 // stalledBodies gives the first upTo bytes of every GET body, then holds
 // the rest until gate is closed (or the body's context ends).
 type stalledBodies struct {
@@ -172,11 +178,7 @@ func TestFileCacheReadsBeforeChunkEnds(t *testing.T) {
 	defer h.Release(ctx)
 	buf := make([]byte, 64<<10)
 	finishes(t, "a read in the part of a chunk already written", func() error {
-		n, err := h.Read(ctx, buf, 512<<10)
-		if err == nil && !bytes.Equal(buf[:n], data[512<<10:512<<10+len(buf)]) {
-			err = errors.New("read returned other bytes")
-		}
-		return err
+		return readMatches(ctx, h, buf, data, 512<<10)
 	})
 	close(s.gate)
 	rest := make([]byte, 1<<20)
