@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -260,6 +261,65 @@ func TestBlockCacheEmptyCloseIsStored(t *testing.T) {
 			}
 			if ents, _ := os.ReadDir(m.Cache + "/data"); len(ents) != 0 {
 				t.Fatalf("%d files staged for a redirected write", len(ents))
+			}
+		})
+	}
+}
+
+// TestFileCacheUploadsWhileWriting writes a 100 MiB file through the file
+// cache with 5 MiB parts and, before closing it, finds its parts already
+// in the store (S3: an unfinished multipart upload with parts); close then
+// sends only the last ones. The object holds every byte, no upload is
+// left open, and a stat shows the stored size and a current mtime.
+func TestFileCacheUploadsWhileWriting(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			yaml := "  part-size-mb: 5\n"
+			if tg.name == "azure" {
+				yaml = "  block-size-mb: 5\n"
+			}
+			b, section := tg.setup(t)
+			m := mountWith(t, b, section, mountOpts{extraYAML: yaml})
+			big := content{name: "checkpoint.bin", size: 100 << 20}
+			start := time.Now().Add(-2 * time.Second)
+			f, err := os.Create(m.path(big.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := io.Copy(f, big.reader()); err != nil {
+				t.Fatal(err)
+			}
+			if tg.name == "s3" {
+				deadline := time.Now().Add(time.Minute)
+				for parts := 0; parts == 0; {
+					for _, n := range s3Uploads(t, section) {
+						parts = max(parts, n)
+					}
+					if parts == 0 && time.Now().After(deadline) {
+						t.Fatal("no part of the open file reached the store")
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			size, sum, err := storeSum(context.Background(), m.Store, big.name)
+			if err != nil || size != big.size || sum != big.sum() {
+				t.Fatalf("stored %d bytes (%v), want the %d written", size, err, big.size)
+			}
+			if tg.name == "s3" {
+				if ups := s3Uploads(t, section); len(ups) != 0 {
+					t.Fatalf("multipart uploads left open: %v", ups)
+				}
+			}
+			st, err := os.Stat(m.path(big.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Size() != big.size || st.ModTime().Before(start) || time.Since(st.ModTime()) > time.Minute {
+				t.Fatalf("stat: size %d mtime %v", st.Size(), st.ModTime())
 			}
 		})
 	}

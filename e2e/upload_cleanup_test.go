@@ -49,30 +49,44 @@ func s3Uploads(t *testing.T, section string) map[string]int {
 }
 
 // TestUploadCleanupAfterKill kills the daemon with SIGKILL while a 200 MiB
-// file is uploading in parts (the file cache uploading at close in 5 MiB
-// parts, the block cache streaming while the file is written), mounts again over
-// the same cache directory and checks through the SDK that no multipart
-// upload is left and no half object shows: the file cache's copy is
-// uploaded whole, the streamed file (never acknowledged) is absent.
+// file is uploading in parts, mounts again over the same cache directory
+// and checks through the SDK that no multipart upload is left and no half
+// object shows. The file cache sends 5 MiB parts while the file is written;
+// the kill lands once every byte is staged (no writeback cache, so each
+// write(2) reached the daemon) and before close, and the next mount
+// uploads the staged copy whole. The block cache streams while the file is
+// written; the kill lands mid-write and the file, never acknowledged, is
+// absent.
 func TestUploadCleanupAfterKill(t *testing.T) {
 	for _, dataPath := range []string{"file_cache", "block_cache"} {
 		t.Run(dataPath, func(t *testing.T) {
 			b, section := setupS3(t)
 			// Parts of 5 MiB staged; the block cache streams in its
 			// blocks (16 MiB).
-			m := mountWith(t, b, section, mountOpts{dataPath: dataPath, extraYAML: "  part-size-mb: 5\n"})
+			m := mountWith(t, b, section, mountOpts{dataPath: dataPath, extraYAML: "  part-size-mb: 5\n",
+				flags: []string{"--disable-writeback-cache"}})
 			big := content{name: "big-" + dataPath, size: 200 << 20}
 
+			written := make(chan struct{})
+			proceed := make(chan struct{})
 			done := make(chan error, 1)
 			go func() {
 				f, err := os.Create(m.path(big.name))
 				if err != nil {
+					close(written)
 					done <- err
 					return
 				}
 				_, err = io.Copy(f, big.reader())
+				close(written)
+				if dataPath == "file_cache" {
+					<-proceed
+				}
 				done <- errors.Join(err, f.Close())
 			}()
+			if dataPath == "file_cache" {
+				<-written
+			}
 			// Kill once a part of the upload is in the store: the upload
 			// is then surely under way and recorded.
 			deadline := time.Now().Add(2 * time.Minute)
@@ -99,6 +113,7 @@ func TestUploadCleanupAfterKill(t *testing.T) {
 			if err := m.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
+			close(proceed)
 			<-done // fails: the daemon is gone
 			if n := len(s3Uploads(t, section)); n == 0 {
 				t.Fatal("the killed daemon left no multipart upload: nothing to test")

@@ -44,6 +44,10 @@ type file struct {
 	created   bool   // never uploaded
 	journalID string // non-empty while a journal record exists
 
+	// eager uploads the parts of a staged file written from its start
+	// while it is written (file cache).
+	eager *eager
+
 	// stream uploads a file written from its start while it is written
 	// (streaming data path); streamMeta is the metadata it was given.
 	stream     *block.Writer
@@ -234,7 +238,14 @@ func (f *file) upload(ctx context.Context) error {
 		}
 		return err
 	}
-	obj, err := f.v.putFile(ctx, f.path, f.local, f.attr.Size, metaFor(f.attr, f.extra))
+	obj, used, err := f.finishEager(ctx)
+	stored := metaFor(f.attr, f.extra)
+	if used && err == nil {
+		stored = obj.Metadata
+	}
+	if !used {
+		obj, err = f.v.putFile(ctx, f.path, f.local, f.attr.Size, stored)
+	}
 	if err != nil {
 		f.v.log.Error("upload failed; data kept in cache", "path", f.path,
 			"cache_file", f.v.cache.dataPath(f.dataName), "err", err)
@@ -249,7 +260,7 @@ func (f *file) upload(ctx context.Context) error {
 		return err
 	}
 	f.dirty, f.created = false, false
-	f.base = &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: metaFor(f.attr, f.extra)}
+	f.base = &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: stored}
 	if f.journalID != "" {
 		f.v.cache.removeJournal(f.journalID)
 		f.journalID = ""
@@ -365,6 +376,7 @@ func (f *file) release() {
 		// next flush, Close or mount.
 		return
 	}
+	f.dropEager()
 	f.local.Close()
 	f.local, f.loaded = nil, false
 	path := f.v.cache.dataPath(f.dataName)

@@ -296,9 +296,11 @@ func (h *Handle) Write(ctx context.Context, data []byte, off int64) (int, error)
 	if err != nil {
 		return n, mapLocalErr(err)
 	}
+	before := f.attr.Size
 	if end > f.attr.Size {
 		f.attr.Size = end
 	}
+	f.trackWrite(off, end, before)
 	if err := f.markDirty(); err != nil {
 		return n, err
 	}
@@ -343,6 +345,7 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 	if err := f.load(ctx); err != nil {
 		return err
 	}
+	f.trackTruncate(size)
 	if err := f.local.Truncate(size); err != nil {
 		return mapLocalErr(err)
 	}
@@ -476,6 +479,7 @@ func (v *FS) Unlink(ctx context.Context, p string) error {
 		created = f.created
 		f.unlinked = true
 		f.dirty = false
+		f.dropEager()
 		if f.journalID != "" {
 			v.cache.removeJournal(f.journalID)
 			f.journalID = ""

@@ -132,8 +132,10 @@ type modelRun struct {
 }
 
 // keepOpen shares one store between successive mounts: FS.Close closes
-// its backend, which must not end the store the next mount uses.
-type keepOpen struct{ storage.Backend }
+// its backend, which must not end the store the next mount uses. It keeps
+// the store's list of uploads, with which a mount aborts the multipart
+// uploads a crashed one left.
+type keepOpen struct{ *memstore.Store }
 
 func (keepOpen) Close() error { return nil }
 
@@ -397,6 +399,27 @@ func (r *modelRun) write() {
 		ino.data = append(ino.data, make([]byte, end-len(ino.data))...)
 	}
 	copy(ino.data[off:], data)
+	ino.dirty = true
+}
+
+// appendBig writes up to one and a half parts at the end of a file: files
+// written this way from their start upload parts while being written.
+func (r *modelRun) appendBig() {
+	_, mh := r.drawHandle()
+	ino := mh.ino
+	off := len(ino.data)
+	data := pattern(rapid.IntRange(1, 250).Draw(r.t, "seed"), rapid.IntRange(1, 3*modelPart/2).Draw(r.t, "len"))
+	n, err := mh.h.Write(r.ctx, data, int64(off))
+	op := fmt.Sprintf("append %d bytes at %d of %q (writable %v)", len(data), off, ino.path, mh.writable)
+	if !mh.writable {
+		r.expect(op, err, "badf")
+		return
+	}
+	r.expect(op, err, "ok")
+	if n != len(data) {
+		r.t.Fatalf("%s: wrote %d", op, n)
+	}
+	ino.data = append(ino.data, data...)
 	ino.dirty = true
 }
 
@@ -858,6 +881,9 @@ func (r *modelRun) actions() map[string]func(*rapid.T) {
 	add("open", 2, r.open)
 	add("write", 4, r.write)
 	add("read", 2, r.read)
+	if r.big {
+		add("appendBig", 2, r.appendBig)
+	}
 	add("truncateHandle", 1, r.truncateHandle)
 	add("truncatePath", 1, r.truncatePath)
 	add("flush", 1, r.flush)

@@ -106,6 +106,7 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 	if g, ok := v.files[newp]; ok {
 		g.mu.Lock()
 		g.unlinked, g.dirty = true, false
+		g.dropEager()
 		if g.journalID != "" {
 			v.cache.removeJournal(g.journalID)
 			g.journalID = ""
@@ -167,6 +168,9 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 // uploaded under its new key; a clean one is copied on the server. Caller
 // holds f.mu; f.path is already the new path.
 func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) error {
+	// Parts sent under the old name are of no use: the file is uploaded
+	// whole under the new one.
+	f.dropEager()
 	if f.stream != nil {
 		// The upload was started under the old name: finish it there,
 		// then move the object like any clean file.
