@@ -25,6 +25,11 @@
 #   BENCH_RAND_SECS=20 BENCH_RAND_JOBS=4
 #                           duration and readers of each random-read run
 #   BENCH_SDK=1             0 skips the raw-SDK baseline
+#   BENCH_NET_MBIT          limit the loopback interface to this rate (Mbit/s)
+#                           while measuring, to see each tool against a
+#                           network rather than against the CPU; needs root
+#                           and tc, and slows everything on loopback until
+#                           the run ends
 #   BENCH_WARM_MB           memory touched once before measuring (default:
 #                           three quarters of what is available)
 #   BENCH_STEP_TIMEOUT=1800 bound on any one timed step (seconds)
@@ -65,6 +70,13 @@ BUCKET=bench
 BIG_KEY=big.bin
 DIR_NAME=dir
 
+NET_MBIT=${BENCH_NET_MBIT:-}
+if [ -n "$NET_MBIT" ]; then
+	case $NET_MBIT in
+	*[!0-9]* | 0*) die "BENCH_NET_MBIT must be a positive whole number, not '$NET_MBIT'" ;;
+	esac
+fi
+
 for v in SIZE_MB DIR_FILES FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT; do
 	case ${!v} in
 	'' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;;
@@ -83,6 +95,7 @@ done
 need=(fio=fio fusermount3=fuse3 mountpoint=util-linux timeout=coreutils python3=python3 curl=curl)
 case " $TOOLS " in *" rclone "*) need+=(rclone=rclone) ;; esac
 case " $TOOLS " in *" s3fs "*) need+=(s3fs=s3fs) ;; esac
+[ -z "$NET_MBIT" ] || need+=(tc=iproute2)
 ensure_packages "${need[@]}"
 command -v "$GO" >/dev/null 2>&1 || die "go is needed to build the harness"
 
@@ -106,9 +119,11 @@ esac
 
 # Servers, and the exit path that always unmounts and stops them.
 ENVFILE=$WORK/servers.env
+SHAPED=
 cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
+	[ -z "$SHAPED" ] || tc qdisc del dev lo root || log "warning: could not remove the loopback rate limit (tc qdisc del dev lo root)"
 	unmount_all
 	if [ -s "$ENVFILE" ]; then "$ROOT/scripts/testservers.sh" stop "$ENVFILE" || true; fi
 	rm -f "$ENVFILE" "$WORK/s3fs.passwd" "$WORK/rclone.conf" "$WORK"/cloudfuse-*.yaml
@@ -135,6 +150,18 @@ warm_memory "${BENCH_WARM_MB:-}"
 bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -only get-ranged,get-stream -prefix warmup/ >/dev/null ||
 	log "warning: the warm-up read failed"
 
+# A token bucket on loopback stands in for a network link: every tool and
+# the SDK then move their bytes through the same limited pipe.
+if [ -n "$NET_MBIT" ]; then
+	[ "$(id -u)" = 0 ] || die "BENCH_NET_MBIT needs root (tc on the loopback interface)"
+	if tc qdisc show dev lo | grep -qv '^qdisc noqueue'; then
+		die "loopback already has a queueing discipline; not replacing it: $(tc qdisc show dev lo)"
+	fi
+	tc qdisc add dev lo root tbf rate "${NET_MBIT}mbit" burst 4mb latency 100ms || die "tc could not limit loopback"
+	SHAPED=1
+	log "loopback limited to $NET_MBIT Mbit/s"
+fi
+
 if [ "${BENCH_SDK:-1}" != 0 ]; then
 	log "raw-SDK baseline"
 	drop_caches
@@ -156,6 +183,7 @@ done
 {
 	printf '# %s MiB big file, %d-object directory, %d x %d KiB small files (%d at a time), %d stat jobs, %ds x %d random readers\n' \
 		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
+	[ -z "$NET_MBIT" ] || printf '# loopback limited to %s Mbit/s\n' "$NET_MBIT"
 	"$BT" report "$RESULTS"
 } | tee "$WORK/table.txt"
 "$BT" report -format markdown "$RESULTS" >"$WORK/table.md"

@@ -48,8 +48,8 @@ drop_caches() {
 # scans and frees space in the background after large uploads and
 # deletes), so no tool is measured against that work.
 wait_idle() {
-	local i busy
-	for i in $(seq 60); do
+	local busy
+	for _ in $(seq 60); do
 		busy=$(awk 'NR == 1 { b = $2 + $3 + $4 + $7 + $8; print b, b + $5 + $6 }' /proc/stat)
 		sleep 1
 		busy=$(awk -v prev="$busy" 'NR == 1 {

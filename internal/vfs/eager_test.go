@@ -69,6 +69,15 @@ func (r *eagerRig) create(p string) *Handle {
 	return h
 }
 
+// started creates p, writes data to it and waits until parts were sent.
+func (r *eagerRig) started(p string, data []byte, parts int64) *Handle {
+	r.t.Helper()
+	h := r.create(p)
+	r.write(h, data, 0)
+	r.waitParts(parts)
+	return h
+}
+
 func (r *eagerRig) close(h *Handle) {
 	r.t.Helper()
 	if err := h.Flush(r.ctx); err != nil {
@@ -150,9 +159,7 @@ func TestEagerSmallFileIsOnePut(t *testing.T) {
 func TestEagerRewriteOfSentBytesUploadsWhole(t *testing.T) {
 	r := newEagerRig(t, nil)
 	data := pattern(9, 5*eagerMiB)
-	h := r.create("f")
-	r.write(h, data, 0)
-	r.waitParts(1)
+	h := r.started("f", data, 1)
 	// A header written last, into a part already sent.
 	hdr := []byte("HEADER")
 	copy(data[10:], hdr)
@@ -167,9 +174,7 @@ func TestEagerRewriteOfSentBytesUploadsWhole(t *testing.T) {
 func TestEagerTruncateBelowSentBytes(t *testing.T) {
 	r := newEagerRig(t, nil)
 	data := pattern(11, 5*eagerMiB)
-	h := r.create("f")
-	r.write(h, data, 0)
-	r.waitParts(2)
+	h := r.started("f", data, 2)
 	if err := h.Truncate(r.ctx, eagerMiB+7); err != nil {
 		t.Fatal(err)
 	}
@@ -198,9 +203,7 @@ func TestEagerRenameWhileWriting(t *testing.T) {
 
 func TestEagerUnlinkWhileWriting(t *testing.T) {
 	r := newEagerRig(t, nil)
-	h := r.create("gone")
-	r.write(h, pattern(2, 4*eagerMiB), 0)
-	r.waitParts(1)
+	h := r.started("gone", pattern(2, 4*eagerMiB), 1)
 	if err := r.v.Unlink(r.ctx, "gone"); err != nil {
 		t.Fatal(err)
 	}
@@ -216,9 +219,7 @@ func TestEagerUnlinkWhileWriting(t *testing.T) {
 func TestEagerMetadataChangedWhileWriting(t *testing.T) {
 	r := newEagerRig(t, nil)
 	data := pattern(4, 4*eagerMiB)
-	h := r.create("f")
-	r.write(h, data, 0)
-	r.waitParts(1)
+	h := r.started("f", data, 1)
 	mode := uint32(0o600)
 	old := time.Unix(1500000000, 0)
 	if _, err := r.v.Setattr(r.ctx, "f", h, SetAttr{Mode: &mode, Mtime: &old, Atime: &old}); err != nil {

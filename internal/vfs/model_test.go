@@ -382,9 +382,21 @@ func (r *modelRun) open() {
 
 func (r *modelRun) write() {
 	_, mh := r.drawHandle()
+	off := r.drawOffset(len(mh.ino.data), "off")
+	r.writeAt(mh, off, pattern(rapid.IntRange(1, 250).Draw(r.t, "seed"), rapid.IntRange(1, 64).Draw(r.t, "len")))
+}
+
+// appendBig writes up to one and a half parts at the end of a file: files
+// written this way from their start upload parts while being written.
+func (r *modelRun) appendBig() {
+	_, mh := r.drawHandle()
+	r.writeAt(mh, len(mh.ino.data), pattern(rapid.IntRange(1, 250).Draw(r.t, "seed"),
+		rapid.IntRange(1, 3*modelPart/2).Draw(r.t, "len")))
+}
+
+// writeAt writes data at off through mh and applies it to the model.
+func (r *modelRun) writeAt(mh *mHandle, off int, data []byte) {
 	ino := mh.ino
-	off := r.drawOffset(len(ino.data), "off")
-	data := pattern(rapid.IntRange(1, 250).Draw(r.t, "seed"), rapid.IntRange(1, 64).Draw(r.t, "len"))
 	n, err := mh.h.Write(r.ctx, data, int64(off))
 	op := fmt.Sprintf("write %d bytes at %d of %q (writable %v)", len(data), off, ino.path, mh.writable)
 	if !mh.writable {
@@ -399,27 +411,6 @@ func (r *modelRun) write() {
 		ino.data = append(ino.data, make([]byte, end-len(ino.data))...)
 	}
 	copy(ino.data[off:], data)
-	ino.dirty = true
-}
-
-// appendBig writes up to one and a half parts at the end of a file: files
-// written this way from their start upload parts while being written.
-func (r *modelRun) appendBig() {
-	_, mh := r.drawHandle()
-	ino := mh.ino
-	off := len(ino.data)
-	data := pattern(rapid.IntRange(1, 250).Draw(r.t, "seed"), rapid.IntRange(1, 3*modelPart/2).Draw(r.t, "len"))
-	n, err := mh.h.Write(r.ctx, data, int64(off))
-	op := fmt.Sprintf("append %d bytes at %d of %q (writable %v)", len(data), off, ino.path, mh.writable)
-	if !mh.writable {
-		r.expect(op, err, "badf")
-		return
-	}
-	r.expect(op, err, "ok")
-	if n != len(data) {
-		r.t.Fatalf("%s: wrote %d", op, n)
-	}
-	ino.data = append(ino.data, data...)
 	ino.dirty = true
 }
 
