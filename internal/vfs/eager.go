@@ -127,10 +127,7 @@ func (e *eager) wrote(off, end int64) bool {
 	}
 	if off > e.written {
 		e.ahead = addExtent(e.ahead, extent{off, end})
-		if len(e.ahead) > eagerMaxAhead {
-			return false
-		}
-		return true
+		return len(e.ahead) <= eagerMaxAhead
 	}
 	e.written = max(e.written, end)
 	for len(e.ahead) > 0 && e.ahead[0].start <= e.written {
