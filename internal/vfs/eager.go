@@ -2,13 +2,12 @@ package vfs
 
 import (
 	"context"
+	"errors"
 	"io"
 	"maps"
 	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -74,10 +73,7 @@ const (
 // file) just happened. No request is made until a part is ready. Caller
 // holds f.mu.
 func (f *file) startEager() {
-	md := metaFor(f.attr, f.extra)
-	delete(md, metaMtime)
-	delete(md, metaAtime)
-	delete(md, metaCtime)
+	md := withoutTimes(metaFor(f.attr, f.extra))
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &eager{v: f.v, key: f.path, local: f.local, base: f.v.partSize(0), start: fsNow(),
 		md: md, ctx: ctx, cancel: cancel}
@@ -203,14 +199,8 @@ func (e *eager) pump() {
 			// One request per large file, before anything runs in the
 			// background: the write that crossed the first part waits
 			// for it.
-			up, err := e.v.b.CreateUpload(e.ctx, e.key, storage.PutOptions{Metadata: e.md})
+			up, release, err := e.v.startUpload(e.ctx, e.key, e.md)
 			if err != nil {
-				e.err = storeErr(err)
-				return
-			}
-			release, err := e.v.trackUpload(e.ctx, e.key, up)
-			if err != nil {
-				e.v.abortUpload(e.ctx, e.key, up, func() {})
 				e.err = err
 				return
 			}
@@ -274,36 +264,23 @@ func (e *eager) finish(ctx context.Context, key string, size int64) (obj storage
 		e.abort()
 		return storage.Object{}, false, nil
 	}
-	// Nothing runs in the background any more: the fields are ours.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.v.opts.UploadConcurrency)
-	for off := e.next; off < size; {
-		n := len(e.parts) + 1
-		l := min(e.partLen(n), size-off)
-		if l <= 0 {
-			e.abort()
-			return storage.Object{}, false, nil
-		}
-		e.parts = append(e.parts, storage.Part{})
-		from := off
-		g.Go(func() error {
-			p, err := e.up.WritePart(gctx, n, io.NewSectionReader(e.local, from, l))
-			e.parts[n-1] = p
-			return err
-		})
-		off += l
-	}
-	err = g.Wait()
-	if err == nil {
-		obj, err = e.up.Complete(ctx, e.parts)
-	}
-	if err != nil {
-		e.abort()
-		return storage.Object{}, true, storeErr(err)
-	}
+	// Nothing runs in the background any more: the upload is ours.
+	up, release := e.up, e.release
+	e.up = nil
 	e.cancel()
-	e.release()
-	return obj, true, nil
+	obj, err = e.v.completeUpload(ctx, e.key, up, release, e.local, e.parts, e.next, size, e.partLen)
+	if errors.Is(err, errPartLimit) {
+		return storage.Object{}, false, nil
+	}
+	return obj, true, err
+}
+
+// withoutTimes removes the times from md and returns it.
+func withoutTimes(md map[string]string) map[string]string {
+	delete(md, metaMtime)
+	delete(md, metaAtime)
+	delete(md, metaCtime)
+	return md
 }
 
 // ownTimes says whether a's times are ones the file's writes set (at or
@@ -330,12 +307,7 @@ func (f *file) finishEager(ctx context.Context) (storage.Object, bool, error) {
 		return obj, used, err
 	}
 	md := metaFor(f.attr, f.extra)
-	own := maps.Clone(md)
-	delete(own, metaMtime)
-	delete(own, metaAtime)
-	delete(own, metaCtime)
-	n := &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: e.md}
-	if e.ownTimes(f.attr) && maps.Equal(own, e.md) {
+	if e.ownTimes(f.attr) && maps.Equal(withoutTimes(maps.Clone(md)), e.md) {
 		head, err := f.v.b.Head(ctx, f.path)
 		if err != nil {
 			return obj, true, storeErr(err)
@@ -347,6 +319,7 @@ func (f *file) finishEager(ctx context.Context) (storage.Object, bool, error) {
 		obj.Metadata = e.md
 		return obj, true, nil
 	}
+	n := &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: e.md}
 	nb, err := f.v.setMeta(ctx, f.path, n, md)
 	if err != nil {
 		return obj, true, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -289,25 +290,60 @@ func (v *FS) putFile(ctx context.Context, key string, r io.ReaderAt, size int64,
 		obj, err := v.b.Put(ctx, key, io.NewSectionReader(r, 0, size), storage.PutOptions{Metadata: md})
 		return obj, storeErr(err)
 	}
-	up, err := v.b.CreateUpload(ctx, key, storage.PutOptions{Metadata: md})
+	up, release, err := v.startUpload(ctx, key, md)
 	if err != nil {
-		return storage.Object{}, storeErr(err)
-	}
-	release, err := v.trackUpload(ctx, key, up)
-	if err != nil {
-		v.abortUpload(ctx, key, up, func() {})
 		return storage.Object{}, err
 	}
-	nparts := int((size + part - 1) / part)
-	parts := make([]storage.Part, nparts)
+	return v.completeUpload(ctx, key, up, release, r, nil, 0, size, func(int) int64 { return part })
+}
+
+// startUpload creates a multipart upload of key and records it in the
+// upload journal; release forgets the record once the upload is completed
+// or aborted.
+func (v *FS) startUpload(ctx context.Context, key string, md map[string]string) (up storage.Upload, release func(), err error) {
+	up, err = v.b.CreateUpload(ctx, key, storage.PutOptions{Metadata: md})
+	if err != nil {
+		return nil, nil, storeErr(err)
+	}
+	release, err = v.trackUpload(ctx, key, up)
+	if err != nil {
+		v.abortUpload(ctx, key, up, func() {})
+		return nil, nil, err
+	}
+	return up, release, nil
+}
+
+// errPartLimit says the bytes left of an upload do not fit in the parts
+// the store allows.
+var errPartLimit = errors.New("multipart upload: out of parts")
+
+// completeUpload sends the bytes of r from off to end as the parts of up
+// that follow sent (numbered on from len(sent)+1, partLen(n) bytes each,
+// the last one shorter), a few at once, and completes the upload with
+// sent and them. On failure it aborts the upload; on success it releases
+// its record.
+func (v *FS) completeUpload(ctx context.Context, key string, up storage.Upload, release func(),
+	r io.ReaderAt, sent []storage.Part, off, end int64, partLen func(n int) int64) (storage.Object, error) {
+	// Lay the parts out first: the uploads fill in a slice that no longer
+	// grows.
+	var starts []int64
+	for at := off; at < end; {
+		l := partLen(len(sent) + len(starts) + 1)
+		if l <= 0 {
+			v.abortUpload(ctx, key, up, release)
+			return storage.Object{}, errPartLimit
+		}
+		starts = append(starts, at)
+		at += l
+	}
+	parts := append(slices.Clip(sent), make([]storage.Part, len(starts))...)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(v.opts.UploadConcurrency)
-	for i := 0; i < nparts; i++ {
-		i := i
+	for i, at := range starts {
+		n := len(sent) + i + 1
 		g.Go(func() error {
-			off := int64(i) * part
-			p, err := up.WritePart(gctx, i+1, io.NewSectionReader(r, off, min(part, size-off)))
-			parts[i] = p
+			p, err := up.WritePart(gctx, n, io.NewSectionReader(r, at, min(partLen(n), end-at)))
+			parts[n-1] = p
 			return err
 		})
 	}
