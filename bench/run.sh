@@ -25,6 +25,9 @@
 #   BENCH_RAND_SECS=20 BENCH_RAND_JOBS=4
 #                           duration and readers of each random-read run
 #   BENCH_SDK=1             0 skips the raw-SDK baseline
+#   BENCH_ROUNDS=1          run the SDK and every tool this many times, the
+#                           tools in a rotated order each round; the table
+#                           shows each workload's median and range
 #   BENCH_NET_MBIT          limit the loopback interface to this rate (Mbit/s)
 #                           while measuring, to see each tool against a
 #                           network rather than against the CPU; needs root
@@ -64,6 +67,7 @@ RAND_SECS=${BENCH_RAND_SECS:-20}
 RAND_JOBS=${BENCH_RAND_JOBS:-4}
 STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-1800}
 UNMOUNT_TIMEOUT=${BENCH_UNMOUNT_TIMEOUT:-300}
+ROUNDS=${BENCH_ROUNDS:-1}
 GO=${GO:-go}
 
 BUCKET=bench
@@ -77,7 +81,7 @@ if [ -n "$NET_MBIT" ]; then
 	esac
 fi
 
-for v in SIZE_MB DIR_FILES FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT; do
+for v in SIZE_MB DIR_FILES FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT ROUNDS; do
 	case ${!v} in
 	'' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;;
 	esac
@@ -162,27 +166,34 @@ if [ -n "$NET_MBIT" ]; then
 	log "loopback limited to $NET_MBIT Mbit/s"
 fi
 
-if [ "${BENCH_SDK:-1}" != 0 ]; then
-	log "raw-SDK baseline"
-	drop_caches
-	wait_idle
-	bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -rand-time "${RAND_SECS}s" -rand-jobs "$RAND_JOBS" \
-		-files "$FILES" -file-kb "$FILE_KB" -file-jobs "$FILE_JOBS" -stat-jobs "$STAT_JOBS" >>"$RESULTS" ||
-		log "the SDK baseline failed; ratios will be missing"
-fi
-
-for tool in $TOOLS; do
-	log "$tool"
-	"$BT" rm-prefix -bucket "$BUCKET" -prefix "w-$tool/" >&2 || true
-	for wl in $WORKLOADS; do
-		run_workload "$tool" "$wl"
+# Each round runs the SDK, then every tool; round r starts with the r-th
+# tool, so no tool is always first (or last) after the SDK.
+read -r -a tool_list <<<"$TOOLS"
+for ((round = 0; round < ROUNDS; round++)); do
+	[ "$ROUNDS" = 1 ] || log "round $((round + 1)) of $ROUNDS"
+	if [ "${BENCH_SDK:-1}" != 0 ]; then
+		log "raw-SDK baseline"
+		drop_caches
+		wait_idle
+		bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -rand-time "${RAND_SECS}s" -rand-jobs "$RAND_JOBS" \
+			-files "$FILES" -file-kb "$FILE_KB" -file-jobs "$FILE_JOBS" -stat-jobs "$STAT_JOBS" >>"$RESULTS" ||
+			log "the SDK baseline failed; ratios will be missing"
+	fi
+	for ((i = 0; i < ${#tool_list[@]}; i++)); do
+		tool=${tool_list[(i + round) % ${#tool_list[@]}]}
+		log "$tool"
+		"$BT" rm-prefix -bucket "$BUCKET" -prefix "w-$tool/" >&2 || true
+		for wl in $WORKLOADS; do
+			run_workload "$tool" "$wl"
+		done
+		"$BT" rm-prefix -bucket "$BUCKET" -prefix "w-$tool/" >/dev/null || true
 	done
-	"$BT" rm-prefix -bucket "$BUCKET" -prefix "w-$tool/" >/dev/null || true
 done
 
 {
 	printf '# %s MiB big file, %d-object directory, %d x %d KiB small files (%d at a time), %d stat jobs, %ds x %d random readers\n' \
 		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
+	[ "$ROUNDS" = 1 ] || printf '# %d rounds, each workload its median\n' "$ROUNDS"
 	[ -z "$NET_MBIT" ] || printf '# loopback limited to %s Mbit/s\n' "$NET_MBIT"
 	"$BT" report "$RESULTS"
 } | tee "$WORK/table.txt"

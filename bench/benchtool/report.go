@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -73,39 +74,104 @@ type tableRow struct {
 	tool, workload, value, unit, secs, rss, ratio, note string
 }
 
+// measured is every run of one tool's workload, summed up by the median.
+type measured struct {
+	runs   []result // in the order they ran
+	median result   // the median-rate run that succeeded; zero if none did
+	ok     int      // runs that succeeded
+	lo, hi float64  // the lowest and highest rate of those
+	rssKiB int64    // the highest peak RSS of any run
+}
+
+// combine groups results by tool and workload, in order of first
+// appearance. Each group's figure is its median run, so a run slowed by
+// the machine (or sped up by going first) does not decide the table; with
+// an even number of runs the slower of the middle two counts.
+func combine(rs []result) (keys [][2]string, groups map[[2]string]*measured) {
+	groups = map[[2]string]*measured{}
+	for _, r := range rs {
+		k := [2]string{r.tool, r.workload}
+		g := groups[k]
+		if g == nil {
+			g = &measured{}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.runs = append(g.runs, r)
+		g.rssKiB = max(g.rssKiB, r.rssKiB)
+	}
+	for _, g := range groups {
+		var good []result
+		for _, r := range g.runs {
+			if r.ok() {
+				good = append(good, r)
+			}
+		}
+		g.ok = len(good)
+		if len(good) == 0 {
+			continue
+		}
+		sort.SliceStable(good, func(i, j int) bool { return good[i].rate() < good[j].rate() })
+		g.median = good[(len(good)-1)/2]
+		g.lo, g.hi = good[0].rate(), good[len(good)-1].rate()
+	}
+	return keys, groups
+}
+
 // buildTable orders rows by tool (first appearance) and fills in the
-// ratio of each mount result to its SDK baseline.
+// ratio of each mount result to its SDK baseline. A workload run more
+// than once shows its median, and its note the range of all runs.
 func buildTable(rs []result) []tableRow {
+	keys, groups := combine(rs)
 	sdk := map[string]result{}
 	var tools []string
-	byTool := map[string][]result{}
-	for _, r := range rs {
-		if r.tool == "sdk" && r.ok() {
-			sdk[r.workload] = r
+	byTool := map[string][][2]string{}
+	for _, k := range keys {
+		if g := groups[k]; k[0] == "sdk" && g.ok > 0 {
+			sdk[k[1]] = g.median
 		}
-		if _, seen := byTool[r.tool]; !seen {
-			tools = append(tools, r.tool)
+		if _, seen := byTool[k[0]]; !seen {
+			tools = append(tools, k[0])
 		}
-		byTool[r.tool] = append(byTool[r.tool], r)
+		byTool[k[0]] = append(byTool[k[0]], k)
 	}
 	var out []tableRow
 	for _, tool := range tools {
-		for _, r := range byTool[tool] {
-			row := tableRow{tool: r.tool, workload: r.workload, unit: r.unit, value: "failed", secs: "-", rss: "-", ratio: "-"}
-			if r.rssKiB > 0 {
-				row.rss = fmt.Sprintf("%.0f", float64(r.rssKiB)/1024)
+		for _, k := range byTool[tool] {
+			g := groups[k]
+			row := tableRow{tool: k[0], workload: k[1], unit: g.runs[0].unit, value: "failed", secs: "-", rss: "-", ratio: "-"}
+			if g.rssKiB > 0 {
+				row.rss = fmt.Sprintf("%.0f", float64(g.rssKiB)/1024)
 			}
-			if !r.ok() {
-				row.note = r.status
+			var notes []string
+			if g.ok < len(g.runs) {
+				// The first failure says why.
+				for _, r := range g.runs {
+					if !r.ok() {
+						notes = append(notes, r.status)
+						break
+					}
+				}
+				if g.ok > 0 {
+					notes[0] = fmt.Sprintf("%d of %d runs failed: %s", len(g.runs)-g.ok, len(g.runs), notes[0])
+				}
+			}
+			if g.ok == 0 {
+				row.note = strings.Join(notes, "; ")
 				out = append(out, row)
 				continue
 			}
+			r := g.median
 			row.value = formatRate(r.rate())
 			row.secs = fmt.Sprintf("%.2f", r.elapsed.Seconds())
-			if b, ok := baseline(sdk, baselinesFor(r.workload)); ok && r.tool != "sdk" {
+			if b, ok := baseline(sdk, baselinesFor(k[1])); ok && k[0] != "sdk" {
 				row.ratio = fmt.Sprintf("%.2f", r.rate()/b.rate())
-				row.note = "vs " + b.workload
+				notes = append([]string{"vs " + b.workload}, notes...)
 			}
+			if g.ok > 1 {
+				notes = append(notes, fmt.Sprintf("median of %d: %s-%s", g.ok, formatRate(g.lo), formatRate(g.hi)))
+			}
+			row.note = strings.Join(notes, "; ")
 			out = append(out, row)
 		}
 	}

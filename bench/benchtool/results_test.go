@@ -105,3 +105,39 @@ func TestReadResultsNamesTheBadLine(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTableShowsTheMedianOfRepeatedRuns(t *testing.T) {
+	in := strings.Join([]string{
+		"sdk\tput-small\tops/s\t100\t1000000000\t0\tok",
+		"sdk\tput-small\tops/s\t300\t1000000000\t0\tok",
+		"sdk\tput-small\tops/s\t200\t1000000000\t0\tok",
+		// Four runs of which one failed: the median of the three others
+		// counts, the highest RSS of all is shown.
+		"s3fs\tcreate-small\tops/s\t50\t1000000000\t2048\tok",
+		"s3fs\tcreate-small\tops/s\t0\t0\t4096\tmount failed",
+		"s3fs\tcreate-small\tops/s\t150\t1000000000\t1024\tok",
+		"s3fs\tcreate-small\tops/s\t200\t2000000000\t1024\tok",
+		// Two runs: the slower counts.
+		"rclone\tcreate-small\tops/s\t40\t1000000000\t0\tok",
+		"rclone\tcreate-small\tops/s\t80\t1000000000\t0\tok",
+	}, "\n")
+	rs, err := readResults(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := buildTable(rs)
+	want := []tableRow{
+		{"sdk", "put-small", "200", unitOps, "1.00", "-", "-", "median of 3: 100-300"},
+		{"s3fs", "create-small", "100", unitOps, "2.00", "4", "0.50",
+			"vs put-small; 1 of 4 runs failed: mount failed; median of 3: 50.0-150"},
+		{"rclone", "create-small", "40.0", unitOps, "1.00", "-", "0.20", "vs put-small; median of 2: 40.0-80.0"},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("got %d rows, want %d: %+v", len(rows), len(want), rows)
+	}
+	for i := range want {
+		if rows[i] != want[i] {
+			t.Errorf("row %d: got %+v, want %+v", i, rows[i], want[i])
+		}
+	}
+}
