@@ -472,24 +472,8 @@ func (v *FS) Unlink(ctx context.Context, p string) error {
 			return err
 		}
 	}
-	created := false
 	v.mu.Lock()
-	if f, ok := v.files[p]; ok {
-		f.mu.Lock()
-		created = f.created
-		f.unlinked = true
-		f.dirty = false
-		f.dropEager()
-		if f.journalID != "" {
-			v.cache.removeJournal(f.journalID)
-			f.journalID = ""
-		}
-		if f.refs == 0 {
-			f.release()
-		}
-		f.mu.Unlock()
-		delete(v.files, p)
-	}
+	created := v.unlinkOpen(p)
 	v.mu.Unlock()
 	if !created && n.key != "" {
 		if err := v.b.Delete(ctx, n.key); err != nil {
@@ -502,4 +486,28 @@ func (v *FS) Unlink(ctx context.Context, p string) error {
 	v.meta.removed(p)
 	v.entriesChanged(parent(p))
 	return nil
+}
+
+// unlinkOpen detaches the open or dirty file at p from its name: its
+// changes are never uploaded, its journal record and any upload started
+// while writing are dropped, and its staged copy goes once no handle uses
+// it. It reports whether the file was never uploaded. Caller holds v.mu.
+func (v *FS) unlinkOpen(p string) (created bool) {
+	f, ok := v.files[p]
+	if !ok {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unlinked, f.dirty = true, false
+	f.dropEager()
+	if f.journalID != "" {
+		v.cache.removeJournal(f.journalID)
+		f.journalID = ""
+	}
+	if f.refs == 0 {
+		f.release()
+	}
+	delete(v.files, p)
+	return f.created
 }

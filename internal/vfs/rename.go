@@ -103,20 +103,7 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 		}
 	}
 	v.mu.Lock()
-	if g, ok := v.files[newp]; ok {
-		g.mu.Lock()
-		g.unlinked, g.dirty = true, false
-		g.dropEager()
-		if g.journalID != "" {
-			v.cache.removeJournal(g.journalID)
-			g.journalID = ""
-		}
-		if g.refs == 0 {
-			g.release()
-		}
-		g.mu.Unlock()
-		delete(v.files, newp)
-	}
+	v.unlinkOpen(newp)
 	f := v.files[oldp]
 	if f != nil {
 		delete(v.files, oldp)
