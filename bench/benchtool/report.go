@@ -2,11 +2,12 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -74,13 +75,15 @@ type tableRow struct {
 	tool, workload, value, unit, secs, rss, ratio, note string
 }
 
-// measured is every run of one tool's workload, summed up by the median.
+// measured sums up every run of one tool's workload by its median.
 type measured struct {
-	runs   []result // in the order they ran
-	median result   // the median-rate run that succeeded; zero if none did
-	ok     int      // runs that succeeded
-	lo, hi float64  // the lowest and highest rate of those
-	rssKiB int64    // the highest peak RSS of any run
+	unit   string
+	median result  // the median-rate run that succeeded; zero if none did
+	ok     int     // runs that succeeded
+	failed int     // runs that did not
+	why    string  // the status of the first failed run
+	lo, hi float64 // the lowest and highest rate of the runs that succeeded
+	rssKiB int64   // the highest peak RSS of any run
 }
 
 // combine groups results by tool and workload, in order of first
@@ -89,31 +92,31 @@ type measured struct {
 // an even number of runs the slower of the middle two counts.
 func combine(rs []result) (keys [][2]string, groups map[[2]string]*measured) {
 	groups = map[[2]string]*measured{}
+	good := map[[2]string][]result{}
 	for _, r := range rs {
 		k := [2]string{r.tool, r.workload}
 		g := groups[k]
 		if g == nil {
-			g = &measured{}
+			g = &measured{unit: r.unit}
 			groups[k] = g
 			keys = append(keys, k)
 		}
-		g.runs = append(g.runs, r)
 		g.rssKiB = max(g.rssKiB, r.rssKiB)
+		switch {
+		case r.ok():
+			good[k] = append(good[k], r)
+		case g.failed == 0:
+			g.failed, g.why = 1, r.status
+		default:
+			g.failed++
+		}
 	}
-	for _, g := range groups {
-		var good []result
-		for _, r := range g.runs {
-			if r.ok() {
-				good = append(good, r)
-			}
-		}
-		g.ok = len(good)
-		if len(good) == 0 {
-			continue
-		}
-		sort.SliceStable(good, func(i, j int) bool { return good[i].rate() < good[j].rate() })
-		g.median = good[(len(good)-1)/2]
-		g.lo, g.hi = good[0].rate(), good[len(good)-1].rate()
+	for k, runs := range good {
+		slices.SortStableFunc(runs, func(a, b result) int { return cmp.Compare(a.rate(), b.rate()) })
+		g := groups[k]
+		g.ok = len(runs)
+		g.median = runs[(len(runs)-1)/2]
+		g.lo, g.hi = runs[0].rate(), runs[len(runs)-1].rate()
 	}
 	return keys, groups
 }
@@ -139,34 +142,25 @@ func buildTable(rs []result) []tableRow {
 	for _, tool := range tools {
 		for _, k := range byTool[tool] {
 			g := groups[k]
-			row := tableRow{tool: k[0], workload: k[1], unit: g.runs[0].unit, value: "failed", secs: "-", rss: "-", ratio: "-"}
+			row := tableRow{tool: k[0], workload: k[1], unit: g.unit, value: "failed", secs: "-", rss: "-", ratio: "-"}
 			if g.rssKiB > 0 {
 				row.rss = fmt.Sprintf("%.0f", float64(g.rssKiB)/1024)
 			}
-			var notes []string
-			if g.ok < len(g.runs) {
-				// The first failure says why.
-				for _, r := range g.runs {
-					if !r.ok() {
-						notes = append(notes, r.status)
-						break
-					}
-				}
-				if g.ok > 0 {
-					notes[0] = fmt.Sprintf("%d of %d runs failed: %s", len(g.runs)-g.ok, len(g.runs), notes[0])
-				}
-			}
 			if g.ok == 0 {
-				row.note = strings.Join(notes, "; ")
+				row.note = g.why
 				out = append(out, row)
 				continue
 			}
 			r := g.median
 			row.value = formatRate(r.rate())
 			row.secs = fmt.Sprintf("%.2f", r.elapsed.Seconds())
+			var notes []string
 			if b, ok := baseline(sdk, baselinesFor(k[1])); ok && k[0] != "sdk" {
 				row.ratio = fmt.Sprintf("%.2f", r.rate()/b.rate())
-				notes = append([]string{"vs " + b.workload}, notes...)
+				notes = append(notes, "vs "+b.workload)
+			}
+			if g.failed > 0 {
+				notes = append(notes, fmt.Sprintf("%d of %d runs failed: %s", g.failed, g.ok+g.failed, g.why))
 			}
 			if g.ok > 1 {
 				notes = append(notes, fmt.Sprintf("median of %d: %s-%s", g.ok, formatRate(g.lo), formatRate(g.hi)))

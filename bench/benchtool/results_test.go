@@ -51,11 +51,7 @@ func TestTableRatiosAgainstTheSDK(t *testing.T) {
 		"s3fs\tseq-read-4\tMiB/s\t0\t0\t0\tmount failed",
 		"s3fs\tunknown-work\tops/s\t10\t1000000000\t0\tok",
 	}, "\n")
-	rs, err := readResults(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := buildTable(rs)
+	rows := tableOf(t, in)
 	want := []tableRow{
 		{"sdk", "get-ranged", "400", unitMiBs, "1.00", "-", "-", ""},
 		{"sdk", "list", "20000", unitOps, "0.50", "1", "-", ""},
@@ -69,14 +65,7 @@ func TestTableRatiosAgainstTheSDK(t *testing.T) {
 		{"s3fs", "seq-read-4", "failed", unitMiBs, "-", "-", "-", "mount failed"},
 		{"s3fs", "unknown-work", "10.0", unitOps, "1.00", "-", "-", ""},
 	}
-	if len(rows) != len(want) {
-		t.Fatalf("got %d rows, want %d: %+v", len(rows), len(want), rows)
-	}
-	for i := range want {
-		if rows[i] != want[i] {
-			t.Errorf("row %d: got %+v, want %+v", i, rows[i], want[i])
-		}
-	}
+	sameRows(t, rows, want)
 
 	var text, md bytes.Buffer
 	writeText(&text, rows)
@@ -121,23 +110,33 @@ func TestTableShowsTheMedianOfRepeatedRuns(t *testing.T) {
 		"rclone\tcreate-small\tops/s\t40\t1000000000\t0\tok",
 		"rclone\tcreate-small\tops/s\t80\t1000000000\t0\tok",
 	}, "\n")
-	rs, err := readResults(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := buildTable(rs)
 	want := []tableRow{
 		{"sdk", "put-small", "200", unitOps, "1.00", "-", "-", "median of 3: 100-300"},
 		{"s3fs", "create-small", "100", unitOps, "2.00", "4", "0.50",
 			"vs put-small; 1 of 4 runs failed: mount failed; median of 3: 50.0-150"},
 		{"rclone", "create-small", "40.0", unitOps, "1.00", "-", "0.20", "vs put-small; median of 2: 40.0-80.0"},
 	}
-	if len(rows) != len(want) {
-		t.Fatalf("got %d rows, want %d: %+v", len(rows), len(want), rows)
+	sameRows(t, tableOf(t, in), want)
+}
+
+// tableOf builds the table of a results file's text.
+func tableOf(t *testing.T, in string) []tableRow {
+	t.Helper()
+	rs, err := readResults(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buildTable(rs)
+}
+
+func sameRows(t *testing.T, got, want []tableRow) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d rows, want %d: %+v", len(got), len(want), got)
 	}
 	for i := range want {
-		if rows[i] != want[i] {
-			t.Errorf("row %d: got %+v, want %+v", i, rows[i], want[i])
+		if got[i] != want[i] {
+			t.Errorf("row %d: got %+v, want %+v", i, got[i], want[i])
 		}
 	}
 }
