@@ -2,66 +2,19 @@ package azstore
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
-// kindByCode maps Azure error codes (x-ms-error-code) to sentinels. Codes
-// win over status codes: a 404 may mean a missing blob or a missing
-// container, and a 409 BlobAlreadyExists is the answer to If-None-Match "*".
-func kindByCode(code string) error {
-	switch code {
-	case "BlobNotFound", "ResourceNotFound":
-		return storage.ErrNotFound
-	case "ContainerNotFound", "ContainerBeingDeleted":
-		return storage.ErrNoBucket
-	case "ConditionNotMet", "SourceConditionNotMet", "TargetConditionNotMet", "BlobAlreadyExists":
-		return storage.ErrPrecondition
-	case "AuthenticationFailed", "AuthorizationFailure", "AuthorizationPermissionMismatch",
-		"AuthorizationProtocolMismatch", "AuthorizationResourceTypeMismatch",
-		"AuthorizationServiceMismatch", "AuthorizationSourceIPMismatch",
-		"InsufficientAccountPermissions", "AccountIsDisabled", "ContainerDisabled":
-		return storage.ErrPermission
-	case "ServerBusy":
-		return storage.ErrThrottled
-	case "InvalidRange":
-		return storage.ErrInvalidRange
-	case "RequestBodyTooLarge", "BlockCountExceedsLimit", "BlockListTooLong":
-		return storage.ErrTooLarge
-	case "InvalidResourceName":
-		return storage.ErrInvalidKey
-	case "InvalidMetadata":
-		return storage.ErrNotSupported
-	}
-	return nil
-}
-
-// kindOf returns the sentinel for an Azure error, or nil.
+// kindOf returns the sentinel for an Azure error (storage.Classify of
+// its x-ms-error-code and status), or nil.
 func kindOf(err error) error {
 	var re *azcore.ResponseError
 	if !errors.As(err, &re) {
 		return nil
 	}
-	if k := kindByCode(re.ErrorCode); k != nil {
-		return k
-	}
-	switch re.StatusCode {
-	case http.StatusNotFound:
-		return storage.ErrNotFound
-	case http.StatusPreconditionFailed:
-		return storage.ErrPrecondition
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return storage.ErrPermission
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		return storage.ErrThrottled
-	case http.StatusRequestedRangeNotSatisfiable:
-		return storage.ErrInvalidRange
-	case http.StatusRequestEntityTooLarge:
-		return storage.ErrTooLarge
-	}
-	return nil
+	return storage.Classify(re.StatusCode, re.ErrorCode)
 }
 
 // wrapErr wraps an SDK error with its sentinel. Errors that are already a

@@ -16,31 +16,4 @@ func responseErr(op, key string, resp *http.Response) error {
 }
 
 // kindOf maps a dfs status and error code to a sentinel.
-func kindOf(status int, code string) error {
-	switch code {
-	case "FilesystemNotFound", "ContainerNotFound":
-		return storage.ErrNoBucket
-	case "SourcePathNotFound", "PathNotFound", "RenameDestinationParentPathNotFound", "BlobNotFound":
-		return storage.ErrNotFound
-	case "PathAlreadyExists", "ConditionNotMet", "SourceConditionNotMet":
-		return storage.ErrPrecondition
-	case "AuthenticationFailed", "AuthorizationFailure", "AuthorizationPermissionMismatch",
-		"InsufficientAccountPermissions", "SourcePathIsBeingDeleted":
-		if status == http.StatusForbidden || status == http.StatusUnauthorized {
-			return storage.ErrPermission
-		}
-	case "ServerBusy", "IngressOverAccountLimit", "EgressOverAccountLimit":
-		return storage.ErrThrottled
-	}
-	switch status {
-	case http.StatusNotFound:
-		return storage.ErrNotFound
-	case http.StatusPreconditionFailed:
-		return storage.ErrPrecondition
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return storage.ErrPermission
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		return storage.ErrThrottled
-	}
-	return nil
-}
+func kindOf(status int, code string) error { return storage.Classify(status, code) }
