@@ -86,9 +86,6 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 	}
 	o.DefaultFileMode &^= uint32(cfg.Libfuse.Umask)
 	o.DefaultDirMode &^= uint32(cfg.Libfuse.Umask)
-	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
-		o.Stream = streamOptions(cfg, o.UploadConcurrency)
-	}
 	switch cfg.Storage() {
 	case config.CompAzure:
 		o.Layout = vfs.LayoutAzure
@@ -101,6 +98,10 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		o.UploadConcurrency = cfg.S3.Concurrency
 		o.NoListFor = seconds(cfg.S3.BlockListOnMountSec)
 		o.NoImplicitDirs = !cfg.S3.VirtualDirectory
+	}
+	// After the store's settings: streamed uploads use its concurrency.
+	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
+		o.Stream = streamOptions(cfg, o.UploadConcurrency)
 	}
 	return o
 }
@@ -117,12 +118,13 @@ const (
 // data path: one memory budget for every open file, parts of the block
 // size. Validate has already checked the values.
 func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
-	blockMB, prefetch := int64(cfg.BlockCache.BlockSizeMB), cfg.BlockCache.Prefetch
+	// block-size-mb takes fractions (0.5 is 512 KiB blocks).
+	part, prefetch := int64(cfg.BlockCache.BlockSizeMB*(1<<20)), cfg.BlockCache.Prefetch
 	if cfg.DataPath() == config.CompStream {
-		blockMB = cfg.Stream.BlockSizeMB
+		part = cfg.Stream.BlockSizeMB << 20
 	}
-	if blockMB <= 0 {
-		blockMB = defaultBlockMB
+	if part <= 0 {
+		part = defaultBlockMB << 20
 	}
 	if prefetch <= 0 {
 		prefetch = defaultPrefetch
@@ -130,7 +132,6 @@ func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
 	if conc <= 0 {
 		conc = defaultStreamConc
 	}
-	part := blockMB << 20
 	budget := bufferBudget(streamMemory(cfg), part)
 	// A writer needs its parts in flight plus the one being filled; fewer
 	// uploads at once when the budget is small.
