@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/content"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -58,9 +59,9 @@ const (
 	metaMode     = "mode"
 	metaUID      = "uid"
 	metaGID      = "gid"
-	metaMtime    = "mtime"
-	metaAtime    = "atime"
-	metaCtime    = "ctime"
+	metaMtime    = content.MetaMtime
+	metaAtime    = content.MetaAtime
+	metaCtime    = content.MetaCtime
 	metaIsFolder = "hdi_isfolder"
 	metaSymlink  = "is_symlink"
 )

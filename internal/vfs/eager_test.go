@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -275,15 +274,4 @@ func TestEagerWritesOutOfOrder(t *testing.T) {
 		t.Fatalf("%d parts sent, want 8", n)
 	}
 	r.stored("f", data)
-}
-
-func TestAddExtent(t *testing.T) {
-	var xs []extent
-	for _, x := range []extent{{10, 20}, {40, 50}, {0, 5}, {20, 30}, {45, 60}, {70, 80}, {5, 10}} {
-		xs = addExtent(xs, x)
-	}
-	want := []extent{{0, 30}, {40, 60}, {70, 80}}
-	if !slices.Equal(xs, want) {
-		t.Fatalf("got %v, want %v", xs, want)
-	}
 }

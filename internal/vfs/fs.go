@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/cache/staged"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -30,9 +32,9 @@ type FS struct {
 	opts      Options
 	log       *slog.Logger
 	meta      *metaCache
-	cache     *fileCache
-	uploads   *uploadJournal // multipart uploads in progress; nil without cache
-	dtimes    dirTimes       // directories' entry changes, in memory only
+	cache     *staged.Cache   // staged files; nil on a read-only mount without one
+	streamer  *block.Streamer // streamed files; nil unless Options.Stream
+	dtimes    dirTimes        // directories' entry changes, in memory only
 	mountTime time.Time
 	window    *listWindow // nil unless Options.NoListFor
 	dirLookup dirLookups  // directories listed to answer lookups
@@ -66,24 +68,24 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 	}
 	if !opts.ReadOnly || opts.CacheDir != "" {
 		if opts.CacheDir == "" {
-			return nil, errors.New("file cache: a cache directory (tmp-path) is required")
+			return nil, errors.New("a cache directory (tmp-path) is required")
 		}
-		c, err := openFileCache(opts)
+		c, err := staged.Open(ctx, b, staged.Options{Dir: opts.CacheDir, Timeout: opts.CacheTimeout,
+			MaxBytes: opts.CacheMaxBytes, High: opts.HighDiskThreshold, Low: opts.LowDiskThreshold,
+			PartSize: opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.budget(),
+			ReadOnly: opts.ReadOnly, Logger: opts.Logger})
 		if err != nil {
 			return nil, err
 		}
 		v.cache = c
-		if v.uploads, err = openUploadJournal(c.journalDir()); err != nil {
-			return nil, err
+	}
+	if s := opts.Stream; s != nil {
+		so := block.Options{Budget: s.Budget, PartSize: s.PartSize, MaxWindow: s.MaxWindow,
+			Concurrency: s.UploadConcurrency, Logger: opts.Logger}
+		if v.cache != nil {
+			so.Track = v.cache.Track
 		}
-		if err := v.abortLeftUploads(ctx); err != nil {
-			return nil, err
-		}
-		if err := v.recoverDirty(ctx); err != nil {
-			return nil, err
-		}
-		v.bg.Add(1)
-		go v.evictLoop()
+		v.streamer = block.NewStreamer(b, so)
 	}
 	if !opts.ReadOnly && opts.StaleUploadAge > 0 {
 		v.bg.Add(1)
@@ -150,9 +152,12 @@ func (v *FS) Close(ctx context.Context) error {
 		}
 		v.mu.Unlock()
 		for _, f := range open {
-			if e := v.flushFile(ctx, f); e != nil {
+			if e := v.flushFile(ctx, f, false); e != nil {
 				err = errors.Join(err, e)
 			}
+		}
+		if v.cache != nil {
+			v.cache.Close()
 		}
 		err = errors.Join(err, v.b.Close())
 	})

@@ -1,15 +1,10 @@
 package vfs
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
-	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/cache/content"
 )
 
 // Handle is one open file description.
@@ -18,17 +13,9 @@ type Handle struct {
 	f        *file
 	writable bool
 	closed   bool
-	// r streams the version opened, for a read-only handle on the
-	// streaming data path; unused while the file has local changes.
-	r *block.Reader
-	// rKey and rETag name the version r reads; once the file is another
-	// version (rewritten through another handle, renamed), r is unused.
-	rKey, rETag string
-	// retired holds readers of versions replaced in the store while the
-	// handle was open (Options.RevalidateOnOpen); a read may still be
-	// using one, so they are closed at release. r, rKey, rETag and
-	// retired are guarded by f.mu once the handle is in use.
-	retired []*block.Reader
+	// reads is what the file's content keeps for this handle's reads
+	// (a streaming reader of the version it reads).
+	reads content.Reads
 }
 
 // OpenFlags are the open(2) flags vfs cares about.
@@ -55,9 +42,7 @@ func (v *FS) Open(ctx context.Context, p string, fl OpenFlags) (*Handle, error) 
 	}
 	f := v.acquire(p, n)
 	h := &Handle{v: v, f: f, writable: fl.Write || fl.Truncate}
-	if v.streaming() && !h.writable && n.key != "" {
-		h.r, h.rKey, h.rETag = v.newReader(n), n.key, n.etag
-	}
+	h.reads.Stream = !h.writable
 	if fl.Truncate {
 		if err := h.Truncate(ctx, 0); err != nil {
 			h.Release(ctx)
@@ -80,6 +65,7 @@ func (v *FS) acquire(p string, n *node) *file {
 	}
 	base := *n
 	f := &file{v: v, path: p, refs: 1, base: &base, attr: n.Attr, extra: userMeta(n.meta)}
+	f.c = v.openContent(f)
 	v.files[p] = f
 	return f
 }
@@ -127,22 +113,14 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	f := &file{v: v, path: p, refs: 1, created: true,
 		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
 		extra: map[string]string{}}
-	if v.streaming() {
-		f.startStream()
+	if v.streamer != nil {
+		f.c = v.streamer.CreateFile(f.target())
 	} else {
-		lf, name, err := v.cache.newDataFile()
+		c, err := v.cache.CreateFile(f.target())
 		if err != nil {
-			return nil, Attr{}, err
+			return nil, Attr{}, contentErr(err)
 		}
-		f.local, f.dataName, f.loaded = lf, name, true
-		f.mu.Lock()
-		err = f.markDirty()
-		f.mu.Unlock()
-		if err != nil {
-			lf.Close()
-			os.Remove(v.cache.dataPath(name))
-			return nil, Attr{}, err
-		}
+		f.c = c
 	}
 	v.mu.Lock()
 	v.files[p] = f
@@ -157,7 +135,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 func (h *Handle) Streams() bool {
 	h.f.mu.Lock()
 	defer h.f.mu.Unlock()
-	return h.writable && h.f.stream != nil
+	return h.writable && h.f.c.Bound() != ""
 }
 
 // Attr returns the current attributes of the open file.
@@ -168,108 +146,55 @@ func (h *Handle) Attr() Attr {
 }
 
 // Read reads into buf at off; it returns fewer bytes only at end of file.
+// Reads of one file run in parallel: the file's lock is held only to find
+// its content.
 func (h *Handle) Read(ctx context.Context, buf []byte, off int64) (int, error) {
-	if r := h.streamReader(); r != nil {
-		n, err := r.ReadAt(ctx, buf, off)
-		return n, streamReadErr(err)
-	}
 	for {
-		n, err := h.readFill(ctx, buf, off)
-		if !errors.Is(err, errFillGone) {
-			return n, err
+		c := h.content()
+		n, err := c.ReadAt(ctx, &h.reads, buf, off)
+		if !errors.Is(err, content.ErrRestage) {
+			return n, contentErr(err)
 		}
-	}
-}
-
-// readFill is Read through the file cache. A file with nothing staged
-// starts downloading in the background and the read waits only for the
-// bytes it asks for; a read that finds the download dropped returns
-// errFillGone and is tried again.
-func (h *Handle) readFill(ctx context.Context, buf []byte, off int64) (int, error) {
-	f := h.f
-	f.mu.Lock()
-	if off >= f.attr.Size {
-		f.mu.Unlock()
-		return 0, nil
-	}
-	if f.canFill() && !f.takeCached() {
-		if err := f.startFill(); err != nil {
-			f.mu.Unlock()
+		if err := h.restage(ctx, c); err != nil {
 			return 0, err
 		}
 	}
-	if fl := f.fill; fl != nil {
-		fl.use()
-		f.mu.Unlock()
-		defer fl.unuse()
-		if rest := fl.size - off; int64(len(buf)) > rest {
-			buf = buf[:rest]
-		}
-		return fl.read(ctx, buf, off)
-	}
-	defer f.mu.Unlock()
-	if err := f.load(ctx); err != nil {
-		return 0, err
-	}
-	if rest := f.attr.Size - off; int64(len(buf)) > rest {
-		buf = buf[:rest]
-	}
-	n, err := f.local.ReadAt(buf, off)
-	if errors.Is(err, io.EOF) {
-		// The staged copy is shorter than the size (sparse extension).
-		for i := n; i < len(buf); i++ {
-			buf[i] = 0
-		}
-		n, err = len(buf), nil
-	}
-	return n, err
 }
 
-// ReadShared is Read without a copy where the streaming reader holds the
-// bytes: it returns them as slices of the reader's buffers (or of buf),
-// in order, valid until release is called. release must be called exactly
-// once, also after an error.
+// ReadShared is Read without a copy where the content holds the bytes in
+// memory: it returns them as slices of its buffers (or of buf), in order,
+// valid until release is called. release must be called exactly once,
+// also after an error.
 func (h *Handle) ReadShared(ctx context.Context, buf []byte, off int64) (bufs [][]byte, release func(), err error) {
-	if r := h.streamReader(); r != nil {
-		bufs, release, err = r.ReadShared(ctx, buf, off)
-		return bufs, release, streamReadErr(err)
+	for {
+		c := h.content()
+		bufs, release, err = c.ReadShared(ctx, &h.reads, buf, off)
+		if !errors.Is(err, content.ErrRestage) {
+			return bufs, release, contentErr(err)
+		}
+		release()
+		if err := h.restage(ctx, c); err != nil {
+			return nil, func() {}, err
+		}
 	}
-	n, err := h.Read(ctx, buf, off)
-	return [][]byte{buf[:n]}, func() {}, err
 }
 
-// streamReader returns the streaming reader reads of h go to, or nil: it
-// is used while the version opened is still the file's and nothing staged
-// or written replaces it. Concurrent reads of one handle then proceed in
-// parallel. With Options.RevalidateOnOpen, a file whose object another
-// client replaced (seen by a later open) is read from a new reader of the
-// new version.
-func (h *Handle) streamReader() *block.Reader {
+// content returns the file's content now.
+func (h *Handle) content() content.Content {
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	return h.f.c
+}
+
+// restage moves the file to a staged copy if its content is still c.
+func (h *Handle) restage(ctx context.Context, c content.Content) error {
 	f := h.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if h.r == nil || f.loaded || f.dirty || f.stream != nil || f.base == nil {
+	if f.c != c {
 		return nil
 	}
-	if f.base.key != h.rKey || f.base.etag != h.rETag {
-		if !h.v.opts.RevalidateOnOpen || f.base.key == "" {
-			return nil
-		}
-		h.retired = append(h.retired, h.r)
-		h.r, h.rKey, h.rETag = h.v.newReader(f.base), f.base.key, f.base.etag
-	}
-	return h.r
-}
-
-// streamReadErr maps a streaming reader's error for vfs callers.
-func streamReadErr(err error) error {
-	switch {
-	case errors.Is(err, io.EOF):
-		return nil
-	case errors.Is(err, block.ErrStale):
-		return fmt.Errorf("%w: %w", ErrStale, err)
-	}
-	return err
+	return f.restage(ctx)
 }
 
 // Write writes data at off, growing the file as needed.
@@ -284,30 +209,24 @@ func (h *Handle) Write(ctx context.Context, data []byte, off int64) (int, error)
 	if max := h.v.caps.MaxObjectSize(); max > 0 && end > max {
 		return 0, ErrFileTooBig
 	}
-	if f.stream != nil {
-		if n, ok, err := f.streamWrite(ctx, data, off); ok {
-			return n, err
+	for {
+		n, err := f.c.WriteAt(ctx, data, off)
+		if errors.Is(err, content.ErrRestage) {
+			if err := f.restage(ctx); err != nil {
+				return 0, err
+			}
+			continue
 		}
+		f.attr.Size = f.c.Size()
+		if n > 0 {
+			f.touch()
+		}
+		return n, contentErr(err)
 	}
-	if err := f.load(ctx); err != nil {
-		return 0, err
-	}
-	n, err := f.local.WriteAt(data, off)
-	if err != nil {
-		return n, mapLocalErr(err)
-	}
-	before := f.attr.Size
-	if end > f.attr.Size {
-		f.attr.Size = end
-	}
-	f.trackWrite(off, end, before)
-	if err := f.markDirty(); err != nil {
-		return n, err
-	}
-	return n, nil
 }
 
-// Truncate sets the file's size.
+// Truncate sets the file's size. On the streaming data path a file
+// truncated to zero with no changes pending is written afresh: streamed.
 func (h *Handle) Truncate(ctx context.Context, size int64) error {
 	if h.v.opts.ReadOnly {
 		return ErrReadOnly
@@ -318,44 +237,32 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 	if max := h.v.caps.MaxObjectSize(); max > 0 && size > max {
 		return ErrFileTooBig
 	}
-	if f.stream != nil && size == f.stream.Size() {
+	if size == 0 && h.v.streamer != nil && !f.c.Dirty() {
+		f.c.Close()
+		f.c = h.v.streamer.CreateFile(f.target())
+		f.attr.Size = 0
 		return nil
 	}
-	if size == 0 {
-		f.dropFill() // its data is about to be discarded
-	}
-	if size == 0 && !f.loaded && h.v.streaming() {
-		// Written afresh: stream it.
-		if f.stream != nil {
-			if err := f.stream.Abort(ctx); err != nil {
-				h.v.warn("abort of a streamed upload", "path", f.path, "err", err)
+	for {
+		err := f.c.Truncate(ctx, size)
+		if errors.Is(err, content.ErrRestage) {
+			if err := f.restage(ctx); err != nil {
+				return err
 			}
+			continue
 		}
-		f.startStream()
+		if err != nil {
+			return contentErr(err)
+		}
+		f.attr.Size = f.c.Size()
+		f.touch()
 		return nil
 	}
-	if size == 0 && !f.loaded {
-		// No need to fetch data that is about to be discarded.
-		lf, name, err := h.v.cache.newDataFile()
-		if err != nil {
-			return err
-		}
-		f.local, f.dataName, f.loaded = lf, name, true
-	}
-	if err := f.load(ctx); err != nil {
-		return err
-	}
-	f.trackTruncate(size)
-	if err := f.local.Truncate(size); err != nil {
-		return mapLocalErr(err)
-	}
-	f.attr.Size = size
-	return f.markDirty()
 }
 
 // Flush uploads the file if it changed (close(2) and fsync(2) call it).
 func (h *Handle) Flush(ctx context.Context) error {
-	return h.v.flushFile(ctx, h.f)
+	return h.v.flushFile(ctx, h.f, false)
 }
 
 // FlushOnClose is Flush for close(2) of one descriptor. A file being
@@ -366,33 +273,12 @@ func (h *Handle) Flush(ctx context.Context) error {
 // gets the empty file at once all the same, as close promises: later
 // writes replace it when the stream completes.
 func (h *Handle) FlushOnClose(ctx context.Context) error {
-	f := h.f
-	f.mu.Lock()
-	if f.stream != nil && f.stream.Size() == 0 && !f.unlinked {
-		defer f.mu.Unlock()
-		return f.storeEmpty(ctx)
-	}
-	f.mu.Unlock()
-	return h.Flush(ctx)
+	return h.v.flushFile(ctx, h.f, true)
 }
 
-// storeEmpty puts the empty file being streamed to the store, once.
-// Caller holds f.mu.
-func (f *file) storeEmpty(ctx context.Context) error {
-	if f.emptyStored {
-		return nil
-	}
-	md := metaFor(f.attr, f.extra)
-	if _, err := f.v.b.Put(ctx, f.path, bytes.NewReader(nil), storage.PutOptions{Metadata: md}); err != nil {
-		return storeErr(err)
-	}
-	f.emptyStored, f.created = true, false
-	return nil
-}
-
-func (v *FS) flushFile(ctx context.Context, f *file) error {
+func (v *FS) flushFile(ctx context.Context, f *file, keepOpen bool) error {
 	f.mu.Lock()
-	err := f.upload(ctx)
+	err := f.upload(ctx, keepOpen)
 	idle := err == nil && f.refs == 0
 	f.mu.Unlock()
 	if idle {
@@ -410,11 +296,11 @@ func (v *FS) dropIdle(f *file) {
 	defer v.mu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.refs == 0 && (!f.dirty || f.unlinked) {
+	if f.refs == 0 && (!f.c.Dirty() || f.unlinked) {
 		if cur, ok := v.files[f.path]; ok && cur == f {
 			delete(v.files, f.path)
 		}
-		f.release()
+		f.c.Close()
 	}
 }
 
@@ -426,19 +312,11 @@ func (h *Handle) Release(ctx context.Context) error {
 	}
 	h.closed = true
 	f := h.f
-	f.mu.Lock()
-	readers := append(h.retired, h.r)
-	h.retired = nil
-	f.mu.Unlock()
-	for _, r := range readers {
-		if r != nil {
-			r.Close()
-		}
-	}
+	h.reads.Close()
 	var err error
 	f.mu.Lock()
 	if h.writable {
-		err = f.upload(ctx)
+		err = f.upload(ctx, false)
 	}
 	f.refs--
 	last := f.refs == 0
@@ -481,7 +359,7 @@ func (v *FS) Unlink(ctx context.Context, p string) error {
 		}
 	}
 	if v.cache != nil {
-		v.cache.drop(n.key)
+		v.cache.Drop(n.key)
 	}
 	v.meta.removed(p)
 	v.entriesChanged(parent(p))
@@ -499,14 +377,10 @@ func (v *FS) unlinkOpen(p string) (created bool) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.unlinked, f.dirty = true, false
-	f.dropEager()
-	if f.journalID != "" {
-		v.cache.removeJournal(f.journalID)
-		f.journalID = ""
-	}
+	f.unlinked = true
+	f.c.Abandon()
 	if f.refs == 0 {
-		f.release()
+		f.c.Close()
 	}
 	delete(v.files, p)
 	return f.created

@@ -143,8 +143,8 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 		}
 	}
 	if v.cache != nil {
-		v.cache.drop(src.key)
-		v.cache.drop(newKey)
+		v.cache.Drop(src.key)
+		v.cache.Drop(newKey)
 	}
 	v.meta.removed(oldp)
 	v.meta.put(newp, n)
@@ -155,37 +155,33 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 // uploaded under its new key; a clean one is copied on the server. Caller
 // holds f.mu; f.path is already the new path.
 func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) error {
-	// Parts sent under the old name are of no use: the file is uploaded
-	// whole under the new one.
-	f.dropEager()
-	if f.stream != nil {
-		// The upload was started under the old name: finish it there,
-		// then move the object like any clean file.
+	if bound := f.c.Bound(); bound != "" {
+		// An upload started under the old name completes there; the
+		// object then moves like any clean file.
 		newp := f.path
-		f.path = oldp
-		err := f.finishStream(ctx)
+		f.path = bound
+		err := f.upload(ctx, false)
 		f.path = newp
 		if err != nil {
 			return err
 		}
 	}
-	if f.created {
-		if f.journalID != "" {
-			return f.writeJournal(false)
-		}
-		return nil
+	// Parts sent under the old name are of no use: the file is uploaded
+	// whole under the new one.
+	if err := f.describe(); err != nil || f.created {
+		return err
 	}
 	// A download of the old key finishes first: the move ends that key.
-	if err := f.settle(ctx); err != nil {
+	if err := contentErr(f.c.Settle(ctx)); err != nil {
 		return err
 	}
 	oldKey := oldp
 	if f.base != nil && f.base.key != "" {
 		oldKey = f.base.key
 	}
-	if f.dirty && f.loaded {
+	if f.c.Dirty() {
 		// upload moves f.base to the new key: delete the old one.
-		if err := f.upload(ctx); err != nil {
+		if err := f.upload(ctx, false); err != nil {
 			return err
 		}
 		return storeErr(v.b.Delete(ctx, oldKey))
@@ -198,9 +194,7 @@ func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) err
 		nb := *f.base
 		nb.key, nb.etag = newKey, obj.ETag
 		f.base = &nb
-	}
-	if f.dirty {
-		return f.upload(ctx)
+		f.c.Rebase(f.version())
 	}
 	return nil
 }
@@ -238,7 +232,7 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 	}
 	v.mu.Unlock()
 	for _, f := range inner {
-		if err := v.flushFile(ctx, f); err != nil {
+		if err := v.flushFile(ctx, f, false); err != nil {
 			return err
 		}
 	}
@@ -249,7 +243,7 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 	} else if err := v.copyTree(ctx, oldp, newp, src); err != nil {
 		return err
 	}
-	var repin []*file
+	var moved []*file
 	v.mu.Lock()
 	for p, f := range v.files {
 		if !inside(p, oldp) {
@@ -264,17 +258,15 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 			nb := *f.base
 			nb.key = rebase(nb.key, oldp, newp)
 			f.base = &nb
-			if !f.loaded {
-				repin = append(repin, f)
-			}
 		}
+		moved = append(moved, f)
 		f.mu.Unlock()
 	}
 	v.mu.Unlock()
 	// A server-side copy may give an object a new ETag (Azure always, S3
-	// for multipart objects): pin open files not staged yet to the moved
-	// version, or their first read would find their version gone.
-	for _, f := range repin {
+	// for multipart objects): pin open files to the moved version, or a
+	// read not staged yet would find its version gone.
+	for _, f := range moved {
 		v.repin(ctx, f)
 	}
 	v.meta.forgetTree(oldp)
@@ -291,22 +283,25 @@ func (v *FS) renameDir(ctx context.Context, oldp, newp string, src *node) error 
 	return nil
 }
 
-// repin points f, not staged yet, at the current version of its object.
-// If the object cannot be read now, the first read reports it.
+// repin points f, just moved, at the current version of its object and
+// tells its content where it goes now. If the object cannot be read now,
+// the first read reports it.
 func (v *FS) repin(ctx context.Context, f *file) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.dropFill() // it reads the old key, which is gone
-	if f.loaded || f.base == nil || f.base.key == "" {
+	if err := f.describe(); err != nil {
+		v.warn("rename: journal record of a moved file", "path", f.path, "err", err)
+	}
+	if f.base == nil || f.base.key == "" {
 		return
 	}
 	obj, err := v.b.Head(ctx, f.base.key)
-	if err != nil {
-		return
+	if err == nil {
+		nb := *f.base
+		nb.etag = obj.ETag
+		f.base = &nb
 	}
-	nb := *f.base
-	nb.etag = obj.ETag
-	f.base = &nb
+	f.c.Rebase(f.version())
 }
 
 // copyTree copies every key of directory oldp to newp, then deletes the

@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"context"
-	"os"
 	"strings"
 )
 
@@ -37,7 +36,7 @@ func (v *FS) headAgain(ctx context.Context, n *node) (*node, error) {
 // the next read of any handle fetches the new one.
 func (v *FS) refreshOpen(ctx context.Context, f *file) {
 	f.mu.Lock()
-	if f.dirty || f.created || f.unlinked || f.stream != nil || f.base == nil || f.base.key == "" {
+	if f.created || f.unlinked || f.c.Dirty() || f.base == nil || f.base.key == "" {
 		f.mu.Unlock()
 		return
 	}
@@ -54,17 +53,14 @@ func (v *FS) refreshOpen(ctx context.Context, f *file) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.dirty || f.stream != nil || f.base == nil || f.base.key != key || f.base.etag != etag {
+	if f.c.Dirty() || f.base == nil || f.base.key != key || f.base.etag != etag {
 		return // changed meanwhile by this mount
 	}
-	kind := f.base.Kind
-	f.dropFill()
-	if f.local != nil {
-		f.local.Close()
-		os.Remove(v.cache.dataPath(f.dataName))
-		f.local, f.dataName, f.loaded = nil, "", false
-	}
-	nb := v.objNode(kind, obj)
+	// The copy of the old version goes; the next read fetches the new.
+	f.c.Abandon()
+	f.c.Close()
+	nb := v.objNode(f.base.Kind, obj)
 	f.base, f.attr, f.extra = nb, nb.Attr, userMeta(nb.meta)
+	f.c = v.openContent(f)
 	v.log.Debug("open file changed in the store; reading the new version", "path", f.path)
 }

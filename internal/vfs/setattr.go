@@ -139,12 +139,12 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 			// Nothing in the store to change any more.
 			return f.attr, nil
 		}
-		if f.dirty || f.created {
-			// The record keeps mode and owner for a crash; times need no
+		if f.created || f.c.Dirty() {
+			// The journal keeps mode and owner for a crash; times need no
 			// rewrite (the kernel sends one per close with its writeback
 			// cache, and the upload carries the current ones anyway).
-			if f.journalID != "" && (s.Mode != nil || s.UID != nil || s.GID != nil) {
-				if err := f.writeJournal(false); err != nil {
+			if s.Mode != nil || s.UID != nil || s.GID != nil {
+				if err := f.describe(); err != nil {
 					return Attr{}, err
 				}
 			}
@@ -154,6 +154,7 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 				return Attr{}, err
 			}
 			f.base = nb
+			f.c.Rebase(f.version())
 		}
 	}
 	return f.attr, nil

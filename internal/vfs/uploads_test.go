@@ -309,7 +309,7 @@ func TestStaleUploadSweepSparesThisRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release, err := v.trackUpload(ctx, "mine", up)
+	release, err := v.cache.Track(ctx, "mine", up)
 	if err != nil {
 		t.Fatal(err)
 	}

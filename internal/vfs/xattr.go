@@ -241,12 +241,9 @@ func (v *FS) changeOpenXattrs(ctx context.Context, f *file, name string, edit fu
 		f.attr, f.extra = a, extra
 		return nil
 	}
-	if f.dirty || f.created || f.stream != nil {
+	if f.created || f.c.Dirty() {
 		f.attr, f.extra = a, extra
-		if f.journalID != "" {
-			return f.writeJournal(false)
-		}
-		return nil
+		return f.describe()
 	}
 	if f.base == nil || f.base.key == "" {
 		f.attr, f.extra = a, extra
@@ -257,6 +254,7 @@ func (v *FS) changeOpenXattrs(ctx context.Context, f *file, name string, edit fu
 		return err
 	}
 	f.base, f.attr, f.extra = nb, a, extra
+	f.c.Rebase(f.version())
 	return nil
 }
 

@@ -1,18 +1,10 @@
-package vfs
+package staged
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"sync"
-
-	"github.com/a9de3765/cloudfuse/internal/storage"
 )
-
-// errFillGone tells a read waiting on a fill that the fill was dropped
-// (the file was truncated, closed or changed): it tries again.
-var errFillGone = errors.New("download dropped")
 
 // fill downloads a file's object into a new staged copy in the background
 // (file cache), while reads of the parts already there go ahead. The file
@@ -37,22 +29,21 @@ type fill struct {
 }
 
 // canFill says whether a read of f may start a background download: a
-// clean file of the file cache with data in the store and nothing staged.
+// clean file with data in the store and nothing staged.
 // Caller holds f.mu.
-func (f *file) canFill() bool {
-	return f.fill == nil && !f.loaded && !f.dirty && f.stream == nil && f.v.cache != nil &&
-		f.base != nil && f.base.key != "" && f.base.Size > 0 && f.attr.Size == f.base.Size
+func (f *File) canFill() bool {
+	return f.fill == nil && !f.loaded && !f.dirty && !f.abandoned &&
+		f.base.Key != "" && f.base.Size > 0 && f.size == f.base.Size
 }
 
 // startFill starts downloading f's object. Caller holds f.mu.
-func (f *file) startFill() error {
-	c := f.v.cache
-	lf, name, err := c.newDataFile()
+func (f *File) startFill() error {
+	lf, name, err := f.c.newDataFile()
 	if err != nil {
 		return err
 	}
 	n := f.base
-	chunk := f.v.opts.PartSize
+	chunk := f.c.opts.PartSize
 	ctx, cancel := context.WithCancel(context.Background())
 	fl := &fill{
 		local: lf, name: name, size: n.Size, chunk: chunk, cancel: cancel,
@@ -62,10 +53,7 @@ func (f *file) startFill() error {
 	f.fill = fl
 	go func() {
 		defer close(fl.finished)
-		_, err := f.v.download(ctx, n, lf, fl.got)
-		if errors.Is(err, storage.ErrPrecondition) {
-			err = fmt.Errorf("%w: %s", ErrStale, f.path)
-		}
+		_, err := f.c.download(ctx, n, lf, fl.got)
 		fl.mu.Lock()
 		if err != nil && fl.err == nil {
 			fl.err = err
@@ -146,7 +134,7 @@ func (fl *fill) unuse() {
 
 // drop stops the download and removes the partial copy; reads waiting on
 // it get errFillGone. Caller holds the file's lock.
-func (fl *fill) drop(c *fileCache) {
+func (fl *fill) drop(c *Cache) {
 	fl.cancel()
 	<-fl.finished
 	fl.mu.Lock()
@@ -162,7 +150,7 @@ func (fl *fill) drop(c *fileCache) {
 
 // settle waits for a running download and makes its copy f's staged copy,
 // or drops it and returns its error. Caller holds f.mu.
-func (f *file) settle(ctx context.Context) error {
+func (f *File) settle(ctx context.Context) error {
 	fl := f.fill
 	if fl == nil {
 		return nil
@@ -177,18 +165,18 @@ func (f *file) settle(ctx context.Context) error {
 	err := fl.err
 	fl.mu.Unlock()
 	if err != nil {
-		fl.drop(f.v.cache)
+		fl.drop(f.c)
 		return err
 	}
-	f.local, f.dataName, f.loaded = fl.local, fl.name, true
-	f.attr.Size = fl.size
+	f.local, f.name, f.loaded = fl.local, fl.name, true
+	f.size = fl.size
 	return nil
 }
 
 // dropFill abandons a running download. Caller holds f.mu.
-func (f *file) dropFill() {
+func (f *File) dropFill() {
 	if f.fill != nil {
-		f.fill.drop(f.v.cache)
+		f.fill.drop(f.c)
 		f.fill = nil
 	}
 }
@@ -196,7 +184,7 @@ func (f *file) dropFill() {
 // endFill, at the last close, keeps a finished download as the staged copy
 // (so the cache keeps it for the next open) and stops a running one.
 // Caller holds f.mu.
-func (f *file) endFill() {
+func (f *File) endFill() {
 	fl := f.fill
 	if fl == nil {
 		return
@@ -211,7 +199,7 @@ func (f *file) endFill() {
 		// Every chunk is written; the download is only returning.
 	}
 	if err := f.settle(context.Background()); err != nil {
-		f.v.log.Debug("download for the cache failed", "path", f.path, "err", err)
+		f.c.log.Debug("download for the cache failed", "path", f.base.Key, "err", err)
 	}
 }
 

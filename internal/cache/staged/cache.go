@@ -1,34 +1,74 @@
-package vfs
+// Package staged is the file cache data path: a file's whole object is
+// staged in a local cache directory, read while it downloads, written in
+// place and uploaded at flush (parts of a file written afresh go while it
+// is written). A journal record per dirty file lets the next mount finish
+// an upload a killed daemon left, and a record per multipart upload lets
+// it abort what the store would otherwise keep. Clean copies stay for
+// reopening until they time out or the disk fills.
+package staged
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
-// fileCache owns the cache directory: staged copies of objects under data/
-// and one journal record per dirty file under journal/. A journal record is
-// written and synced before a file is reported dirty-but-safe, and removed
-// only after its upload succeeded, so a killed daemon leaves enough behind
-// for the next mount to finish the upload.
+// Options configures the cache. Every field is set by the caller: the
+// defaults live in the config layer.
+type Options struct {
+	// Dir holds staged copies under data/ and records under journal/.
+	// Created 0700 if missing.
+	Dir string
+	// Timeout is how long an unused clean copy stays after its last
+	// close; 0 keeps none.
+	Timeout time.Duration
+	// MaxBytes bounds the clean copies (0: only the disk thresholds).
+	MaxBytes int64
+	// High and Low are percentages of MaxBytes and of the cache disk:
+	// above High, clean copies are evicted until usage is below Low.
+	High, Low int
+	// PartSize and Concurrency govern multipart uploads and parallel
+	// downloads (the store's part size and concurrency).
+	PartSize    int64
+	Concurrency int
+	// Budget is the mount's memory budget; download buffers come from it.
+	Budget *block.Budget
+	// ReadOnly leaves what an earlier run left in place.
+	ReadOnly bool
+	Logger   *slog.Logger
+}
+
+// Cache owns the cache directory: staged copies of objects under data/ and
+// one journal record per dirty file under journal/. A journal record is
+// written before a file is reported dirty-but-safe, and removed only
+// after its upload succeeded, so a killed daemon leaves enough behind for
+// the next mount to finish the upload.
 //
-// Clean copies stay after the last close for CacheTimeout so a reopen of an
+// Clean copies stay after the last close for Timeout so a reopen of an
 // unchanged object (same key and ETag) reads locally. Dirty files are never
 // evicted. mu guards items; it is never held across file or store I/O other
 // than unlink of evicted copies.
-type fileCache struct {
-	dir     string
-	timeout time.Duration
-	maxSize int64
-	high    int
-	low     int
+type Cache struct {
+	b       storage.Backend
+	caps    storage.Caps
+	opts    Options
+	log     *slog.Logger
+	uploads *uploadJournal
+
+	stop chan struct{}
+	bg   sync.WaitGroup
 
 	mu    sync.Mutex
 	items map[string]*cacheItem // clean copies not in use, by key
@@ -52,31 +92,60 @@ type journalRecord struct {
 	Time     time.Time         `json:"time"`
 }
 
-func openFileCache(o Options) (*fileCache, error) {
-	c := &fileCache{dir: o.CacheDir, timeout: o.CacheTimeout, maxSize: o.CacheMaxBytes,
-		high: o.HighDiskThreshold, low: o.LowDiskThreshold, items: map[string]*cacheItem{}}
+// Open opens the cache directory for a mount over b: it aborts the
+// multipart uploads and uploads the dirty files an earlier run over the
+// same directory left (unless ReadOnly), then trims the cache in the
+// background until Close.
+func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Cache{b: b, caps: b.Caps(), opts: o, log: o.Logger, items: map[string]*cacheItem{},
+		stop: make(chan struct{})}
 	// The cache directory may be one the user already has (even a shared
 	// one like /tmp): its mode is left alone. What we keep in it lives in
 	// data/ and journal/, which only the mounting user can enter.
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("file cache: %w", err)
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, err
 	}
 	for _, d := range []string{c.dataDir(), c.journalDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("file cache: %w", err)
+			return nil, err
 		}
 		if err := os.Chmod(d, 0o700); err != nil {
-			return nil, fmt.Errorf("file cache: %w", err)
+			return nil, err
 		}
 	}
+	var err error
+	if c.uploads, err = openUploadJournal(c.journalDir()); err != nil {
+		return nil, err
+	}
+	if err := c.abortLeftUploads(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.recoverDirty(ctx); err != nil {
+		return nil, err
+	}
+	c.bg.Add(1)
+	go c.evictLoop()
 	return c, nil
 }
 
-func (c *fileCache) dataDir() string    { return filepath.Join(c.dir, "data") }
-func (c *fileCache) journalDir() string { return filepath.Join(c.dir, "journal") }
+// Close stops the background eviction.
+func (c *Cache) Close() {
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	c.bg.Wait()
+}
+
+func (c *Cache) dataDir() string    { return filepath.Join(c.opts.Dir, "data") }
+func (c *Cache) journalDir() string { return filepath.Join(c.opts.Dir, "journal") }
 
 // newDataFile creates an empty staging file with a unique name.
-func (c *fileCache) newDataFile() (*os.File, string, error) {
+func (c *Cache) newDataFile() (*os.File, string, error) {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, "", err
@@ -84,15 +153,15 @@ func (c *fileCache) newDataFile() (*os.File, string, error) {
 	name := hex.EncodeToString(b[:])
 	f, err := os.OpenFile(filepath.Join(c.dataDir(), name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, "", mapLocalErr(err)
+		return nil, "", err
 	}
 	return f, name, nil
 }
 
-func (c *fileCache) dataPath(name string) string { return filepath.Join(c.dataDir(), name) }
+func (c *Cache) dataPath(name string) string { return filepath.Join(c.dataDir(), name) }
 
 // take removes and returns the clean copy of key at etag, if cached.
-func (c *fileCache) take(key, etag string) *cacheItem {
+func (c *Cache) take(key, etag string) *cacheItem {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	it, ok := c.items[key]
@@ -108,8 +177,8 @@ func (c *fileCache) take(key, etag string) *cacheItem {
 }
 
 // put keeps a clean copy of key for later reopens, replacing an older one.
-func (c *fileCache) put(key, etag, path string, size int64) {
-	if c.timeout <= 0 || etag == "" {
+func (c *Cache) put(key, etag, path string, size int64) {
+	if c.opts.Timeout <= 0 || etag == "" {
 		os.Remove(path)
 		return
 	}
@@ -122,8 +191,9 @@ func (c *fileCache) put(key, etag, path string, size int64) {
 	}
 }
 
-// drop discards any clean copy of key.
-func (c *fileCache) drop(key string) {
+// Drop discards any clean copy of key (the object was deleted or
+// replaced).
+func (c *Cache) Drop(key string) {
 	c.mu.Lock()
 	it := c.items[key]
 	delete(c.items, key)
@@ -135,13 +205,13 @@ func (c *fileCache) drop(key string) {
 
 // evict removes copies unused for longer than the timeout, then the least
 // recently used ones while the cache is over its size or disk threshold.
-func (c *fileCache) evict(now time.Time) {
+func (c *Cache) evict(now time.Time) {
 	c.mu.Lock()
 	var victims []*cacheItem
 	var total int64
 	rest := make([]*cacheItem, 0, len(c.items))
 	for k, it := range c.items {
-		if now.Sub(it.lastUse) >= c.timeout {
+		if now.Sub(it.lastUse) >= c.opts.Timeout {
 			victims = append(victims, it)
 			delete(c.items, k)
 			continue
@@ -153,11 +223,12 @@ func (c *fileCache) evict(now time.Time) {
 	// Past the high threshold, free down to the low one (of max-size when
 	// set, and of the cache disk).
 	var free int64
-	if c.maxSize > 0 && total*100 >= c.maxSize*int64(c.high) {
-		free = total - c.maxSize*int64(c.low)/100
+	high, low := int64(c.opts.High), int64(c.opts.Low)
+	if c.opts.MaxBytes > 0 && total*100 >= c.opts.MaxBytes*high {
+		free = total - c.opts.MaxBytes*low/100
 	}
-	if used, size := diskUsage(c.dir); size > 0 && used*100 >= size*int64(c.high) {
-		free = max(free, used-size*int64(c.low)/100)
+	if used, size := diskUsage(c.opts.Dir); size > 0 && used*100 >= size*high {
+		free = max(free, used-size*low/100)
 	}
 	for len(rest) > 0 && free > 0 {
 		it := rest[0]
@@ -187,7 +258,7 @@ func diskUsage(dir string) (used, size int64) {
 // done when an upload failed and the data must outlive a machine crash.
 // Without it the record survives a killed daemon but not a power loss,
 // which matches the staged data it describes, itself not yet synced.
-func (c *fileCache) writeJournal(id string, rec journalRecord, sync bool) error {
+func (c *Cache) writeJournal(id string, rec journalRecord, sync bool) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -196,23 +267,23 @@ func (c *fileCache) writeJournal(id string, rec journalRecord, sync bool) error 
 	tmp := final + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return mapLocalErr(err)
+		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return mapLocalErr(err)
+		return err
 	}
 	if sync {
 		if err := f.Sync(); err != nil {
 			f.Close()
-			return mapLocalErr(err)
+			return err
 		}
 	}
 	if err := f.Close(); err != nil {
-		return mapLocalErr(err)
+		return err
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return mapLocalErr(err)
+		return err
 	}
 	if sync {
 		return syncDir(c.journalDir())
@@ -220,12 +291,12 @@ func (c *fileCache) writeJournal(id string, rec journalRecord, sync bool) error 
 	return nil
 }
 
-func (c *fileCache) removeJournal(id string) {
+func (c *Cache) removeJournal(id string) {
 	os.Remove(filepath.Join(c.journalDir(), id+".json"))
 }
 
 // journals lists the records left in the journal directory.
-func (c *fileCache) journals() (map[string]journalRecord, error) {
+func (c *Cache) journals() (map[string]journalRecord, error) {
 	ents, err := os.ReadDir(c.journalDir())
 	if err != nil {
 		return nil, err
@@ -254,7 +325,7 @@ func (c *fileCache) journals() (map[string]journalRecord, error) {
 }
 
 // removeOrphans deletes staged data that no journal record refers to.
-func (c *fileCache) removeOrphans(keep map[string]bool) {
+func (c *Cache) removeOrphans(keep map[string]bool) {
 	ents, err := os.ReadDir(c.dataDir())
 	if err != nil {
 		return
@@ -275,13 +346,18 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// mapLocalErr turns local disk errors into vfs errors.
-func mapLocalErr(err error) error {
-	if err == nil {
-		return nil
+// evictLoop trims the cache until Close.
+func (c *Cache) evictLoop() {
+	defer c.bg.Done()
+	period := min(max(c.opts.Timeout/4, time.Second), 30*time.Second)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case now := <-t.C:
+			c.evict(now)
+		}
 	}
-	if pe, ok := err.(*os.PathError); ok && pe.Err == syscall.ENOSPC {
-		return fmt.Errorf("%w: %w", ErrNoSpace, err)
-	}
-	return err
 }

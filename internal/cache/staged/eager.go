@@ -1,14 +1,14 @@
-package vfs
+package staged
 
 import (
 	"context"
 	"errors"
 	"io"
-	"maps"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/content"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -34,7 +34,7 @@ import (
 //
 // The part goroutines never take file.mu; mu guards the fields below it.
 type eager struct {
-	v     *FS
+	c     *Cache
 	key   string
 	local *os.File
 	base  int64     // size of the first parts
@@ -72,10 +72,10 @@ const (
 // startEager starts tracking f, whose first write (at offset 0 of an empty
 // file) just happened. No request is made until a part is ready. Caller
 // holds f.mu.
-func (f *file) startEager() {
-	md := withoutTimes(metaFor(f.attr, f.extra))
+func (f *File) startEager() {
+	md := content.WithoutTimes(f.target.Meta)
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &eager{v: f.v, key: f.path, local: f.local, base: f.v.partSize(0), start: fsNow(),
+	e := &eager{c: f.c, key: f.target.Key, local: f.local, base: f.c.partSize(0), start: time.Now().Truncate(time.Second),
 		md: md, ctx: ctx, cancel: cancel}
 	e.partDone = sync.NewCond(&e.mu)
 	f.eager = e
@@ -84,9 +84,9 @@ func (f *file) startEager() {
 // trackWrite tells an eager upload of f about the write of [off, end),
 // starting one for the first write of an empty file and abandoning it for
 // a write into bytes already sent. Caller holds f.mu.
-func (f *file) trackWrite(off, end, sizeBefore int64) {
+func (f *File) trackWrite(off, end, sizeBefore int64) {
 	if f.eager == nil {
-		if sizeBefore != 0 || f.unlinked || f.v.cache == nil || !f.loaded {
+		if sizeBefore != 0 || f.abandoned || !f.loaded {
 			return
 		}
 		f.startEager()
@@ -97,7 +97,7 @@ func (f *file) trackWrite(off, end, sizeBefore int64) {
 }
 
 // trackTruncate is trackWrite for a truncate to size. Caller holds f.mu.
-func (f *file) trackTruncate(size int64) {
+func (f *File) trackTruncate(size int64) {
 	if f.eager != nil && !f.eager.truncated(size) {
 		f.dropEager()
 	}
@@ -105,7 +105,7 @@ func (f *file) trackTruncate(size int64) {
 
 // dropEager abandons f's eager upload, if any, and aborts what it sent.
 // Caller holds f.mu.
-func (f *file) dropEager() {
+func (f *File) dropEager() {
 	if e := f.eager; e != nil {
 		f.eager = nil
 		e.abort()
@@ -173,7 +173,7 @@ func addExtent(xs []extent, x extent) []extent {
 
 // partLen is the size of part n (1-based), or 0 past the store's limit.
 func (e *eager) partLen(n int) int64 {
-	caps := e.v.caps
+	caps := e.c.caps
 	if caps.MaxParts > 0 && n > caps.MaxParts {
 		return 0
 	}
@@ -189,7 +189,7 @@ func (e *eager) partLen(n int) int64 {
 // program that goes back a little to rewrite what it just wrote still
 // finds those bytes unsent. Caller holds e.mu.
 func (e *eager) pump() {
-	for e.err == nil && e.inflight < e.v.opts.UploadConcurrency {
+	for e.err == nil && e.inflight < e.c.opts.Concurrency {
 		n := len(e.parts) + 1
 		l := e.partLen(n)
 		if l == 0 || e.written < e.next+l+e.base {
@@ -199,7 +199,7 @@ func (e *eager) pump() {
 			// One request per large file, before anything runs in the
 			// background: the write that crossed the first part waits
 			// for it.
-			up, release, err := e.v.startUpload(e.ctx, e.key, e.md)
+			up, release, err := e.c.startUpload(e.ctx, e.key, e.md)
 			if err != nil {
 				e.err = err
 				return
@@ -221,7 +221,7 @@ func (e *eager) send(n int, off, l int64) {
 	defer e.mu.Unlock()
 	e.inflight--
 	if err != nil && e.err == nil {
-		e.err = storeErr(err)
+		e.err = err
 	}
 	if err == nil {
 		e.parts[n-1] = p
@@ -246,7 +246,7 @@ func (e *eager) abort() {
 	e.up = nil
 	e.mu.Unlock()
 	if up != nil {
-		e.v.abortUpload(context.Background(), e.key, up, release)
+		e.c.abortUpload(context.Background(), e.key, up, release)
 	}
 }
 
@@ -268,62 +268,27 @@ func (e *eager) finish(ctx context.Context, key string, size int64) (obj storage
 	up, release := e.up, e.release
 	e.up = nil
 	e.cancel()
-	obj, err = e.v.completeUpload(ctx, e.key, up, release, e.local, e.parts, e.next, size, e.partLen)
+	obj, err = e.c.completeUpload(ctx, e.key, up, release, e.local, e.parts, e.next, size, e.partLen)
 	if errors.Is(err, errPartLimit) {
 		return storage.Object{}, false, nil
 	}
 	return obj, true, err
 }
 
-// withoutTimes removes the times from md and returns it.
-func withoutTimes(md map[string]string) map[string]string {
-	delete(md, metaMtime)
-	delete(md, metaAtime)
-	delete(md, metaCtime)
-	return md
-}
-
-// ownTimes says whether a's times are ones the file's writes set (at or
-// after its first write), which the object's Last-Modified stands for.
-// Atime is not kept apart from mtime on the store.
-func (e *eager) ownTimes(a Attr) bool {
-	return !a.Mtime.Before(e.start) && !a.Ctime.Before(e.start)
-}
-
 // finishEager completes f's eager upload, if it has one that can make the
-// file, and returns the object with the metadata it got. Caller holds
-// f.mu. When used is false the caller uploads f whole.
-// Times the writes set become the object's Last-Modified (read back with
-// a HEAD, so the times shown now are the ones shown after a remount);
-// metadata that changed meanwhile is written after completion.
-func (f *file) finishEager(ctx context.Context) (storage.Object, bool, error) {
+// file, and returns what it stored. Caller holds f.mu. When used is false
+// the caller uploads f whole. The upload was started without the file's
+// times (Stored.Since): vfs shows the object's own instead, or writes
+// the file's when they are older.
+func (f *File) finishEager(ctx context.Context) (st content.Stored, used bool, err error) {
 	e := f.eager
 	if e == nil {
-		return storage.Object{}, false, nil
+		return st, false, nil
 	}
 	f.eager = nil
-	obj, used, err := e.finish(ctx, f.path, f.attr.Size)
+	obj, used, err := e.finish(ctx, f.target.Key, f.size)
 	if !used || err != nil {
-		return obj, used, err
+		return st, used, err
 	}
-	md := metaFor(f.attr, f.extra)
-	if e.ownTimes(f.attr) && maps.Equal(withoutTimes(maps.Clone(md)), e.md) {
-		head, err := f.v.b.Head(ctx, f.path)
-		if err != nil {
-			return obj, true, storeErr(err)
-		}
-		if head.ETag == obj.ETag {
-			t := head.LastModified.Truncate(time.Second)
-			f.attr.Mtime, f.attr.Ctime, f.attr.Atime = t, t, t
-		}
-		obj.Metadata = e.md
-		return obj, true, nil
-	}
-	n := &node{Attr: f.attr, key: f.path, etag: obj.ETag, meta: e.md}
-	nb, err := f.v.setMeta(ctx, f.path, n, md)
-	if err != nil {
-		return obj, true, err
-	}
-	obj.ETag, obj.Metadata = nb.etag, md
-	return obj, true, nil
+	return content.Stored{Object: obj, Meta: e.md, Since: e.start}, true, nil
 }

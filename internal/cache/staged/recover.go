@@ -1,4 +1,4 @@
-package vfs
+package staged
 
 import (
 	"bytes"
@@ -17,34 +17,34 @@ import (
 // next to it as "<name>.conflict-<time>" instead of overwriting either.
 // Files that still cannot be uploaded keep their journal record and are
 // retried at the next mount.
-func (v *FS) recoverDirty(ctx context.Context) error {
-	recs, err := v.cache.journals()
+func (c *Cache) recoverDirty(ctx context.Context) error {
+	recs, err := c.journals()
 	if err != nil {
 		return fmt.Errorf("file cache journal: %w", err)
 	}
 	keep := map[string]bool{}
 	for id, rec := range recs {
 		keep[rec.Data] = true
-		if v.opts.ReadOnly {
-			v.warn("read-only mount: pending upload left in cache", "path", rec.Key,
-				"cache_file", v.cache.dataPath(rec.Data))
+		if c.opts.ReadOnly {
+			c.log.Warn("read-only mount: pending upload left in cache", "path", rec.Key,
+				"cache_file", c.dataPath(rec.Data))
 			continue
 		}
-		if err := v.recoverOne(ctx, rec); err != nil {
-			v.log.Error("pending upload failed; will retry at next mount", "path", rec.Key,
-				"cache_file", v.cache.dataPath(rec.Data), "err", err)
+		if err := c.recoverOne(ctx, rec); err != nil {
+			c.log.Error("pending upload failed; will retry at next mount", "path", rec.Key,
+				"cache_file", c.dataPath(rec.Data), "err", err)
 			continue
 		}
-		v.cache.removeJournal(id)
-		os.Remove(v.cache.dataPath(rec.Data))
+		c.removeJournal(id)
+		os.Remove(c.dataPath(rec.Data))
 		delete(keep, rec.Data)
 	}
-	v.cache.removeOrphans(keep)
+	c.removeOrphans(keep)
 	return nil
 }
 
-func (v *FS) recoverOne(ctx context.Context, rec journalRecord) error {
-	lf, err := os.Open(v.cache.dataPath(rec.Data))
+func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
+	lf, err := os.Open(c.dataPath(rec.Data))
 	if err != nil {
 		return err
 	}
@@ -54,39 +54,39 @@ func (v *FS) recoverOne(ctx context.Context, rec journalRecord) error {
 		return err
 	}
 	key := rec.Key
-	cur, err := v.b.Head(ctx, key)
+	cur, err := c.b.Head(ctx, key)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		if !rec.Created && rec.BaseETag != "" {
-			v.warn("object was deleted while an edit was pending; restoring the edited version", "path", key)
+			c.log.Warn("object was deleted while an edit was pending; restoring the edited version", "path", key)
 		}
 	case err != nil:
 		return err
 	case rec.BaseETag != "" && cur.ETag != rec.BaseETag, rec.Created:
-		if same, err := v.holdsData(ctx, key, cur, lf, st.Size()); err == nil && same {
+		if same, err := c.holdsData(ctx, key, cur, lf, st.Size()); err == nil && same {
 			// The upload completed, but the daemon stopped before it
 			// could remove the record.
-			v.log.Info("pending change from an earlier run was already uploaded", "path", key)
+			c.log.Info("pending change from an earlier run was already uploaded", "path", key)
 			return nil
 		}
 		key = fmt.Sprintf("%s.conflict-%s", rec.Key, time.Now().UTC().Format("20060102T150405Z"))
-		v.warn("object changed while an edit was pending; saved the edit as a conflict copy",
+		c.log.Warn("object changed while an edit was pending; saved the edit as a conflict copy",
 			"path", rec.Key, "conflict_copy", key)
 	}
-	if _, err := v.putFile(ctx, key, lf, st.Size(), rec.Meta); err != nil {
+	if _, err := c.putFile(ctx, key, lf, st.Size(), rec.Meta); err != nil {
 		return err
 	}
-	v.log.Info("uploaded pending change from an earlier run", "path", key, "bytes", st.Size())
+	c.log.Info("uploaded pending change from an earlier run", "path", key, "bytes", st.Size())
 	return nil
 }
 
 // holdsData reports whether obj, the object at key, holds exactly the size
 // bytes of r.
-func (v *FS) holdsData(ctx context.Context, key string, obj storage.Object, r io.ReaderAt, size int64) (bool, error) {
+func (c *Cache) holdsData(ctx context.Context, key string, obj storage.Object, r io.ReaderAt, size int64) (bool, error) {
 	if obj.Size != size {
 		return false, nil
 	}
-	rc, _, err := v.b.Get(ctx, key, storage.GetOptions{Length: -1, IfMatch: obj.ETag})
+	rc, _, err := c.b.Get(ctx, key, storage.GetOptions{Length: -1, IfMatch: obj.ETag})
 	if err != nil {
 		return false, err
 	}
@@ -107,22 +107,6 @@ func (v *FS) holdsData(ctx context.Context, key string, obj storage.Object, r io
 		}
 		if err != nil {
 			return false, err
-		}
-	}
-}
-
-// evictLoop trims the file cache until Close.
-func (v *FS) evictLoop() {
-	defer v.bg.Done()
-	period := min(max(v.opts.CacheTimeout/4, time.Second), 30*time.Second)
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-v.stop:
-			return
-		case now := <-t.C:
-			v.cache.evict(now)
 		}
 	}
 }

@@ -1,11 +1,10 @@
-package vfs
+package staged
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,7 +60,7 @@ func (j *uploadJournal) add(key string, up storage.Upload) (func(), error) {
 	}
 	path := filepath.Join(j.dir, hex.EncodeToString(b[:])+".json")
 	if err := writeSynced(path, data); err != nil {
-		return nil, fmt.Errorf("upload journal: %w", mapLocalErr(err))
+		return nil, fmt.Errorf("upload journal: %w", err)
 	}
 	if err := syncDir(j.dir); err != nil {
 		os.Remove(path)
@@ -136,15 +135,15 @@ func writeSynced(path string, data []byte) error {
 	return err
 }
 
-// trackUpload records up, a multipart upload of key that has sent no part
-// yet. The returned release forgets it once it is completed or aborted.
-// Without a cache directory there is nowhere to record it.
-func (v *FS) trackUpload(_ context.Context, key string, up storage.Upload) (func(), error) {
-	if v.uploads == nil {
-		return func() {}, nil
-	}
-	return v.uploads.add(key, up)
+// Track records up, a multipart upload of key that has sent no part yet.
+// The returned release forgets it once it is completed or aborted.
+func (c *Cache) Track(_ context.Context, key string, up storage.Upload) (func(), error) {
+	return c.uploads.add(key, up)
 }
+
+// IsLive reports whether id is an upload of this run not yet finished;
+// a sweep of stale uploads must leave it alone.
+func (c *Cache) IsLive(id string) bool { return c.uploads.isLive(id) }
 
 // abortLeftUploads aborts the multipart uploads an earlier run over this
 // cache directory started and never finished (it was killed). On a store
@@ -152,86 +151,31 @@ func (v *FS) trackUpload(_ context.Context, key string, up storage.Upload) (func
 // blocks no block list commits never become visible and the service
 // discards them after a week. A record whose abort fails is kept for the
 // next mount.
-func (v *FS) abortLeftUploads(ctx context.Context) error {
-	recs, err := v.uploads.records()
+func (c *Cache) abortLeftUploads(ctx context.Context) error {
+	recs, err := c.uploads.records()
 	if err != nil {
 		return fmt.Errorf("upload journal: %w", err)
 	}
-	lister, canAbort := v.b.(storage.UploadLister)
+	lister, canAbort := c.b.(storage.UploadLister)
 	for path, rec := range recs {
 		switch {
-		case v.opts.ReadOnly:
-			v.warn("read-only mount: an unfinished multipart upload from an earlier run is left as it is",
+		case c.opts.ReadOnly:
+			c.log.Warn("read-only mount: an unfinished multipart upload from an earlier run is left as it is",
 				"path", rec.Key, "upload_id", rec.ID, "started", rec.Time)
 			continue
 		case rec.ID == "" || !canAbort:
-			v.log.Info("an earlier run left an unfinished upload; the store discards its uncommitted data by itself",
+			c.log.Info("an earlier run left an unfinished upload; the store discards its uncommitted data by itself",
 				"path", rec.Key, "started", rec.Time)
 		default:
 			if err := lister.AbortUpload(ctx, rec.Key, rec.ID); err != nil {
-				v.warn("abort of an unfinished multipart upload from an earlier run failed; will retry at next mount",
+				c.log.Warn("abort of an unfinished multipart upload from an earlier run failed; will retry at next mount",
 					"path", rec.Key, "upload_id", rec.ID, "err", err)
 				continue
 			}
-			v.log.Info("aborted an unfinished multipart upload left by an earlier run",
+			c.log.Info("aborted an unfinished multipart upload left by an earlier run",
 				"path", rec.Key, "upload_id", rec.ID, "started", rec.Time)
 		}
 		os.Remove(path)
 	}
 	return nil
-}
-
-// sweepStaleUploads aborts, in the background, every multipart upload
-// under the mount's root that the store started more than
-// Options.StaleUploadAge before this mount, whoever started it: such
-// uploads are left by crashed clients and only cost storage. Uploads of
-// this run are never touched. Stores without a list of uploads (Azure)
-// are skipped.
-func (v *FS) sweepStaleUploads(start time.Time) {
-	defer v.bg.Done()
-	lister, ok := v.b.(storage.UploadLister)
-	if !ok || !v.waitListingOn() {
-		return
-	}
-	ctx, cancel := v.untilClose()
-	defer cancel()
-	n, err := v.abortStale(ctx, lister, start)
-	switch {
-	case err != nil && ctx.Err() == nil:
-		v.warn("stale multipart upload sweep failed", "aborted", n, "err", err)
-	case err == nil:
-		v.log.Info("stale multipart upload sweep done", "aborted", n,
-			"older_than", v.opts.StaleUploadAge.String())
-	}
-}
-
-// abortStale aborts the uploads initiated before both start and
-// StaleUploadAge ago, and returns how many it aborted.
-func (v *FS) abortStale(ctx context.Context, lister storage.UploadLister, start time.Time) (int, error) {
-	ups, err := lister.ListUploads(ctx, "")
-	if err != nil {
-		return 0, err
-	}
-	cutoff := time.Now().Add(-v.opts.StaleUploadAge)
-	if start.Before(cutoff) {
-		cutoff = start
-	}
-	var n int
-	var errs error
-	for _, u := range ups {
-		if !u.Initiated.Before(cutoff) || (v.uploads != nil && v.uploads.isLive(u.ID)) {
-			continue
-		}
-		if err := lister.AbortUpload(ctx, u.Key, u.ID); err != nil {
-			if ctx.Err() != nil {
-				return n, ctx.Err()
-			}
-			errs = errors.Join(errs, err)
-			continue
-		}
-		n++
-		v.log.Info("aborted a stale multipart upload", "path", u.Key, "upload_id", u.ID,
-			"initiated", u.Initiated)
-	}
-	return n, errs
 }
