@@ -99,81 +99,45 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		o.NoListFor = seconds(cfg.S3.BlockListOnMountSec)
 		o.NoImplicitDirs = !cfg.S3.VirtualDirectory
 	}
+	// One budget for the buffers of every open file, streamed or staged.
+	o.Budget = block.NewBudget(block.BufferBudget(streamMemory(cfg), streamPart(cfg)))
 	// After the store's settings: streamed uploads use its concurrency.
 	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
-		o.Stream = streamOptions(cfg, o.UploadConcurrency)
+		o.Stream = streamOptions(cfg, o.Budget, o.UploadConcurrency)
 	}
 	return o
 }
 
-// Defaults of the streaming data path.
-const (
-	defaultBlockMB    = 16
-	defaultBudgetMB   = 256
-	defaultPrefetch   = 4
-	defaultStreamConc = 8
-)
-
 // streamOptions maps block_cache (or Cloudfuse's stream) to the streaming
-// data path: one memory budget for every open file, parts of the block
-// size. Validate has already checked the values.
-func streamOptions(cfg *config.Config, conc int) *vfs.StreamOptions {
-	// block-size-mb takes fractions (0.5 is 512 KiB blocks).
-	part, prefetch := int64(cfg.BlockCache.BlockSizeMB*(1<<20)), cfg.BlockCache.Prefetch
-	if cfg.DataPath() == config.CompStream {
-		part = cfg.Stream.BlockSizeMB << 20
-	}
-	if part <= 0 {
-		part = defaultBlockMB << 20
-	}
-	if prefetch <= 0 {
-		prefetch = defaultPrefetch
-	}
-	if conc <= 0 {
-		conc = defaultStreamConc
-	}
-	budget := bufferBudget(streamMemory(cfg), part)
-	// A writer needs its parts in flight plus the one being filled; fewer
-	// uploads at once when the budget is small.
-	conc = int(min(int64(conc), max(budget/part-1, 1)))
+// data path: parts of the block size, conc of them uploading at once
+// (the store's concurrency), within the budget. Validate has already
+// checked the values and the config layer applied the defaults.
+func streamOptions(cfg *config.Config, budget *block.Budget, conc int) *vfs.StreamOptions {
+	part := streamPart(cfg)
 	return &vfs.StreamOptions{
-		Budget:            block.NewBudget(budget),
 		PartSize:          part,
-		MaxWindow:         min(int64(prefetch)*part, budget/2),
-		UploadConcurrency: conc,
+		MaxWindow:         min(int64(cfg.BlockCache.Prefetch)*part, budget.Max()/2),
+		UploadConcurrency: block.UploadConcurrency(conc, budget.Max(), part),
 	}
 }
 
-// streamMemory is the memory budget of the streaming data path in bytes:
-// block_cache.mem-size-mb, or Cloudfuse's stream max-buffers x
-// buffer-size-mb.
-func streamMemory(cfg *config.Config) int64 {
-	budgetMB := cfg.BlockCache.MemSizeMB
+// streamPart is the streaming part size; block-size-mb takes fractions
+// (0.5 is 512 KiB blocks).
+func streamPart(cfg *config.Config) int64 {
 	if cfg.DataPath() == config.CompStream {
-		budgetMB = cfg.Stream.BufferSizeMB * int64(cfg.Stream.MaxBuffers)
+		return cfg.Stream.BlockSizeMB << 20
 	}
-	if budgetMB <= 0 {
-		budgetMB = defaultBudgetMB
-	}
-	return budgetMB << 20
+	return int64(cfg.BlockCache.BlockSizeMB * (1 << 20))
 }
 
-// bufferBudget is what the buffers of open files may hold out of a memory
-// budget of total bytes: the rest is left to the runtime (the collector's
-// headroom, request buffers, the caches of names), so that the daemon as a
-// whole stays within total. It is at least two parts.
-func bufferBudget(total, part int64) int64 {
-	reserve := min(total/4, 64<<20)
-	return max(total-reserve, 2*part)
-}
-
-// memoryLimit is the Go runtime's memory limit for a daemon whose memory
-// budget is total bytes and whose buffers may hold buffers bytes: under
-// the budget by room for the program's code and stacks, which are
-// resident outside the Go heap, and never below the buffers. Without a
-// limit the collector lets the heap grow to twice what is live.
-func memoryLimit(total, buffers int64) int64 {
-	return max(total-min(total/8, 24<<20), buffers+16<<20)
+// streamMemory is the memory budget of the mount in bytes:
+// block_cache.mem-size-mb, or Cloudfuse's stream max-buffers x
+// buffer-size-mb when both are set.
+func streamMemory(cfg *config.Config) int64 {
+	if s := cfg.Stream; cfg.DataPath() == config.CompStream && s.BufferSizeMB > 0 && s.MaxBuffers > 0 {
+		return s.BufferSizeMB * int64(s.MaxBuffers) << 20
+	}
+	return cfg.BlockCache.MemSizeMB << 20
 }
 
 // fuseOptions maps the config to kernel mount options.

@@ -130,7 +130,7 @@ func TestMoreCompatFlags(t *testing.T) {
 	if o := fuseOptions(cfg, "src", nil, nil); o.AttrTimeout != 0 || o.EntryTimeout != 0 || o.NegativeTimeout != 0 || !o.DirectIO {
 		t.Errorf("--disable-kernel-cache kernel options: %+v", o)
 	}
-	if so := streamOptions(cfg, 4); so.PartSize != 4<<20 {
+	if so := vfsOptions(cfg, nil).Stream; so == nil || so.PartSize != 4<<20 {
 		t.Errorf("--block-size-mb: part size %d", so.PartSize)
 	}
 }

@@ -145,11 +145,11 @@ type FileCache struct {
 // BlockCache is the block_cache section.
 type BlockCache struct {
 	BlockSizeMB            float64 `key:"block-size-mb" zero:"default"` // 16
-	MemSizeMB              int64   `key:"mem-size-mb"`                  // 0: automatic
+	MemSizeMB              int64   `key:"mem-size-mb" zero:"default"`   // 256
 	Path                   string  `key:"path" kind:"path"`             // "": memory only
 	DiskSizeMB             int64   `key:"disk-size-mb"`                 // 0: automatic
 	DiskTimeoutSec         int     `key:"disk-timeout-sec"`             // 120
-	Prefetch               int     `key:"prefetch"`                     // 0: automatic
+	Prefetch               int     `key:"prefetch" zero:"default"`      // 4
 	Parallelism            int     `key:"parallelism"`                  // 0: automatic
 	PrefetchOnOpen         bool    `key:"prefetch-on-open"`
 	Consistency            bool    `key:"consistency"`
@@ -159,7 +159,7 @@ type BlockCache struct {
 
 // Stream is the stream section (read-ahead streaming of Cloudfuse).
 type Stream struct {
-	BlockSizeMB  int64 `key:"block-size-mb"`
+	BlockSizeMB  int64 `key:"block-size-mb" zero:"default"` // 16
 	MaxBuffers   int   `key:"max-buffers"`
 	BufferSizeMB int64 `key:"buffer-size-mb"`
 	FileCaching  bool  `key:"file-caching"`
@@ -227,9 +227,9 @@ type AzStorage struct {
 	AADEndpoint            string      `key:"aadendpoint"`
 	UseHTTP                bool        `key:"use-http"`
 	Subdirectory           string      `key:"subdirectory"`
-	BlockSizeMB            int64       `key:"block-size-mb" max:"4000"` // 16
-	MaxConcurrency         int         `key:"max-concurrency"`          // 32
-	Tier                   Tier        `key:"tier"`                     // none
+	BlockSizeMB            int64       `key:"block-size-mb" max:"4000"`       // 16
+	MaxConcurrency         int         `key:"max-concurrency" zero:"default"` // 32
+	Tier                   Tier        `key:"tier"`                           // none
 	BlockListOnMountSec    int         `key:"block-list-on-mount-sec"`
 	MaxRetries             int         `key:"max-retries"`           // 5
 	MaxRetryTimeoutSec     int         `key:"max-retry-timeout-sec"` // 900
@@ -324,7 +324,12 @@ func Default() *Config {
 		},
 		BlockCache: BlockCache{
 			BlockSizeMB:    16,
+			MemSizeMB:      256,
+			Prefetch:       4,
 			DiskTimeoutSec: 120,
+		},
+		Stream: Stream{
+			BlockSizeMB: 16,
 		},
 		AttrCache: AttrCache{
 			TimeoutSec: 120,

@@ -149,11 +149,10 @@ func (c *Config) validateBlockCache() error {
 	case b.Prefetch < 0:
 		return c.errAt("block_cache.prefetch", "must not be negative, got %v", b.Prefetch)
 	}
+	// The default budget grows to two blocks by itself; one the user
+	// gave must hold them.
 	block := b.BlockSizeMB
-	if block == 0 {
-		block = 16
-	}
-	if b.MemSizeMB > 0 && float64(b.MemSizeMB) < 2*block {
+	if _, set := c.origin["block_cache.mem-size-mb"]; set && float64(b.MemSizeMB) < 2*block {
 		return c.errAt("block_cache.mem-size-mb", "%d MiB holds fewer than two blocks of %v MiB (block-size-mb)", b.MemSizeMB, block)
 	}
 	return nil

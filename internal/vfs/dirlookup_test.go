@@ -181,7 +181,7 @@ func TestListingForLookupsRunsAside(t *testing.T) {
 		put(t, mem, fmt.Sprintf("d/f%d", i), "x", nil)
 	}
 	g := &gatedList{Backend: mem, entered: make(chan struct{}, 1), release: make(chan struct{})}
-	v, err := New(context.Background(), g, Options{CacheDir: t.TempDir(), AttrTTL: time.Minute, NegativeTTL: time.Minute})
+	v, err := testNew(context.Background(), g, Options{CacheDir: t.TempDir(), AttrTTL: time.Minute, NegativeTTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,10 @@ type FS struct {
 // New returns a filesystem over b. It creates the cache directory and
 // re-uploads dirty files left by an earlier run that was killed.
 func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
-	opts = withDefaults(opts)
+	opts, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	v := &FS{
 		b:         b,
@@ -72,7 +75,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		}
 		c, err := staged.Open(ctx, b, staged.Options{Dir: opts.CacheDir, Timeout: opts.CacheTimeout,
 			MaxBytes: opts.CacheMaxBytes, High: opts.HighDiskThreshold, Low: opts.LowDiskThreshold,
-			PartSize: opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.budget(),
+			PartSize: opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.Budget,
 			ReadOnly: opts.ReadOnly, Logger: opts.Logger})
 		if err != nil {
 			return nil, err
@@ -80,7 +83,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		v.cache = c
 	}
 	if s := opts.Stream; s != nil {
-		so := block.Options{Budget: s.Budget, PartSize: s.PartSize, MaxWindow: s.MaxWindow,
+		so := block.Options{Budget: opts.Budget, PartSize: s.PartSize, MaxWindow: s.MaxWindow,
 			Concurrency: s.UploadConcurrency, Logger: opts.Logger}
 		if v.cache != nil {
 			so.Track = v.cache.Track
@@ -108,32 +111,21 @@ func (v *FS) untilClose() (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
-func withDefaults(o Options) Options {
-	if o.CacheTimeout == 0 {
-		o.CacheTimeout = 120 * time.Second
-	}
-	if o.DefaultFileMode == 0 {
-		o.DefaultFileMode = 0o644
-	}
-	if o.DefaultDirMode == 0 {
-		o.DefaultDirMode = 0o755
-	}
-	if o.PartSize <= 0 {
-		o.PartSize = 8 << 20
-	}
-	if o.UploadConcurrency <= 0 {
-		o.UploadConcurrency = 4
-	}
-	if o.HighDiskThreshold == 0 {
-		o.HighDiskThreshold = 90
-	}
-	if o.LowDiskThreshold == 0 {
-		o.LowDiskThreshold = 80
+// checkOptions refuses options the config layer would never give: vfs
+// has no defaults of its own.
+func checkOptions(o Options) (Options, error) {
+	switch {
+	case o.Budget == nil:
+		return o, errors.New("vfs: no memory budget")
+	case o.PartSize <= 0 || o.UploadConcurrency <= 0:
+		return o, errors.New("vfs: part size and upload concurrency must be positive")
+	case !o.ReadOnly && (o.HighDiskThreshold <= 0 || o.LowDiskThreshold <= 0):
+		return o, errors.New("vfs: cache disk thresholds must be positive")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return o
+	return o, nil
 }
 
 // Close uploads every dirty file and stops background work. Files that

@@ -30,7 +30,6 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
@@ -164,7 +163,7 @@ func newModelRun(t *rapid.T, work string, v modelVariant) *modelRun {
 		r.opts.AttrTTL, r.opts.NegativeTTL = time.Minute, time.Minute
 	}
 	if v.stream {
-		r.opts.Stream = &StreamOptions{Budget: block.NewBudget(16 << 20), PartSize: modelPart, UploadConcurrency: 2}
+		r.opts.Stream = &StreamOptions{PartSize: modelPart, UploadConcurrency: 2}
 	}
 	r.mount()
 	return r
@@ -177,7 +176,7 @@ func (r *modelRun) backend() storage.Backend {
 }
 
 func (r *modelRun) mount() {
-	v, err := New(r.ctx, r.backend(), r.opts)
+	v, err := testNew(r.ctx, r.backend(), r.opts)
 	if err != nil {
 		r.t.Fatalf("mount: %v", err)
 	}
@@ -966,7 +965,7 @@ func modelFS(t *testing.T, b storage.Backend, dir string, cached bool) *FS {
 	if cached {
 		opts.AttrTTL, opts.NegativeTTL = time.Minute, time.Minute
 	}
-	v, err := New(context.Background(), b, opts)
+	v, err := testNew(context.Background(), b, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1272,8 +1271,8 @@ func TestModelCrashWithRealConflictKeepsBoth(t *testing.T) {
 
 func modelStreamFS(t *testing.T, b storage.Backend) *FS {
 	t.Helper()
-	v, err := New(context.Background(), b, Options{CacheDir: t.TempDir(), PartSize: modelPart,
-		Stream: &StreamOptions{Budget: block.NewBudget(16 << 20), PartSize: modelPart, UploadConcurrency: 2}})
+	v, err := testNew(context.Background(), b, Options{CacheDir: t.TempDir(), PartSize: modelPart,
+		Stream: &StreamOptions{PartSize: modelPart, UploadConcurrency: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,14 +10,14 @@ import (
 // StreamOptions turns on the streaming data path (block_cache, stream):
 // files opened for reading are read through parallel ranged GETs, and new
 // or truncated files written from start to end upload as a multipart
-// upload while the application writes, all in memory bounded by Budget.
+// upload while the application writes, all in memory bounded by
+// Options.Budget.
 // Anything else (an edit in place, a write out of order, a read of a file
 // being written) falls back to staging the file in the cache directory.
 type StreamOptions struct {
-	Budget            *block.Budget // shared by every reader and writer
-	PartSize          int64         // read request and upload part size
-	MaxWindow         int64         // read-ahead one open file may hold
-	UploadConcurrency int           // parts of one file uploading at once
+	PartSize          int64 // read request and upload part size
+	MaxWindow         int64 // read-ahead one open file may hold
+	UploadConcurrency int   // parts of one file uploading at once
 }
 
 // DirLayout says how directory markers and symlinks are written to the store.
@@ -114,20 +114,9 @@ type Options struct {
 	// of uploads (storage.UploadLister: S3).
 	StaleUploadAge time.Duration
 
-	// Budget is the mount's memory budget: download buffers of staged
-	// files come from it, and so do streaming buffers (Stream.Budget).
+	// Budget is the mount's memory budget: the buffers of streamed files
+	// and the download buffers of staged ones come from it. Required.
 	Budget *block.Budget
 
 	Logger *slog.Logger
-}
-
-// budget is the memory budget staged files download through.
-func (o Options) budget() *block.Budget {
-	switch {
-	case o.Budget != nil:
-		return o.Budget
-	case o.Stream != nil:
-		return o.Stream.Budget
-	}
-	return block.NewBudget(64 << 20)
 }

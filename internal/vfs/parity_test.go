@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 )
@@ -235,8 +234,8 @@ func TestRevalidateOnOpenStreaming(t *testing.T) {
 	ctx := context.Background()
 	mem := newMem()
 	put(t, mem, "f", "one", nil)
-	v, err := New(ctx, mem, Options{ReadOnly: true, RevalidateOnOpen: true, AttrTTL: time.Minute,
-		Stream: &StreamOptions{Budget: block.NewBudget(16 << 20), PartSize: 1 << 20, UploadConcurrency: 2}})
+	v, err := testNew(ctx, mem, Options{ReadOnly: true, RevalidateOnOpen: true, AttrTTL: time.Minute,
+		Stream: &StreamOptions{PartSize: 1 << 20, UploadConcurrency: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 	"github.com/a9de3765/cloudfuse/internal/storage/storagetest"
@@ -106,9 +105,9 @@ func crashMidUpload(t *testing.T, s *memstore.Store, cacheDir string, stream boo
 	st := &stalling{Backend: s, stall: make(chan struct{})}
 	opts := Options{CacheDir: cacheDir, AttrTTL: time.Minute, PartSize: 1 << 20}
 	if stream {
-		opts.Stream = &StreamOptions{Budget: block.NewBudget(16 << 20), PartSize: 1 << 20, UploadConcurrency: 2}
+		opts.Stream = &StreamOptions{PartSize: 1 << 20, UploadConcurrency: 2}
 	}
-	v, err := New(t.Context(), st, opts)
+	v, err := testNew(t.Context(), st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +198,7 @@ func TestUploadRecordsGoAway(t *testing.T) {
 		v := newTestFS(t, s, func(o *Options) {
 			o.CacheDir = cacheDir
 			if stream {
-				o.Stream = &StreamOptions{Budget: block.NewBudget(16 << 20), PartSize: 1 << 20, UploadConcurrency: 2}
+				o.Stream = &StreamOptions{PartSize: 1 << 20, UploadConcurrency: 2}
 			}
 		})
 		data := string(storagetest.Data(13, 5<<20+3))

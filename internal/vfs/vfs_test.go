@@ -22,7 +22,7 @@ func newTestFS(t *testing.T, b storage.Backend, mut ...func(*Options)) *FS {
 	for _, m := range mut {
 		m(&opts)
 	}
-	v, err := New(context.Background(), b, opts)
+	v, err := testNew(context.Background(), b, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestDirtyFileSurvivesCrash(t *testing.T) {
 	b := newMem()
 	dir := t.TempDir()
 	ctx := context.Background()
-	v, err := New(ctx, b, Options{CacheDir: dir})
+	v, err := testNew(ctx, b, Options{CacheDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestDirtyFileSurvivesCrash(t *testing.T) {
 	h.Write(ctx, []byte("precious"), 0)
 	// Simulate a killed daemon: no flush, no Close. A new instance over
 	// the same cache directory finishes the upload.
-	v2, err := New(ctx, b, Options{CacheDir: dir})
+	v2, err := testNew(ctx, b, Options{CacheDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,8 @@ func TestReadOnly(t *testing.T) {
 
 func newStreamFS(t *testing.T, b storage.Backend) *FS {
 	return newTestFS(t, b, func(o *Options) {
-		o.Stream = &StreamOptions{Budget: block.NewBudget(64 << 20), PartSize: 1 << 20, UploadConcurrency: 2}
+		o.Budget = block.NewBudget(64 << 20)
+		o.Stream = &StreamOptions{PartSize: 1 << 20, UploadConcurrency: 2}
 	})
 }
 
@@ -622,4 +623,31 @@ func TestStreamingEmptyFileCreatedAtRelease(t *testing.T) {
 	if got, _ := get(t, b, "empty"); got != "" {
 		t.Fatalf("stored %q", got)
 	}
+}
+
+// testNew is New with what the config layer gives every mount, for the
+// fields a test leaves zero.
+func testNew(ctx context.Context, b storage.Backend, o Options) (*FS, error) {
+	if o.Budget == nil {
+		o.Budget = block.NewBudget(16 << 20)
+	}
+	if o.PartSize == 0 {
+		o.PartSize = 8 << 20
+	}
+	if o.UploadConcurrency == 0 {
+		o.UploadConcurrency = 4
+	}
+	if o.HighDiskThreshold == 0 {
+		o.HighDiskThreshold, o.LowDiskThreshold = 90, 80
+	}
+	if o.CacheTimeout == 0 {
+		o.CacheTimeout = 120 * time.Second
+	}
+	if o.DefaultFileMode == 0 {
+		o.DefaultFileMode = 0o644
+	}
+	if o.DefaultDirMode == 0 {
+		o.DefaultDirMode = 0o755
+	}
+	return New(ctx, b, o)
 }

@@ -326,7 +326,7 @@ func TestXattrDirtyFileSurvivesCrash(t *testing.T) {
 	b := newMem()
 	dir := t.TempDir()
 	ctx := context.Background()
-	v, err := New(ctx, b, Options{CacheDir: dir})
+	v, err := testNew(ctx, b, Options{CacheDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestXattrDirtyFileSurvivesCrash(t *testing.T) {
 	}
 	h.Write(ctx, []byte("precious"), 0)
 	mustSetX(t, v, "unsaved", "user.tag", "kept")
-	v2, err := New(ctx, b, Options{CacheDir: dir})
+	v2, err := testNew(ctx, b, Options{CacheDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
