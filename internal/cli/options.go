@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/fusefs"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
@@ -100,7 +100,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		o.NoImplicitDirs = !cfg.S3.VirtualDirectory
 	}
 	// One budget for the buffers of every open file, streamed or staged.
-	o.Budget = block.NewBudget(block.BufferBudget(streamMemory(cfg), streamPart(cfg)))
+	o.Budget = stream.NewBudget(stream.BufferBudget(streamMemory(cfg), streamPart(cfg)))
 	// After the store's settings: streamed uploads use its concurrency.
 	if dp := cfg.DataPath(); dp == config.CompBlockCache || dp == config.CompStream {
 		o.Stream = streamOptions(cfg, o.Budget, o.UploadConcurrency)
@@ -112,12 +112,12 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 // data path: parts of the block size, conc of them uploading at once
 // (the store's concurrency), within the budget. Validate has already
 // checked the values and the config layer applied the defaults.
-func streamOptions(cfg *config.Config, budget *block.Budget, conc int) *vfs.StreamOptions {
+func streamOptions(cfg *config.Config, budget *stream.Budget, conc int) *vfs.StreamOptions {
 	part := streamPart(cfg)
 	return &vfs.StreamOptions{
 		PartSize:          part,
 		MaxWindow:         min(int64(cfg.BlockCache.Prefetch)*part, budget.Max()/2),
-		UploadConcurrency: block.UploadConcurrency(conc, budget.Max(), part),
+		UploadConcurrency: stream.UploadConcurrency(conc, budget.Max(), part),
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"golang.org/x/sys/unix"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/fusefs"
 	"github.com/a9de3765/cloudfuse/internal/health"
@@ -68,9 +68,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	}
 	vo := vfsOptions(cfg, log)
 	if vo.Stream != nil {
-		// Keep the daemon within the budget (block.BufferBudget,
-		// block.MemoryLimit).
-		debug.SetMemoryLimit(block.MemoryLimit(streamMemory(cfg), vo.Budget.Max()))
+		// Keep the daemon within the budget (stream.BufferBudget,
+		// stream.MemoryLimit).
+		debug.SetMemoryLimit(stream.MemoryLimit(streamMemory(cfg), vo.Budget.Max()))
 	}
 	v, err := vfs.New(sigCtx, b, vo)
 	if err != nil {

@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/cache/content"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -228,7 +228,7 @@ func contentErr(err error) error {
 		return fmt.Errorf("%w: %w", ErrNoSpace, err)
 	case errors.Is(err, storage.ErrTooLarge):
 		return fmt.Errorf("%w: %w", ErrFileTooBig, err)
-	case errors.Is(err, block.ErrStale), errors.Is(err, storage.ErrPrecondition):
+	case errors.Is(err, stream.ErrStale), errors.Is(err, storage.ErrPrecondition):
 		return fmt.Errorf("%w: %w", ErrStale, err)
 	}
 	return storeErr(err)

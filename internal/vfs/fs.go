@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
 	"github.com/a9de3765/cloudfuse/internal/cache/staged"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -32,9 +32,9 @@ type FS struct {
 	opts      Options
 	log       *slog.Logger
 	meta      *metaCache
-	cache     *staged.Cache   // staged files; nil on a read-only mount without one
-	streamer  *block.Streamer // streamed files; nil unless Options.Stream
-	dtimes    dirTimes        // directories' entry changes, in memory only
+	cache     *staged.Cache    // staged files; nil on a read-only mount without one
+	streamer  *stream.Streamer // streamed files; nil unless Options.Stream
+	dtimes    dirTimes         // directories' entry changes, in memory only
 	mountTime time.Time
 	window    *listWindow // nil unless Options.NoListFor
 	dirLookup dirLookups  // directories listed to answer lookups
@@ -83,12 +83,12 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		v.cache = c
 	}
 	if s := opts.Stream; s != nil {
-		so := block.Options{Budget: opts.Budget, PartSize: s.PartSize, MaxWindow: s.MaxWindow,
+		so := stream.Options{Budget: opts.Budget, PartSize: s.PartSize, MaxWindow: s.MaxWindow,
 			Concurrency: s.UploadConcurrency, Logger: opts.Logger}
 		if v.cache != nil {
 			so.Track = v.cache.Track
 		}
-		v.streamer = block.NewStreamer(b, so)
+		v.streamer = stream.NewStreamer(b, so)
 	}
 	if !opts.ReadOnly && opts.StaleUploadAge > 0 {
 		v.bg.Add(1)

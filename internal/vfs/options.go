@@ -4,7 +4,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 )
 
 // StreamOptions turns on the streaming data path (block_cache, stream):
@@ -116,7 +116,7 @@ type Options struct {
 
 	// Budget is the mount's memory budget: the buffers of streamed files
 	// and the download buffers of staged ones come from it. Required.
-	Budget *block.Budget
+	Budget *stream.Budget
 
 	Logger *slog.Logger
 }

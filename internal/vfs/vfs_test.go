@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 )
@@ -440,7 +440,7 @@ func TestReadOnly(t *testing.T) {
 
 func newStreamFS(t *testing.T, b storage.Backend) *FS {
 	return newTestFS(t, b, func(o *Options) {
-		o.Budget = block.NewBudget(64 << 20)
+		o.Budget = stream.NewBudget(64 << 20)
 		o.Stream = &StreamOptions{PartSize: 1 << 20, UploadConcurrency: 2}
 	})
 }
@@ -629,7 +629,7 @@ func TestStreamingEmptyFileCreatedAtRelease(t *testing.T) {
 // fields a test leaves zero.
 func testNew(ctx context.Context, b storage.Backend, o Options) (*FS, error) {
 	if o.Budget == nil {
-		o.Budget = block.NewBudget(16 << 20)
+		o.Budget = stream.NewBudget(16 << 20)
 	}
 	if o.PartSize == 0 {
 		o.PartSize = 8 << 20

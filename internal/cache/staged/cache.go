@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/a9de3765/cloudfuse/internal/cache/block"
+	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -44,7 +44,7 @@ type Options struct {
 	PartSize    int64
 	Concurrency int
 	// Budget is the mount's memory budget; download buffers come from it.
-	Budget *block.Budget
+	Budget *stream.Budget
 	// ReadOnly leaves what an earlier run left in place.
 	ReadOnly bool
 	Logger   *slog.Logger

@@ -1,4 +1,4 @@
-package block
+package stream
 
 import (
 	"context"

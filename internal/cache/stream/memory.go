@@ -1,4 +1,4 @@
-package block
+package stream
 
 // Sizing of a mount's memory, owned by the streaming path because its
 // buffers are what fills the budget. The config layer gives the total

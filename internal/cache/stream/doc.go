@@ -1,4 +1,4 @@
-// Package block is the streaming data path: reads of an object through
+// Package stream is the streaming data path: reads of an object through
 // parallel ranged GETs with a growing prefetch window, and writes of a
 // sequentially written file as a multipart upload, both in memory bounded
 // by one Budget per mount. It knows objects, not files: vfs decides when
@@ -16,8 +16,8 @@
 //
 // # Reader
 //
-//	r := block.NewReader(backend, block.ObjectRef{Key: k, ETag: etag, Size: size},
-//		block.ReaderOptions{Budget: budget})
+//	r := stream.NewReader(backend, stream.ObjectRef{Key: k, ETag: etag, Size: size},
+//		stream.ReaderOptions{Budget: budget})
 //	defer r.Close()
 //	n, err := r.ReadAt(ctx, p, off) // io.ReaderAt semantics, concurrent calls allowed
 //
@@ -60,8 +60,8 @@
 //
 // # Writer
 //
-//	w := block.NewWriter(backend, key, block.WriterOptions{Budget: budget, Put: putOpts})
-//	n, err := w.WriteAt(ctx, p, off) // errors.Is(err, block.ErrNotSequential): nothing taken
+//	w := stream.NewWriter(backend, key, stream.WriterOptions{Budget: budget, Put: putOpts})
+//	n, err := w.WriteAt(ctx, p, off) // errors.Is(err, stream.ErrNotSequential): nothing taken
 //	obj, err := w.Close(ctx)         // or w.Abort(ctx)
 //
 // A Writer takes writes at its current end only (off == Size()); any
@@ -86,4 +86,4 @@
 // ErrStale, ErrNotSequential, ErrOverBudget (a request larger than the
 // whole budget), ErrClosed (fs.ErrClosed), and the store's errors
 // unchanged, so errors.Is with storage sentinels works.
-package block
+package stream

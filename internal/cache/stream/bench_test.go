@@ -1,4 +1,4 @@
-package block
+package stream
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // same object on the same store. Run on the in-memory store always and on
 // the S3 test server when its variables are set:
 //
-//	go test -run '^$' -bench . -benchtime 5x ./internal/cache/block/
+//	go test -run '^$' -bench . -benchtime 5x ./internal/cache/stream/
 //
 // MB/s is the throughput; peak-MiB is the Budget's high-water mark.
 const (
