@@ -312,88 +312,100 @@ func (v *FS) complete(ctx context.Context, p string, n *node) (*node, error) {
 // symlinks, HEAD p.rclonelink, all at once. A directory wins over a file of
 // the same name, as in listings.
 func (v *FS) fetch(ctx context.Context, p string) (*node, error) {
-	var (
-		file, link  *storage.Object
-		dirMarker   *storage.Object
-		dirImplicit bool
-		markerHead  bool // dirMarker came from a HEAD, with metadata
-	)
+	var pr probe
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		obj, err := v.b.Head(gctx, p)
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		file = &obj
-		return nil
-	})
-	g.Go(func() error {
-		if v.opts.NoImplicitDirs || v.listingOff() {
-			// Only a marker makes a directory: no listing needed.
-			obj, err := v.b.Head(gctx, p+"/")
-			if errors.Is(err, storage.ErrNotFound) {
-				return nil
-			}
-			if err == nil {
-				dirMarker, markerHead = &obj, true
-			}
-			return err
-		}
-		page, err := v.b.List(gctx, storage.ListOptions{Prefix: p + "/", Delimiter: "/", MaxKeys: 1})
-		if err != nil {
-			return err
-		}
-		if len(page.Objects) > 0 && page.Objects[0].Key == p+"/" {
-			obj := page.Objects[0]
-			dirMarker = &obj
-		} else if len(page.Objects) > 0 || len(page.CommonPrefixes) > 0 {
-			dirImplicit = true
-		}
-		return nil
-	})
+	g.Go(func() error { return v.probeFile(gctx, p, &pr) })
+	g.Go(func() error { return v.probeDir(gctx, p, &pr) })
 	if !v.opts.NoSymlinks {
-		g.Go(func() error {
-			// A probe only: a store that refuses the longer key (MinIO
-			// answers 400 past 255 bytes a segment) holds no such link.
-			obj, err := v.b.Head(gctx, p+symlinkSuffix)
-			if err != nil {
-				if !errors.Is(err, storage.ErrNotFound) && gctx.Err() == nil {
-					v.log.Debug("symlink probe failed; assuming no symlink", "path", p, "err", err)
-				}
-				return nil
-			}
-			link = &obj
-			return nil
-		})
+		g.Go(func() error { v.probeLink(gctx, p, &pr); return nil })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("lookup %q: %w", p, err)
 	}
 	switch {
-	case dirMarker != nil && (markerHead || dirMarker.Metadata != nil):
-		return v.dirNode(*dirMarker), nil // from a HEAD, or listed with metadata
-	case dirMarker != nil:
+	case pr.dirMarker != nil && (pr.markerHead || pr.dirMarker.Metadata != nil):
+		return v.dirNode(*pr.dirMarker), nil // from a HEAD, or listed with metadata
+	case pr.dirMarker != nil:
 		// The listing carries no metadata; the marker's HEAD does.
-		obj, err := v.b.Head(ctx, dirMarker.Key)
+		obj, err := v.b.Head(ctx, pr.dirMarker.Key)
 		if err != nil {
-			obj = *dirMarker
+			obj = *pr.dirMarker
 		}
 		return v.dirNode(obj), nil
-	case file != nil && isFolderMarker(*file):
-		return v.dirNode(*file), nil
-	case dirImplicit:
+	case pr.file != nil && isFolderMarker(*pr.file):
+		return v.dirNode(*pr.file), nil
+	case pr.dirImplicit:
 		return &node{Attr: v.implicitDirAttr()}, nil
-	case file != nil && isSymlinkObject(*file) && !v.opts.NoSymlinks:
-		return v.objNode(KindSymlink, *file), nil
-	case file != nil:
-		return v.objNode(KindFile, *file), nil
-	case link != nil:
-		return v.objNode(KindSymlink, *link), nil
+	case pr.file != nil && isSymlinkObject(*pr.file) && !v.opts.NoSymlinks:
+		return v.objNode(KindSymlink, *pr.file), nil
+	case pr.file != nil:
+		return v.objNode(KindFile, *pr.file), nil
+	case pr.link != nil:
+		return v.objNode(KindSymlink, *pr.link), nil
 	}
 	return nil, ErrNotExist
+}
+
+// probe is what the requests of one fetch found; each field is written by
+// one of them.
+type probe struct {
+	file, link  *storage.Object
+	dirMarker   *storage.Object
+	dirImplicit bool
+	markerHead  bool // dirMarker came from a HEAD, with metadata
+}
+
+// probeFile is fetch's HEAD p.
+func (v *FS) probeFile(ctx context.Context, p string, pr *probe) error {
+	obj, err := v.b.Head(ctx, p)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pr.file = &obj
+	return nil
+}
+
+// probeDir is fetch's look for a directory p: a listing of one key, or a
+// HEAD of its marker when only markers make directories.
+func (v *FS) probeDir(ctx context.Context, p string, pr *probe) error {
+	if v.opts.NoImplicitDirs || v.listingOff() {
+		obj, err := v.b.Head(ctx, p+"/")
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err == nil {
+			pr.dirMarker, pr.markerHead = &obj, true
+		}
+		return err
+	}
+	page, err := v.b.List(ctx, storage.ListOptions{Prefix: p + "/", Delimiter: "/", MaxKeys: 1})
+	if err != nil {
+		return err
+	}
+	if len(page.Objects) > 0 && page.Objects[0].Key == p+"/" {
+		obj := page.Objects[0]
+		pr.dirMarker = &obj
+	} else if len(page.Objects) > 0 || len(page.CommonPrefixes) > 0 {
+		pr.dirImplicit = true
+	}
+	return nil
+}
+
+// probeLink is fetch's HEAD of an rclone-style symlink object. A probe
+// only: a store that refuses the longer key (MinIO answers 400 past 255
+// bytes a segment) holds no such link.
+func (v *FS) probeLink(ctx context.Context, p string, pr *probe) {
+	obj, err := v.b.Head(ctx, p+symlinkSuffix)
+	if err != nil {
+		if !errors.Is(err, storage.ErrNotFound) && ctx.Err() == nil {
+			v.log.Debug("symlink probe failed; assuming no symlink", "path", p, "err", err)
+		}
+		return
+	}
+	pr.link = &obj
 }
 
 func (v *FS) dirNode(obj storage.Object) *node {
