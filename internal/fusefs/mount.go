@@ -65,11 +65,19 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 		AttrTimeout:     &attr,
 		NegativeTimeout: &neg,
 	}
-	srv, err := fs.Mount(mountpoint, root, fopts)
+	// fs.Mount, in steps: NewServer mounts and answers the kernel's INIT,
+	// and the kernel's settings must be known before the first request is
+	// served (the mount shows in the mount table, and programs use it,
+	// before fs.Mount would return).
+	srv, err := fuse.NewServer(fs.NewNodeFS(root, fopts), mountpoint, &fopts.MountOptions)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	m.directStreams.Store(srv.KernelSettings().Flags64()&fuse.CAP_DIRECT_IO_ALLOW_MMAP != 0)
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
 	raiseReadAhead(mountpoint, kernelReadAhead, opts.Logger)
 	return srv, nil
 }
