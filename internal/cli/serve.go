@@ -67,6 +67,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		b = wrap.Prefix(b, sub)
 	}
 	vo := vfsOptions(cfg, log)
+	vo.CacheOwner = mnt
 	if vo.Stream != nil {
 		// Keep the daemon within the budget (stream.BufferBudget,
 		// stream.MemoryLimit).

@@ -98,7 +98,10 @@ func (v *FS) stagedContent(f *file) content.Content {
 // copy of what the store holds: the one-way switch a stream asks for with
 // content.ErrRestage. Caller holds f.mu.
 func (f *file) restage(ctx context.Context) error {
-	if f.c.Dirty() {
+	switch {
+	case f.c.Dirty() && f.unlinked:
+		f.c.Abandon()
+	case f.c.Dirty():
 		if err := f.upload(ctx, false); err != nil {
 			return err
 		}
@@ -138,7 +141,7 @@ func (f *file) upload(ctx context.Context, keepOpen bool) error {
 	st, stored, err := f.c.Flush(ctx, f.target(), keepOpen)
 	f.attr.Size = f.c.Size()
 	if err != nil || !stored {
-		return contentErr(err)
+		return f.failed(err)
 	}
 	f.created = false
 	if st.Object.Key == "" {
@@ -217,6 +220,24 @@ func (v *FS) setMeta(ctx context.Context, p string, n *node, md map[string]strin
 	applyMeta(&nn.Attr, md)
 	v.meta.put(p, &nn)
 	return &nn, nil
+}
+
+// failed maps err from f's content to a vfs error; when the content lost
+// its unsaved changes (content.ErrLost), the name shows the stored version
+// again, or nothing for a file never stored. Caller holds f.mu.
+func (f *file) failed(err error) error {
+	if errors.Is(err, content.ErrLost) {
+		f.attr.Size = f.c.Size()
+		switch {
+		case f.unlinked:
+		case f.created:
+			f.v.meta.removed(f.path)
+			f.v.entriesChanged(parent(f.path))
+		case f.base != nil:
+			f.v.meta.put(f.path, f.base)
+		}
+	}
+	return contentErr(err)
 }
 
 // contentErr maps what a content returns to vfs errors.

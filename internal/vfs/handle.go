@@ -221,7 +221,7 @@ func (h *Handle) Write(ctx context.Context, data []byte, off int64) (int, error)
 		if n > 0 {
 			f.touch()
 		}
-		return n, contentErr(err)
+		return n, f.failed(err)
 	}
 }
 
@@ -237,7 +237,7 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 	if max := h.v.caps.MaxObjectSize(); max > 0 && size > max {
 		return ErrFileTooBig
 	}
-	if size == 0 && h.v.streamer != nil && !f.c.Dirty() {
+	if size == 0 && h.v.streamer != nil && !f.c.Dirty() && !f.unlinked {
 		f.c.Close()
 		f.c = h.v.streamer.CreateFile(f.target())
 		f.attr.Size = 0
@@ -252,7 +252,7 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 			continue
 		}
 		if err != nil {
-			return contentErr(err)
+			return f.failed(err)
 		}
 		f.attr.Size = f.c.Size()
 		f.touch()

@@ -45,7 +45,13 @@ type mInode struct {
 	refs    int    // open handles
 	dirty   bool   // changed since its last upload
 	created bool   // never uploaded
+	flushed bool   // a flush was asked for since the last change
+	stored  []byte // what the store holds at path, when inStore
+	inStore bool
 }
+
+// stored records that the store holds ino's bytes at its path.
+func (ino *mInode) keep() { ino.stored, ino.inStore = slices.Clone(ino.data), true }
 
 type mHandle struct {
 	h        *Handle
@@ -290,6 +296,7 @@ func (r *modelRun) uploaded(ino *mInode) {
 	if ino.path == "" {
 		return
 	}
+	ino.keep()
 	got, err := r.storeData(ino.path)
 	if err != nil {
 		r.t.Fatalf("after upload of %q: %v", ino.path, err)
@@ -347,7 +354,7 @@ func (r *modelRun) create() {
 		r.expect(op, err, "ok")
 		ino := r.m.files[p]
 		if trunc {
-			ino.data, ino.dirty = nil, true
+			ino.data, ino.dirty, ino.flushed = nil, true, false
 		}
 		r.addHandle(h, ino, true)
 	default:
@@ -369,7 +376,7 @@ func (r *modelRun) open() {
 		r.expect(op, err, "ok")
 		ino := r.m.files[p]
 		if fl.Truncate {
-			ino.data, ino.dirty = nil, true
+			ino.data, ino.dirty, ino.flushed = nil, true, false
 		}
 		r.addHandle(h, ino, fl.Write)
 	case r.m.isDir(p):
@@ -410,7 +417,7 @@ func (r *modelRun) writeAt(mh *mHandle, off int, data []byte) {
 		ino.data = append(ino.data, make([]byte, end-len(ino.data))...)
 	}
 	copy(ino.data[off:], data)
-	ino.dirty = true
+	ino.dirty, ino.flushed = true, false
 }
 
 func (r *modelRun) read() {
@@ -469,7 +476,7 @@ func (r *modelRun) truncateHandle() {
 		r.t.Fatalf("ftruncate: size %d, want %d", a.Size, s)
 	}
 	ino.data = resize(ino.data, size)
-	ino.dirty = true
+	ino.dirty, ino.flushed = true, false
 }
 
 // truncatePath is truncate(2): the file is changed and uploaded at once.
@@ -528,6 +535,9 @@ func (r *modelRun) outageClose() {
 	}
 	r.outage(false)
 	uploads := mh.ino.path != "" && mh.ino.dirty && (mh.writable || !closeIt)
+	if uploads {
+		mh.ino.flushed = true
+	}
 	op := fmt.Sprintf("close=%v %q during an outage", closeIt, mh.ino.path)
 	if uploads && err == nil {
 		r.t.Fatalf("%s: reported success", op)
@@ -624,6 +634,9 @@ func (r *modelRun) rename() {
 			ino.dirty = false
 		}
 		ino.path = newp
+		if !ino.created {
+			ino.keep()
+		}
 		r.m.files[newp] = ino
 		return
 	}
@@ -634,6 +647,7 @@ func (r *modelRun) rename() {
 			// Files with local changes inside are uploaded first.
 			np := rebase(p, oldp, newp)
 			ino.path, ino.dirty, ino.created = np, false, false
+			ino.keep()
 			files[np] = ino
 			delete(r.m.files, p)
 		}
@@ -725,9 +739,22 @@ func (r *modelRun) remount() {
 
 // crash leaves the cache directory as a killed daemon would (a copy taken
 // now), stops the old filesystem without letting it reach the store, and
-// mounts over the copy: every pending change must be uploaded from the
-// journal.
+// mounts over the copy. A change the application flushed must be uploaded
+// from the journal; one made after the last flush may be torn: the store
+// keeps its version, and the change is saved as "<name>.conflict-<time>".
 func (r *modelRun) crash() {
+	unfinished := map[string][]byte{}
+	for p, ino := range r.m.files {
+		if !ino.dirty || ino.flushed {
+			continue
+		}
+		unfinished[p] = ino.data
+		if ino.inStore {
+			ino.data, ino.dirty = ino.stored, false
+		} else {
+			r.unlinkInode(p)
+		}
+	}
 	old := r.cacheDir()
 	r.gen++
 	if err := os.CopyFS(r.cacheDir(), os.DirFS(old)); err != nil {
@@ -740,15 +767,39 @@ func (r *modelRun) crash() {
 	r.opts.CacheDir = r.cacheDir()
 	r.afterUnmount()
 	r.mount()
+	r.recovered(unfinished)
 	r.checkStore()
 	r.checkAll()
+}
+
+// recovered finds the copies the mount saved of unfinished files (path to
+// bytes) and adds them to the model.
+func (r *modelRun) recovered(unfinished map[string][]byte) {
+	for _, k := range storeKeys(r.t, r.mem) {
+		p, _, ok := strings.Cut(k, ".conflict-")
+		data, want := unfinished[p]
+		if !ok || !want {
+			continue
+		}
+		got, err := r.storeData(k)
+		if err != nil || !bytes.Equal(got, data) {
+			r.t.Fatalf("recovered copy %q: %d bytes (%v), model %d", k, len(got), err, len(data))
+		}
+		delete(unfinished, p)
+		r.m.files[k] = &mInode{path: k, data: data, stored: slices.Clone(data), inStore: true}
+	}
+	for p := range unfinished {
+		r.t.Fatalf("no recovered copy of %q, which was being written", p)
+	}
 }
 
 func (r *modelRun) afterUnmount() {
 	r.v = nil
 	r.hs = nil
+	// Every file is stored now: uploaded by Close, or from the journal.
 	for _, ino := range r.m.files {
 		ino.refs, ino.dirty, ino.created = 0, false, false
+		ino.keep()
 	}
 }
 
@@ -765,7 +816,7 @@ func (r *modelRun) behindPut() {
 		r.t.Fatal(err)
 	}
 	r.unlinkInode(p)
-	r.m.files[p] = &mInode{path: p, data: data}
+	r.m.files[p] = &mInode{path: p, data: data, stored: slices.Clone(data), inStore: true}
 }
 
 func (r *modelRun) behindDelete() {
@@ -972,7 +1023,10 @@ func modelFS(t *testing.T, b storage.Backend, dir string, cached bool) *FS {
 	return v
 }
 
-func storeKeys(t *testing.T, b storage.Backend) []string {
+func storeKeys(t interface {
+	Helper()
+	Fatal(...any)
+}, b storage.Backend) []string {
 	t.Helper()
 	page, err := b.List(context.Background(), storage.ListOptions{})
 	if err != nil {
@@ -1203,7 +1257,15 @@ func TestModelRegressionKilledAfterUploadNoConflictCopy(t *testing.T) {
 		ctx := context.Background()
 		mem := memstore.New(memstore.Options{MinPartSize: modelPart})
 		dir := t.TempDir()
-		v := modelFS(t, keepOpen{mem}, dir, false)
+		snap := t.TempDir()
+		// The kill: the cache directory as it is once the upload is done,
+		// before its record is removed.
+		b := &snapAfterPut{Backend: keepOpen{mem}, snap: func() {
+			if err := os.CopyFS(snap, os.DirFS(dir)); err != nil {
+				t.Fatal(err)
+			}
+		}}
+		v := modelFS(t, b, dir, false)
 		if !created {
 			put(t, mem, "f", "old", nil)
 		}
@@ -1217,11 +1279,6 @@ func TestModelRegressionKilledAfterUploadNoConflictCopy(t *testing.T) {
 		if _, err := h.Write(ctx, []byte("new data"), 0); err != nil {
 			t.Fatal(err)
 		}
-		// The kill: the cache directory as it is now, before the upload.
-		snap := t.TempDir()
-		if err := os.CopyFS(snap, os.DirFS(dir)); err != nil {
-			t.Fatal(err)
-		}
 		if err := h.Release(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -1232,6 +1289,22 @@ func TestModelRegressionKilledAfterUploadNoConflictCopy(t *testing.T) {
 			t.Fatalf("created=%v: store keys %q", created, keys)
 		}
 	}
+}
+
+// snapAfterPut calls snap after the first Put succeeds.
+type snapAfterPut struct {
+	storage.Backend
+	snap func()
+	done bool
+}
+
+func (s *snapAfterPut) Put(ctx context.Context, key string, body io.ReadSeeker, opts storage.PutOptions) (storage.Object, error) {
+	obj, err := s.Backend.Put(ctx, key, body, opts)
+	if err == nil && !s.done {
+		s.done = true
+		s.snap()
+	}
+	return obj, err
 }
 
 // The other side of the check above: when another client really changed

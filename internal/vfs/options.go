@@ -41,6 +41,10 @@ type Options struct {
 	// CacheDir holds staged object copies (file cache). Required unless
 	// ReadOnly. Created 0700 if missing.
 	CacheDir string
+	// CacheOwner names this mount (its mountpoint) in the cache
+	// directory's lock: one live mount owns a cache directory, and a
+	// second one is refused with this name.
+	CacheOwner string
 	// CacheTimeout is how long an unused clean file stays cached after its
 	// last close (Cloudfuse file-cache-timeout; default 120s).
 	CacheTimeout time.Duration

@@ -100,7 +100,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // hang after part 1, and returns once the upload is open in the store and
 // recorded: the moment a kill -9 would leave it behind. The hung mount is
 // released at the end of the test.
-func crashMidUpload(t *testing.T, s *memstore.Store, cacheDir string, stream bool, data []byte) {
+func crashMidUpload(t *testing.T, s *memstore.Store, cacheDir string, stream bool, data []byte) string {
 	t.Helper()
 	st := &stalling{Backend: s, stall: make(chan struct{})}
 	opts := Options{CacheDir: cacheDir, AttrTTL: time.Minute, PartSize: 1 << 20}
@@ -134,6 +134,7 @@ func crashMidUpload(t *testing.T, s *memstore.Store, cacheDir string, stream boo
 	waitFor(t, "the upload to start", func() bool {
 		return s.PendingUploads() == 1 && uploadRecords(t, cacheDir) == 1 && st.wrote.Load() >= 1
 	})
+	return killed(t, cacheDir)
 }
 
 // TestCrashedStagedUploadIsAborted kills a mount (in effect) between the
@@ -144,7 +145,7 @@ func TestCrashedStagedUploadIsAborted(t *testing.T) {
 	s := newMem()
 	cacheDir := t.TempDir()
 	data := storagetest.Data(11, 3<<20)
-	crashMidUpload(t, s, cacheDir, false, data)
+	cacheDir = crashMidUpload(t, s, cacheDir, false, data)
 	if _, err := s.Head(t.Context(), "f"); err == nil {
 		t.Fatal("object visible while its upload is unfinished")
 	}
@@ -175,7 +176,7 @@ func TestCrashedStagedUploadIsAborted(t *testing.T) {
 func TestCrashedStreamUploadIsAborted(t *testing.T) {
 	s := newMem()
 	cacheDir := t.TempDir()
-	crashMidUpload(t, s, cacheDir, true, storagetest.Data(12, 3<<20))
+	cacheDir = crashMidUpload(t, s, cacheDir, true, storagetest.Data(12, 3<<20))
 
 	newTestFS(t, s, func(o *Options) { o.CacheDir = cacheDir })
 	if n := s.PendingUploads(); n != 0 {
@@ -223,7 +224,7 @@ type noLister struct{ storage.Backend }
 func TestLeftUploadWithoutLister(t *testing.T) {
 	s := newMem()
 	cacheDir := t.TempDir()
-	crashMidUpload(t, s, cacheDir, true, storagetest.Data(14, 3<<20))
+	cacheDir = crashMidUpload(t, s, cacheDir, true, storagetest.Data(14, 3<<20))
 	var logs syncBuffer
 	newTestFS(t, noLister{s}, func(o *Options) {
 		o.CacheDir = cacheDir

@@ -14,6 +14,7 @@ import (
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
+	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
 )
 
 func newTestFS(t *testing.T, b storage.Backend, mut ...func(*Options)) *FS {
@@ -398,7 +399,9 @@ func TestChangedBehindOurBack(t *testing.T) {
 }
 
 func TestDirtyFileSurvivesCrash(t *testing.T) {
-	b := newMem()
+	mem := newMem()
+	faults := wrap.NewFaults(1)
+	b := noClose{wrap.Faulty(mem, faults)}
 	dir := t.TempDir()
 	ctx := context.Background()
 	v, err := testNew(ctx, b, Options{CacheDir: dir})
@@ -410,15 +413,66 @@ func TestDirtyFileSurvivesCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Write(ctx, []byte("precious"), 0)
-	// Simulate a killed daemon: no flush, no Close. A new instance over
-	// the same cache directory finishes the upload.
-	v2, err := testNew(ctx, b, Options{CacheDir: dir})
+	// The application flushes while the store is down: the file is
+	// complete, and kept.
+	faults.Set(wrap.Fault{})
+	if err := h.Flush(ctx); err == nil {
+		t.Fatal("flush during an outage reported success")
+	}
+	faults.Set()
+	// Simulate a killed daemon: no Close. A new instance over the same
+	// cache directory finishes the upload.
+	v2, err := testNew(ctx, b, Options{CacheDir: killed(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer v2.Close(ctx)
-	if data, _ := get(t, b, "unsaved"); data != "precious" {
+	if data, _ := get(t, mem, "unsaved"); data != "precious" {
 		t.Fatalf("recovered %q", data)
+	}
+}
+
+// A file written but never closed or synced when the daemon was killed may
+// be torn: it never replaces the stored version, and what was written is
+// kept as a copy beside it.
+func TestUnfinishedFileIsNotPublishedAfterCrash(t *testing.T) {
+	for _, existed := range []bool{false, true} {
+		b := newMem()
+		dir := t.TempDir()
+		ctx := context.Background()
+		if existed {
+			put(t, b, "ckpt", "last good", nil)
+		}
+		v, err := testNew(ctx, keepOpen{b}, Options{CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := v.Create(ctx, "ckpt", OpenFlags{Write: true, Truncate: true}, 0o644, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Write(ctx, []byte("half writ"), 0); err != nil {
+			t.Fatal(err)
+		}
+		v2, err := testNew(ctx, keepOpen{b}, Options{CacheDir: killed(t, dir)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2.Close(ctx)
+		keys := storeKeys(t, b)
+		want := 1
+		if existed {
+			want = 2
+			if data, _ := get(t, b, "ckpt"); data != "last good" {
+				t.Fatalf("existed: the stored version became %q", data)
+			}
+		}
+		if len(keys) != want || !strings.HasPrefix(keys[len(keys)-1], "ckpt.conflict-") {
+			t.Fatalf("existed=%v: store keys %q", existed, keys)
+		}
+		if data, _ := get(t, b, keys[len(keys)-1]); data != "half writ" {
+			t.Fatalf("existed=%v: recovered copy holds %q", existed, data)
+		}
 	}
 }
 
@@ -650,4 +704,21 @@ func testNew(ctx context.Context, b storage.Backend, o Options) (*FS, error) {
 		o.DefaultDirMode = 0o755
 	}
 	return New(ctx, b, o)
+}
+
+// noClose shares a backend between successive mounts (FS.Close closes
+// its backend).
+type noClose struct{ storage.Backend }
+
+func (noClose) Close() error { return nil }
+
+// killed is the cache directory dir as a killed daemon leaves it: a copy
+// taken now, which the daemon, still running here, does not hold.
+func killed(t *testing.T, dir string) string {
+	t.Helper()
+	snap := t.TempDir()
+	if err := os.CopyFS(snap, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }

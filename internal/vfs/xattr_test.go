@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
 )
 
 // reqCounter counts every request that reaches the store.
@@ -323,7 +324,9 @@ func TestXattrOnOpenFiles(t *testing.T) {
 }
 
 func TestXattrDirtyFileSurvivesCrash(t *testing.T) {
-	b := newMem()
+	mem := newMem()
+	faults := wrap.NewFaults(1)
+	b := noClose{wrap.Faulty(mem, faults)}
 	dir := t.TempDir()
 	ctx := context.Background()
 	v, err := testNew(ctx, b, Options{CacheDir: dir})
@@ -335,8 +338,13 @@ func TestXattrDirtyFileSurvivesCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Write(ctx, []byte("precious"), 0)
+	faults.Set(wrap.Fault{})
+	if err := h.Flush(ctx); err == nil {
+		t.Fatal("flush during an outage reported success")
+	}
+	faults.Set()
 	mustSetX(t, v, "unsaved", "user.tag", "kept")
-	v2, err := testNew(ctx, b, Options{CacheDir: dir})
+	v2, err := testNew(ctx, b, Options{CacheDir: killed(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

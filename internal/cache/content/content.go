@@ -166,3 +166,9 @@ func WithoutTimes(md map[string]string) map[string]string {
 	}
 	return out
 }
+
+// ErrLost says a change could not be kept (the cache disk is full): the
+// file's unsaved changes are dropped and nothing of them is stored; the
+// store keeps its last version. Every later call on the content answers
+// it, so no write lands on a copy that lacks the ones before it.
+var ErrLost = errors.New("unsaved changes lost")

@@ -47,7 +47,10 @@ type Options struct {
 	Budget *stream.Budget
 	// ReadOnly leaves what an earlier run left in place.
 	ReadOnly bool
-	Logger   *slog.Logger
+	// Owner names the mount (its mountpoint) in the directory's lock, so
+	// that a second mount over the directory is refused naming it.
+	Owner  string
+	Logger *slog.Logger
 }
 
 // Cache owns the cache directory: staged copies of objects under data/ and
@@ -66,6 +69,7 @@ type Cache struct {
 	opts    Options
 	log     *slog.Logger
 	uploads *uploadJournal
+	lock    *os.File // flock held for the life of the mount (lockDir)
 
 	stop chan struct{}
 	bg   sync.WaitGroup
@@ -89,7 +93,12 @@ type journalRecord struct {
 	BaseETag string            `json:"base_etag,omitempty"`
 	Meta     map[string]string `json:"meta,omitempty"`
 	Created  bool              `json:"created,omitempty"`
-	Time     time.Time         `json:"time"`
+	// Unfinished says the data was changed after the last flush the
+	// application asked for (close, fsync): it may be torn, and is never
+	// published under Key (see recoverOne). Records of earlier versions
+	// lack it: they were written when an upload at flush failed.
+	Unfinished bool      `json:"unfinished,omitempty"`
+	Time       time.Time `json:"time"`
 }
 
 // Open opens the cache directory for a mount over b: it aborts the
@@ -117,13 +126,16 @@ func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
 		}
 	}
 	var err error
-	if c.uploads, err = openUploadJournal(c.journalDir()); err != nil {
+	if c.lock, err = lockDir(o.Dir, o.Owner); err != nil {
 		return nil, err
 	}
-	if err := c.abortLeftUploads(ctx); err != nil {
-		return nil, err
+	if c.uploads, err = openUploadJournal(c.journalDir()); err == nil {
+		if err = c.abortLeftUploads(ctx); err == nil {
+			err = c.recoverDirty(ctx)
+		}
 	}
-	if err := c.recoverDirty(ctx); err != nil {
+	if err != nil {
+		c.lock.Close()
 		return nil, err
 	}
 	c.bg.Add(1)
@@ -131,14 +143,16 @@ func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
 	return c, nil
 }
 
-// Close stops the background eviction.
+// Close stops the background eviction and gives the directory up.
 func (c *Cache) Close() {
 	select {
 	case <-c.stop:
+		return
 	default:
 		close(c.stop)
 	}
 	c.bg.Wait()
+	c.lock.Close()
 }
 
 func (c *Cache) dataDir() string    { return filepath.Join(c.opts.Dir, "data") }
@@ -241,6 +255,46 @@ func (c *Cache) evict(now time.Time) {
 	for _, it := range victims {
 		os.Remove(it.path)
 	}
+}
+
+// room makes n bytes of the cache disk free for a copy of an object,
+// evicting clean copies when needed. An object that cannot fit answers
+// EFBIG, with the sizes.
+func (c *Cache) room(n int64) error {
+	if free := diskFree(c.opts.Dir); free < 0 || n <= free {
+		return nil
+	}
+	c.evictAll()
+	free := diskFree(c.opts.Dir)
+	if n <= free {
+		return nil
+	}
+	err := fmt.Errorf("%w: the object is %d bytes and the cache directory %s has %d bytes free",
+		syscall.EFBIG, n, c.opts.Dir, free)
+	c.log.Error("object larger than the free space of the file cache; use a larger cache disk or the streaming data path (block_cache)", "err", err)
+	return err
+}
+
+// evictAll removes every clean copy not in use; it reports whether there
+// was any.
+func (c *Cache) evictAll() bool {
+	c.mu.Lock()
+	items := c.items
+	c.items = map[string]*cacheItem{}
+	c.mu.Unlock()
+	for _, it := range items {
+		os.Remove(it.path)
+	}
+	return len(items) > 0
+}
+
+// diskFree returns the bytes free on the filesystem holding dir, or -1.
+func diskFree(dir string) int64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return -1
+	}
+	return int64(st.Bavail) * int64(st.Bsize)
 }
 
 // diskUsage returns used and total bytes of the filesystem holding dir.

@@ -3,9 +3,11 @@ package staged
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/cache/content"
@@ -38,8 +40,12 @@ type File struct {
 	eager  *eager // parts sent while the file is written, or nil
 
 	dirty     bool   // data differs from the store
+	finished  bool   // a flush was asked for since the last change
 	journalID string // non-empty while a journal record exists
 	abandoned bool   // unlinked or replaced: never uploaded again
+	// failed is set once a change could not be staged (content.ErrLost):
+	// the copy is gone and every call answers it.
+	failed error
 }
 
 // OpenFile returns the staged content of version v, described by t;
@@ -97,6 +103,10 @@ func (f *File) ReadAt(ctx context.Context, _ *content.Reads, buf []byte, off int
 // returns errFillGone and is tried again.
 func (f *File) readFill(ctx context.Context, buf []byte, off int64) (int, error) {
 	f.mu.Lock()
+	if f.failed != nil {
+		f.mu.Unlock()
+		return 0, f.failed
+	}
 	if off >= f.size {
 		f.mu.Unlock()
 		return 0, nil
@@ -142,12 +152,19 @@ func (f *File) ReadShared(ctx context.Context, rd *content.Reads, buf []byte, of
 func (f *File) WriteAt(ctx context.Context, data []byte, off int64) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failed != nil {
+		return 0, f.failed
+	}
 	if err := f.load(ctx); err != nil {
 		return 0, err
 	}
 	n, err := f.local.WriteAt(data, off)
+	if errors.Is(err, syscall.ENOSPC) && f.c.evictAll() {
+		// Clean copies made room: write again, whole.
+		n, err = f.local.WriteAt(data, off)
+	}
 	if err != nil {
-		return n, err
+		return n, f.fail(err)
 	}
 	before, end := f.size, off+int64(len(data))
 	f.size = max(f.size, end)
@@ -160,6 +177,9 @@ func (f *File) WriteAt(ctx context.Context, data []byte, off int64) (int, error)
 func (f *File) Truncate(ctx context.Context, size int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failed != nil {
+		return f.failed
+	}
 	if size == 0 {
 		f.dropFill() // its data is about to be discarded
 		if !f.loaded {
@@ -175,7 +195,7 @@ func (f *File) Truncate(ctx context.Context, size int64) error {
 	}
 	f.trackTruncate(size)
 	if err := f.local.Truncate(size); err != nil {
-		return err
+		return f.fail(err)
 	}
 	f.size = size
 	return f.markDirty()
@@ -209,6 +229,11 @@ func (f *File) load(ctx context.Context) error {
 		return err
 	}
 	if f.base.Key != "" {
+		if err := f.c.room(f.base.Size); err != nil {
+			lf.Close()
+			os.Remove(f.c.dataPath(name))
+			return err
+		}
 		size, err := f.c.download(ctx, f.base, lf, nil)
 		if err != nil {
 			lf.Close()
@@ -240,13 +265,44 @@ func (f *File) takeCached() bool {
 	return true
 }
 
+// fail drops the staged copy after a change could not be made to it (the
+// cache disk is full): what it holds lacks that change, so it is never
+// uploaded, and it must not hold the cache's space. The store keeps its
+// version. Caller holds f.mu.
+func (f *File) fail(err error) error {
+	f.failed = fmt.Errorf("%w: %w", content.ErrLost, err)
+	f.c.log.Error("a write could not be staged in the file cache; the file's unsaved changes are dropped "+
+		"and the stored version is kept", "path", f.target.Key, "cache_dir", f.c.opts.Dir, "err", err)
+	f.dropEager()
+	f.dropFill()
+	if f.journalID != "" {
+		f.c.removeJournal(f.journalID)
+		f.journalID = ""
+	}
+	if f.local != nil {
+		f.local.Close()
+		os.Remove(f.c.dataPath(f.name))
+	}
+	f.local, f.name, f.loaded, f.dirty = nil, "", false, false
+	f.size = f.base.Size
+	return f.failed
+}
+
 // markDirty records that the file must be uploaded, writing its journal
 // record first. Caller holds f.mu.
 func (f *File) markDirty() error {
 	f.dirty = true
 	// An abandoned file is never uploaded: a record would bring it back.
-	if f.journalID == "" && f.name != "" && !f.abandoned {
-		f.journalID = f.name
+	if f.abandoned || f.name == "" {
+		return nil
+	}
+	switch {
+	case f.journalID == "":
+		f.journalID, f.finished = f.name, false
+		return f.writeJournal(false)
+	case f.finished:
+		// Changed after a flush: what is staged may be torn again.
+		f.finished = false
 		return f.writeJournal(false)
 	}
 	return nil
@@ -256,7 +312,7 @@ func (f *File) markDirty() error {
 func (f *File) writeJournal(sync bool) error {
 	t := f.target
 	rec := journalRecord{Key: t.Key, Data: f.name, Created: t.Created, BaseETag: t.BaseETag,
-		Meta: t.Meta, Time: time.Now()}
+		Meta: t.Meta, Unfinished: !f.finished, Time: time.Now()}
 	return f.c.writeJournal(f.journalID, rec, sync)
 }
 
@@ -284,8 +340,20 @@ func (f *File) Flush(ctx context.Context, t content.Target, _ bool) (content.Sto
 		f.dropEager()
 	}
 	f.target = t
+	if f.failed != nil {
+		return content.Stored{}, false, f.failed
+	}
 	if !f.dirty || f.abandoned || !f.loaded {
 		return content.Stored{}, false, nil
+	}
+	if !f.finished && f.journalID != "" {
+		// The application says the file is complete: from now on a
+		// crash publishes it under its name.
+		f.finished = true
+		if err := f.writeJournal(false); err != nil {
+			f.finished = false
+			return content.Stored{}, false, err
+		}
 	}
 	st, used, err := f.finishEager(ctx)
 	if !used {

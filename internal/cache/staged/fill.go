@@ -38,6 +38,9 @@ func (f *File) canFill() bool {
 
 // startFill starts downloading f's object. Caller holds f.mu.
 func (f *File) startFill() error {
+	if err := f.c.room(f.base.Size); err != nil {
+		return err
+	}
 	lf, name, err := f.c.newDataFile()
 	if err != nil {
 		return err

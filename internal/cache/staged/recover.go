@@ -13,8 +13,10 @@ import (
 )
 
 // recoverDirty uploads files that were dirty when an earlier run stopped.
-// If the object changed in the store meanwhile, the local version is saved
-// next to it as "<name>.conflict-<time>" instead of overwriting either.
+// A file changed since the last close or fsync the application asked for
+// may be torn: it is saved next to its object as "<name>.conflict-<time>",
+// and so is an edit whose object changed in the store meanwhile; neither
+// overwrites the stored version.
 // Files that still cannot be uploaded keep their journal record and are
 // retried at the next mount.
 func (c *Cache) recoverDirty(ctx context.Context) error {
@@ -53,6 +55,18 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 	if err != nil {
 		return err
 	}
+	if rec.Unfinished {
+		// Written after the last close or fsync: possibly torn. It never
+		// replaces what the store holds under its name.
+		key := conflictName(rec.Key)
+		if _, err := c.putFile(ctx, key, lf, st.Size(), rec.Meta); err != nil {
+			return err
+		}
+		c.log.Warn("a file was being written when an earlier run stopped (never closed or synced); "+
+			"saved what was written as a copy and left the stored version as it was",
+			"path", rec.Key, "recovered_copy", key, "bytes", st.Size())
+		return nil
+	}
 	key := rec.Key
 	cur, err := c.b.Head(ctx, key)
 	switch {
@@ -69,7 +83,7 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 			c.log.Info("pending change from an earlier run was already uploaded", "path", key)
 			return nil
 		}
-		key = fmt.Sprintf("%s.conflict-%s", rec.Key, time.Now().UTC().Format("20060102T150405Z"))
+		key = conflictName(rec.Key)
 		c.log.Warn("object changed while an edit was pending; saved the edit as a conflict copy",
 			"path", rec.Key, "conflict_copy", key)
 	}
@@ -109,4 +123,10 @@ func (c *Cache) holdsData(ctx context.Context, key string, obj storage.Object, r
 			return false, err
 		}
 	}
+}
+
+// conflictName is the key of a copy saved beside key instead of replacing
+// it: "<key>.conflict-<UTC time>".
+func conflictName(key string) string {
+	return fmt.Sprintf("%s.conflict-%s", key, time.Now().UTC().Format("20060102T150405Z"))
 }

@@ -1,0 +1,51 @@
+package staged
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// ErrInUse says another live mount holds the cache directory.
+var ErrInUse = errors.New("cache directory in use by another mount")
+
+// lockDir makes this process the one owner of dir for as long as the
+// returned file stays open: an exclusive flock(2) on dir/lock, which the
+// kernel drops when the process dies however it dies. owner (the
+// mountpoint) is written into the file so a mount refused can name the
+// one holding it. Records in the journal are thus only ever recovered by
+// a mount whose predecessor is gone.
+func lockDir(dir, owner string) (*os.File, error) {
+	path := filepath.Join(dir, "lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			holder, _ := os.ReadFile(path)
+			return nil, fmt.Errorf("%w: %s is held by %s; give each mount its own file_cache.path (--tmp-path)",
+				ErrInUse, dir, describeHolder(string(holder)))
+		}
+		return nil, err
+	}
+	if err := f.Truncate(0); err == nil {
+		if owner != "" {
+			owner = ", mounted at " + owner
+		}
+		fmt.Fprintf(f, "pid %d%s\n", os.Getpid(), owner)
+	}
+	return f, nil
+}
+
+func describeHolder(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "another cloudfuse process"
+	}
+	return "cloudfuse (" + s + ")"
+}
