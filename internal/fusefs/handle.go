@@ -2,6 +2,7 @@ package fusefs
 
 import (
 	"context"
+	"errors"
 	"syscall"
 	"time"
 
@@ -27,6 +28,9 @@ var (
 
 func (h *handle) fail(op string, err error) syscall.Errno {
 	p, _ := h.n.path()
+	if errors.Is(err, vfs.ErrLost) {
+		h.n.lost()
+	}
 	return h.n.fail(op, p, err)
 }
 

@@ -372,6 +372,24 @@ func (n *node) forget(h *vfs.Handle) {
 
 // anyOpen returns one live handle of the inode, or nil. All handles of
 // one file share its attributes.
+// lost makes the kernel forget the inode of a file whose unsaved changes
+// were lost (vfs.ErrLost): with the writeback cache the kernel trusts the
+// size its own writes gave an inode and never takes ours, so the name
+// gets a new inode, which shows the stored version. Open descriptors keep
+// the old one until they close.
+func (n *node) lost() {
+	name, parent := n.Parent()
+	if parent == nil {
+		return
+	}
+	// Not from within the request being answered: the kernel may wait
+	// for it while it handles the notification.
+	go func() {
+		parent.RmChild(name)
+		parent.NotifyEntry(name)
+	}()
+}
+
 func (n *node) anyOpen() *vfs.Handle {
 	n.mu.Lock()
 	defer n.mu.Unlock()

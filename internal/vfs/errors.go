@@ -3,6 +3,8 @@ package vfs
 import (
 	"errors"
 	"io/fs"
+
+	"github.com/a9de3765/cloudfuse/internal/cache/content"
 )
 
 // Portable errors returned by vfs. fusefs maps them (and the storage
@@ -22,4 +24,8 @@ var (
 	ErrFileTooBig  = errors.New("file too large for the store")
 	ErrBadHandle   = errors.New("bad file handle")
 	ErrPerm        = errors.New("operation not permitted")
+	// ErrLost says a file's unsaved changes were dropped because the
+	// cache could not take them (content.ErrLost); it comes wrapped with
+	// the cause (ENOSPC).
+	ErrLost = content.ErrLost
 )

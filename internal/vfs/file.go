@@ -29,6 +29,7 @@ type file struct {
 
 	path     string // current path; changed by rename
 	refs     int    // open handles
+	writers  int    // open handles that may write
 	unlinked bool   // removed from the namespace while open
 	created  bool   // never stored
 

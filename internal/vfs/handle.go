@@ -43,6 +43,11 @@ func (v *FS) Open(ctx context.Context, p string, fl OpenFlags) (*Handle, error) 
 	f := v.acquire(p, n)
 	h := &Handle{v: v, f: f, writable: fl.Write || fl.Truncate}
 	h.reads.Stream = !h.writable
+	if h.writable {
+		f.mu.Lock()
+		f.writers++
+		f.mu.Unlock()
+	}
 	if fl.Truncate {
 		if err := h.Truncate(ctx, 0); err != nil {
 			h.Release(ctx)
@@ -110,7 +115,7 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	}
 	mode, uid, gid = v.owner(KindFile, mode, uid, gid)
 	now := fsNow()
-	f := &file{v: v, path: p, refs: 1, created: true,
+	f := &file{v: v, path: p, refs: 1, writers: 1, created: true,
 		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
 		extra: map[string]string{}}
 	if v.streamer != nil {
@@ -317,6 +322,7 @@ func (h *Handle) Release(ctx context.Context) error {
 	f.mu.Lock()
 	if h.writable {
 		err = f.upload(ctx, false)
+		f.writers--
 	}
 	f.refs--
 	last := f.refs == 0

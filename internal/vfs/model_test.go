@@ -327,6 +327,16 @@ func (r *modelRun) unlinkInode(p string) {
 	}
 }
 
+// writing reports whether a handle that can write ino is open.
+func (r *modelRun) writing(ino *mInode) bool {
+	for _, mh := range r.hs {
+		if mh.ino == ino && mh.writable {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *modelRun) removeHandle(i int) {
 	r.hs[i].ino.refs--
 	r.hs = slices.Delete(r.hs, i, i+1)
@@ -494,7 +504,12 @@ func (r *modelRun) truncatePath() {
 	case ino != nil:
 		r.expect(op, err, "ok")
 		ino.data = resize(ino.data, size)
-		r.uploaded(ino)
+		// With a writer open the change goes with the writer's close.
+		if r.writing(ino) {
+			ino.dirty, ino.flushed = true, false
+		} else {
+			r.uploaded(ino)
+		}
 	case r.m.isDir(p):
 		r.expect(op, err, "isdir")
 	default:

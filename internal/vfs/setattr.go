@@ -56,9 +56,18 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 	}
 	if h == nil {
 		if f := v.openFile(p); f != nil {
-			h = &Handle{v: v, f: f, writable: true}
+			// A change by name to an open file. While a handle that can
+			// write is open, the change goes to the store with that
+			// handle's close: the kernel truncates a file opened with
+			// O_TRUNC this way, and storing the empty file now would
+			// replace the last good version before the writer is done.
+			// Otherwise it is stored at once, as for a file not open.
 			f.mu.Lock()
+			h = &Handle{v: v, f: f, writable: f.writers == 0}
 			f.refs++
+			if h.writable {
+				f.writers++
+			}
 			f.mu.Unlock()
 			defer h.Release(ctx)
 		}
