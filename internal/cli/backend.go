@@ -78,6 +78,7 @@ func s3Options(cfg *config.Config, log *slog.Logger) s3store.Options {
 		// Cloudfuse sends no checksums unless enable-checksum is true; we
 		// send CRC32C unless the file turns checksums off explicitly.
 		DisableChecksum: cfg.IsSet("s3storage.enable-checksum") && !s.EnableChecksum,
+		IdleTimeout:     time.Duration(s.IdleTimeoutSec) * time.Second,
 		Logger:          log,
 	}
 }
@@ -115,6 +116,7 @@ func azureOptions(cfg *config.Config, log *slog.Logger) azstore.Options {
 		RetryDelay:     time.Duration(a.RetryBackoffSec) * time.Second,
 		MaxRetryDelay:  time.Duration(a.MaxRetryDelaySec) * time.Second,
 		TryTimeout:     time.Duration(a.MaxRetryTimeoutSec) * time.Second,
+		IdleTimeout:    time.Duration(a.IdleTimeoutSec) * time.Second,
 		BlockSize:      a.BlockSizeMB << 20,
 		MaxConcurrency: a.MaxConcurrency,
 		Type:           string(a.Type),
@@ -134,13 +136,24 @@ func azureOptions(cfg *config.Config, log *slog.Logger) azstore.Options {
 
 // checkStore makes one request to the store and turns its failure into
 // one plain sentence; the store's full answer goes to the log.
-func checkStore(ctx context.Context, s *store, log *slog.Logger) error {
+//
+// The check gets a little less than the wait for the mount (wait-for-mount,
+// 10 s): a store that accepts connections and never answers, or a network
+// that drops them, fails the mount with the reason before a background
+// mount's parent gives up on it.
+func checkStore(ctx context.Context, cfg *config.Config, s *store, log *slog.Logger) error {
+	within := checkWithin(cfg.WaitForMount)
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
 	err := s.check(ctx)
 	if err == nil {
 		return nil
 	}
 	log.Error("store check failed", "kind", s.kind, "name", s.name, "endpoint", s.where, "err", err)
 	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		return fmt.Errorf("%s %q at %s did not answer within %s (is the endpoint right and the store up? %s)",
+			s.kind, s.name, s.where, within, shortErr(err))
 	case errors.Is(err, storage.ErrNoBucket):
 		return fmt.Errorf("%s %q does not exist at %s", s.kind, s.name, s.where)
 	case errors.Is(err, storage.ErrPermission):
@@ -148,6 +161,12 @@ func checkStore(ctx context.Context, s *store, log *slog.Logger) error {
 	default:
 		return fmt.Errorf("%s %q at %s: %s", s.kind, s.name, s.where, shortErr(err))
 	}
+}
+
+// checkWithin is how long the store check at mount may take: two seconds
+// under the wait for the mount, at least half of it.
+func checkWithin(wait time.Duration) time.Duration {
+	return max(wait-2*time.Second, wait/2)
 }
 
 // shortErr keeps the first line of an error, plus the service's error

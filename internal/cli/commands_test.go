@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
@@ -120,16 +121,31 @@ func TestBackgroundReportsTheDaemonsError(t *testing.T) {
 	}
 }
 
-func TestBackgroundTimesOut(t *testing.T) {
+// A store that accepts connections and never answers fails the mount
+// with the reason within the wait, in the background, in the foreground
+// and in a dry run.
+func TestStoreThatNeverAnswers(t *testing.T) {
 	e := newEnv(t)
 	t.Setenv(testMainEnv, "1")
-	// A black-hole endpoint: a listener that never answers keeps the
-	// daemon busy beyond the wait.
 	ln := blackHole(t)
 	logFile := filepath.Join(e.dir, "cf.log")
 	e.write("c.yaml", strings.Replace(s3Config, "http://127.0.0.1:1", "http://"+ln, 1)+"logging:\n  file-path: "+logFile+"\n")
-	r := e.run("mount", e.mkdir("mnt"), "--config-file=c.yaml", "--wait-for-mount=300ms")
-	r.expect(t, 1, "cloudfuse: the mount did not come up within 300ms (raise --wait-for-mount); see the log "+logFile)
+	want := `cloudfuse: bucket "b" at http://` + ln + ` did not answer within 1.5s`
+	for _, args := range [][]string{
+		{"mount", e.mkdir("bg"), "--config-file=c.yaml", "--wait-for-mount=3s"},
+		{"mount", e.mkdir("fg"), "--config-file=c.yaml", "--wait-for-mount=3s", "--foreground"},
+		{"mount", e.mkdir("dry"), "--config-file=c.yaml", "--wait-for-mount=3s", "--dry-run"},
+	} {
+		start := time.Now()
+		r := e.run(args...)
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("%v took %s", args, took)
+		}
+		r.expectPrefix(t, 1, want)
+	}
+	if log := readFile(t, logFile); !strings.Contains(log, "store check failed") {
+		t.Errorf("the log says nothing of the store check:\n%s", log)
+	}
 }
 
 func TestLogDestination(t *testing.T) {

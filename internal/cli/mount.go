@@ -179,7 +179,7 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer s.backend.Close()
-	if err := checkStore(ctx, s, log); err != nil {
+	if err := checkStore(ctx, cfg, s, log); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "dry run: configuration valid and %s %q reachable at %s; nothing mounted\n", s.kind, s.name, s.where)

@@ -53,7 +53,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	if err != nil {
 		return err
 	}
-	if err := checkStore(sigCtx, s, log); err != nil {
+	if err := checkStore(sigCtx, cfg, s, log); err != nil {
 		s.backend.Close()
 		return err
 	}

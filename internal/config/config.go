@@ -204,6 +204,10 @@ type S3Storage struct {
 	// than this are aborted after mount (left by crashed clients).
 	// Fractions allowed; 0 turns the sweep off.
 	StaleUploadHours float64 `key:"stale-upload-hours"` // 24
+	// Ours: a request whose connection moves no data for this long fails
+	// and is retried; a store that stops answering fails the operation
+	// (EIO) after the retries.
+	IdleTimeoutSec int `key:"idle-timeout-sec" zero:"default"` // 60
 }
 
 // AzStorage is the azstorage section.
@@ -255,6 +259,8 @@ type AzStorage struct {
 	UserAssertion          string      `key:"user-assertion" secret:"true"`
 	CapMbpsRead            int         `key:"cap-mbps-read" min:"-1"` // BlobFuse2; -1 or 0: no limit
 	CapIOPS                int         `key:"cap-iops" min:"-1"`      // BlobFuse2; -1 or 0: no limit
+	// Ours, as in s3storage.
+	IdleTimeoutSec int `key:"idle-timeout-sec" zero:"default"` // 60
 
 	// From the environment only (MSI_ENDPOINT, MSI_SECRET).
 	MSIEndpoint string `env:"MSI_ENDPOINT"`
@@ -341,6 +347,7 @@ func Default() *Config {
 			ChecksumAlgorithm: ChecksumCRC32,
 			StaleUploadHours:  24,
 			VirtualDirectory:  true,
+			IdleTimeoutSec:    60,
 		},
 		Azure: AzStorage{
 			Type:               AccountBlock,
@@ -353,6 +360,7 @@ func Default() *Config {
 			MaxRetryDelaySec:   60,
 			VirtualDirectory:   true,
 			MaxResultsForList:  2,
+			IdleTimeoutSec:     60,
 		},
 		HealthMonitor: HealthMonitor{
 			StatsPollIntervalSec:      10,

@@ -14,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/a9de3765/cloudfuse/internal/storage/internal/idleconn"
 )
 
 // credentials holds what one auth mode signs requests with; exactly one of
@@ -36,13 +38,14 @@ func newHTTPClient(c *config) *http.Client {
 	conns := max(c.MaxConcurrency, 16)
 	tr := &http.Transport{
 		Proxy: proxy,
-		DialContext: (&net.Dialer{
+		DialContext: idleconn.Dialer((&net.Dialer{
 			Timeout:   30 * time.Second,
 			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		MaxIdleConns:          2 * conns,
-		MaxIdleConnsPerHost:   conns,
-		IdleConnTimeout:       90 * time.Second,
+		}).DialContext, c.idleTimeout()),
+		MaxIdleConns:        2 * conns,
+		MaxIdleConnsPerHost: conns,
+		// Retire pooled connections before their idle read would time out.
+		IdleConnTimeout:       min(90*time.Second, c.idleTimeout()/2),
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
@@ -54,6 +57,13 @@ func newHTTPClient(c *config) *http.Client {
 		DisableCompression: true,
 	}
 	return &http.Client{Transport: tr}
+}
+
+func (c *config) idleTimeout() time.Duration {
+	if c.IdleTimeout > 0 {
+		return c.IdleTimeout
+	}
+	return DefaultIdleTimeout
 }
 
 // clientOptions are the azcore options shared by the blob and dfs clients.

@@ -30,6 +30,7 @@ const (
 	DefaultRetryDelay     = time.Second
 	DefaultMaxRetryDelay  = 60 * time.Second
 	DefaultBlockSize      = 16 << 20
+	DefaultIdleTimeout    = 60 * time.Second
 	DefaultMaxConcurrency = 32
 )
 
@@ -66,6 +67,10 @@ type Options struct {
 	RetryDelay    time.Duration // 0: DefaultRetryDelay
 	MaxRetryDelay time.Duration // 0: DefaultMaxRetryDelay
 	TryTimeout    time.Duration // limit for one try of a request; 0: none
+	// IdleTimeout fails a try whose connection moves no data for this
+	// long (0: DefaultIdleTimeout), so a store that stops answering fails
+	// a request after its retries.
+	IdleTimeout time.Duration
 
 	// BlockSize is the block size Put uses for bodies too big for one
 	// request (0: DefaultBlockSize).

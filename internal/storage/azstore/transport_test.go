@@ -3,11 +3,13 @@ package azstore
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -168,4 +170,51 @@ func TestSASMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	storagetest.RequireKind(t, s.CheckContainer(ctx), storage.ErrPermission)
+}
+
+// A store that accepts connections and never answers fails a request
+// after its retries, each ended by the idle timeout, instead of blocking
+// it for as long as the store stays silent.
+func TestSilentStoreFailsWithinTheIdleTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := New(ctx, Options{AccountName: "account", Container: "c", AccountKey: devKey, UseHTTP: true,
+		Endpoint: ln.Addr().String(), MaxRetries: 1, RetryDelay: 10 * time.Millisecond,
+		IdleTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = s.Head(ctx, "k")
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("head of a silent store: %v (context: %v)", err, ctx.Err())
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("head of a silent store took %s", took)
+	}
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -17,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/a9de3765/cloudfuse/internal/storage/internal/idleconn"
 )
 
 // Transport sizing: a mount reads with many parallel ranged GETs and writes
@@ -82,7 +82,7 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 	} else {
 		tr = awshttp.NewBuildableClient().WithTransportOptions(tune).GetTransport()
 	}
-	tr.DialContext = idleTimeoutDialer(tr.DialContext, opts.idleTimeout())
+	tr.DialContext = idleconn.Dialer(tr.DialContext, opts.idleTimeout())
 	// Retire pooled connections before their idle read would time out.
 	if half := opts.idleTimeout() / 2; tr.IdleConnTimeout == 0 || tr.IdleConnTimeout > half {
 		tr.IdleConnTimeout = half
@@ -133,40 +133,4 @@ func retryEOF(err error) aws.Ternary {
 		return aws.TrueTernary
 	}
 	return aws.UnknownTernary
-}
-
-type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
-// idleTimeoutDialer wraps each connection so that a read or write that makes
-// no progress for timeout fails with a timeout error.
-func idleTimeoutDialer(dial dialFunc, timeout time.Duration) dialFunc {
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	}
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &idleConn{Conn: conn, timeout: timeout}, nil
-	}
-}
-
-type idleConn struct {
-	net.Conn
-	timeout time.Duration
-}
-
-func (c *idleConn) Read(p []byte) (int, error) {
-	if err := c.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
-		return 0, err
-	}
-	return c.Conn.Read(p)
-}
-
-func (c *idleConn) Write(p []byte) (int, error) {
-	if err := c.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
-		return 0, err
-	}
-	return c.Conn.Write(p)
 }
