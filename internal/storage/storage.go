@@ -152,6 +152,10 @@ type Caps struct {
 	ConditionalCreate bool  // PutOptions.IfNoneMatch honoured
 	ConditionalWrite  bool  // PutOptions.IfMatch honoured
 	ListMetadata      bool  // List always returns user metadata
+	// ReservedChars are characters a key may not hold because the store
+	// changes them (Azure turns '\\' into '/'): names with them are
+	// refused rather than stored as another name.
+	ReservedChars string
 }
 
 // MaxObjectSize is the largest object a multipart upload can build.

@@ -167,6 +167,11 @@ func parseTime(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
+	if strings.ContainsAny(s, "T-") {
+		// RFC 3339, as rclone writes times on Azure.
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return t, err == nil
+	}
 	sec, frac, _ := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil {
@@ -185,14 +190,20 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Unix(n, ns), true
 }
 
-// formatTime writes whole seconds, as s3fs does.
-func formatTime(t time.Time) string {
+// formatTime writes a time as the tools sharing the store read it: whole
+// seconds since the epoch on S3 (s3fs; rclone reads them too), RFC 3339
+// on Azure (rclone; BlobFuse2 and Cloudfuse keep no times there). Both
+// forms are read on both stores.
+func formatTime(t time.Time, layout DirLayout) string {
+	if layout == LayoutAzure {
+		return t.UTC().Format(time.RFC3339Nano)
+	}
 	return strconv.FormatInt(t.Unix(), 10)
 }
 
 // metaFor returns the metadata that records a's ownership, mode and times,
 // merged over extra (which may hold markers and user keys).
-func metaFor(a Attr, extra map[string]string) map[string]string {
+func (v *FS) metaFor(a Attr, extra map[string]string) map[string]string {
 	md := make(map[string]string, len(extra)+6)
 	for k, v := range extra {
 		md[k] = v
@@ -208,13 +219,13 @@ func metaFor(a Attr, extra map[string]string) map[string]string {
 	md[metaUID] = strconv.FormatUint(uint64(a.UID), 10)
 	md[metaGID] = strconv.FormatUint(uint64(a.GID), 10)
 	if !a.Mtime.IsZero() {
-		md[metaMtime] = formatTime(a.Mtime)
+		md[metaMtime] = formatTime(a.Mtime, v.opts.Layout)
 	}
 	if !a.Atime.IsZero() {
-		md[metaAtime] = formatTime(a.Atime)
+		md[metaAtime] = formatTime(a.Atime, v.opts.Layout)
 	}
 	if !a.Ctime.IsZero() {
-		md[metaCtime] = formatTime(a.Ctime)
+		md[metaCtime] = formatTime(a.Ctime, v.opts.Layout)
 	}
 	return md
 }

@@ -235,7 +235,7 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	now := fsNow()
 	a := Attr{Kind: KindDir, Size: 4096, Mode: mode & ModePerm, UID: uid, GID: gid,
 		Mtime: now, Atime: now, Ctime: now}
-	key, md := v.markerKey(p), metaFor(a, nil)
+	key, md := v.markerKey(p), v.metaFor(a, nil)
 	if v.opts.Layout == LayoutAzure {
 		md[metaIsFolder] = "true"
 	}
@@ -280,6 +280,7 @@ func (v *FS) Rmdir(ctx context.Context, p string) error {
 		return err
 	}
 	if !empty {
+		v.explainNotEmpty(ctx, p)
 		return ErrNotEmpty
 	}
 	if err := v.deleteMarkers(ctx, p, n); err != nil {
@@ -331,6 +332,37 @@ func (v *FS) dirEmpty(ctx context.Context, p string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// explainNotEmpty logs the keys that keep directory p from being removed
+// when none of them shows in a listing: keys whose names no filesystem
+// can hold ("a/./b", "a//b", "a/../b") are hidden, yet the directory is
+// not empty while they exist. They are removed with the store's own
+// tools (docs/semantics.md).
+func (v *FS) explainNotEmpty(ctx context.Context, p string) {
+	page, err := v.b.List(ctx, storage.ListOptions{Prefix: dirPrefix(p), MaxKeys: 20})
+	if err != nil {
+		return
+	}
+	var hidden []string
+	for _, obj := range page.Objects {
+		rest := strings.TrimPrefix(obj.Key, dirPrefix(p))
+		if obj.Key == dirPrefix(p) || rest == "" {
+			continue
+		}
+		visible := true
+		for _, seg := range strings.Split(strings.TrimSuffix(rest, "/"), "/") {
+			visible = visible && validName(seg)
+		}
+		if visible {
+			return // something shows: the usual ENOTEMPTY
+		}
+		hidden = append(hidden, obj.Key)
+	}
+	if len(hidden) > 0 {
+		v.warn("directory not empty: it holds keys no file name can show; remove them with the store's own tools",
+			"path", p, "keys", hidden, "more", page.NextToken != "")
+	}
 }
 
 func isNotExist(err error) bool { return err != nil && errors.Is(err, ErrNotExist) }

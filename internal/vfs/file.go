@@ -65,7 +65,7 @@ func (f *file) version() content.Version {
 
 // target is where and how f's bytes are stored. Caller holds f.mu.
 func (f *file) target() content.Target {
-	t := content.Target{Key: f.path, Meta: metaFor(f.attr, f.extra), Created: f.created}
+	t := content.Target{Key: f.path, Meta: f.v.metaFor(f.attr, f.extra), Created: f.created}
 	if f.base != nil {
 		t.BaseETag = f.base.etag
 	}
@@ -172,7 +172,7 @@ func (f *file) upload(ctx context.Context, keepOpen bool) error {
 // a HEAD so the times shown now are the ones shown after a remount);
 // anything else is rewritten.
 func (f *file) reconcile(ctx context.Context, st content.Stored) error {
-	md := metaFor(f.attr, f.extra)
+	md := f.v.metaFor(f.attr, f.extra)
 	own := !st.Since.IsZero() && !f.attr.Mtime.Before(st.Since) && !f.attr.Ctime.Before(st.Since)
 	if own && maps.Equal(content.WithoutTimes(md), content.WithoutTimes(st.Meta)) {
 		if _, ok := st.Meta[metaMtime]; ok {

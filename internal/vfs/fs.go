@@ -185,6 +185,10 @@ func (v *FS) checkName(p string) error {
 	if !validName(base(p)) {
 		return ErrInvalid
 	}
+	if v.caps.ReservedChars != "" && strings.ContainsAny(base(p), v.caps.ReservedChars) {
+		// The store would keep another name (Azure: '\' becomes '/').
+		return fmt.Errorf("%w: %q holds a character the store changes (%q)", ErrInvalid, base(p), v.caps.ReservedChars)
+	}
 	if len(base(p)) > 255 {
 		return ErrNameTooLong
 	}
@@ -217,6 +221,10 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 	if p == "" {
 		a := v.implicitDirAttr()
 		return &node{Attr: a}, nil
+	}
+	if v.caps.ReservedChars != "" && strings.ContainsAny(p, v.caps.ReservedChars) {
+		// No such name can exist; the store would answer for another.
+		return nil, ErrNotExist
 	}
 	if f := v.openFile(p); f != nil {
 		if v.opts.RevalidateOnOpen {

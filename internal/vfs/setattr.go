@@ -100,7 +100,7 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 	s.apply(&a)
 	if n.Kind == KindDir && n.key == "" {
 		// An implicit directory gains a marker to hold its attributes.
-		md := metaFor(a, nil)
+		md := v.metaFor(a, nil)
 		if v.opts.Layout == LayoutAzure {
 			md[metaIsFolder] = "true"
 		}
@@ -122,7 +122,7 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 		}
 		extra = userMeta(obj.Metadata)
 	}
-	if _, err := v.setMeta(ctx, p, n, metaFor(a, extra)); err != nil {
+	if _, err := v.setMeta(ctx, p, n, v.metaFor(a, extra)); err != nil {
 		return Attr{}, err
 	}
 	if n.Kind == KindDir {
@@ -158,7 +158,7 @@ func (v *FS) setattrOpen(ctx context.Context, h *Handle, s SetAttr) (Attr, error
 				}
 			}
 		} else if f.base != nil && f.base.key != "" {
-			nb, err := v.setMeta(ctx, f.path, f.base, metaFor(f.attr, f.extra))
+			nb, err := v.setMeta(ctx, f.path, f.base, v.metaFor(f.attr, f.extra))
 			if err != nil {
 				return Attr{}, err
 			}

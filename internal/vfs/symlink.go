@@ -34,7 +34,7 @@ func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (At
 	now := fsNow()
 	a := Attr{Kind: KindSymlink, Size: int64(len(target)), Mode: 0o777, UID: uid, GID: gid,
 		Mtime: now, Atime: now, Ctime: now}
-	key, md := p+symlinkSuffix, metaFor(a, nil)
+	key, md := p+symlinkSuffix, v.metaFor(a, nil)
 	if v.opts.Layout == LayoutAzure {
 		key = p
 		md[metaSymlink] = "true"

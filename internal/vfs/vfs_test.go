@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -721,4 +722,94 @@ func killed(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return snap
+}
+
+// On Azure times are stored as rclone stores them there (RFC 3339), and
+// both that form and s3fs's seconds are read on either store.
+func TestAzureTimesAreRFC3339(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, b, func(o *Options) { o.Layout = LayoutAzure })
+	ctx := context.Background()
+	mt := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	h, _, err := v.Create(ctx, "ours", OpenFlags{Write: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Write(ctx, []byte("x"), 0)
+	if _, err := v.Setattr(ctx, "ours", h, SetAttr{Mtime: &mt}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, obj := get(t, b, "ours")
+	if got, err := time.Parse(time.RFC3339Nano, obj.Metadata["mtime"]); err != nil || !got.Equal(mt) {
+		t.Fatalf("stored mtime %q (%v), want %s in RFC 3339", obj.Metadata["mtime"], err, mt)
+	}
+	put(t, b, "rclone", "y", map[string]string{"mtime": "2023-01-02T03:04:05.5Z"})
+	put(t, b, "s3fs", "z", map[string]string{"mtime": "1700000000"})
+	for name, want := range map[string]time.Time{
+		"rclone": time.Date(2023, 1, 2, 3, 4, 5, 5e8, time.UTC),
+		"s3fs":   time.Unix(1700000000, 0),
+	} {
+		a, err := v.Lookup(ctx, name)
+		if err != nil || !a.Mtime.Equal(want) {
+			t.Errorf("%s: mtime %s (%v), want %s", name, a.Mtime, err, want)
+		}
+	}
+}
+
+// reserved is a store that changes '\' in keys, as Azure does.
+type reserved struct{ storage.Backend }
+
+func (r reserved) Caps() storage.Caps {
+	c := r.Backend.Caps()
+	c.ReservedChars = `\`
+	return c
+}
+
+// A name the store would turn into another (a backslash on Azure) is
+// refused with EINVAL by every call that makes a name.
+func TestNameWithReservedCharacterRefused(t *testing.T) {
+	b := newMem()
+	v := newTestFS(t, reserved{b})
+	ctx := context.Background()
+	if _, _, err := v.Create(ctx, `back\slash.txt`, OpenFlags{Write: true}, 0o644, 0, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("create: %v, want ErrInvalid", err)
+	}
+	if _, err := v.Mkdir(ctx, `a\b`, 0o755, 0, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("mkdir: %v, want ErrInvalid", err)
+	}
+	put(t, b, "plain", "x", nil)
+	if err := v.Rename(ctx, "plain", `pl\ain`, RenameFlags{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("rename: %v, want ErrInvalid", err)
+	}
+	if keys := storeKeys(t, b); len(keys) != 1 || keys[0] != "plain" {
+		t.Errorf("store keys %q", keys)
+	}
+	// The store would answer a lookup for another name (a/b).
+	put(t, b, "a/b", "in a directory", nil)
+	if _, err := v.Lookup(ctx, `a\b`); !errors.Is(err, ErrNotExist) {
+		t.Errorf(`lookup a\b: %v, want ErrNotExist`, err)
+	}
+}
+
+// A directory that lists empty but holds keys no name can show is not
+// removed, and the log names those keys.
+func TestRmdirNamesHiddenKeys(t *testing.T) {
+	b := newMem()
+	var logs syncBuffer
+	v := newTestFS(t, b, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	ctx := context.Background()
+	put(t, b, "d/", "", nil)
+	put(t, b, "d/./x", "hidden", nil)
+	if ents, err := v.ReadDir(ctx, "d"); err != nil || len(ents) != 0 {
+		t.Fatalf("readdir d: %v %v, want empty", ents, err)
+	}
+	if err := v.Rmdir(ctx, "d"); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("rmdir: %v, want ErrNotEmpty", err)
+	}
+	if !strings.Contains(logs.String(), "d/./x") {
+		t.Fatalf("the log does not name the hidden key:\n%s", logs.String())
+	}
 }

@@ -267,7 +267,7 @@ func (v *FS) editXattrMeta(p, name string, a Attr, extra map[string]string, edit
 	if err := edit(attrs); err != nil {
 		return nil, err
 	}
-	md := metaFor(a, extra)
+	md := v.metaFor(a, extra)
 	if enc := encodeXattrs(attrs); enc != "" {
 		md[metaXattr] = enc
 	} else {
@@ -286,7 +286,7 @@ func (v *FS) editXattrMeta(p, name string, a Attr, extra map[string]string, edit
 	// removal of others can help: the value is too big for this store.
 	errKind := ErrAttrNoSpace
 	if val, ok := attrs[name]; ok {
-		alone := metaFor(a, extra)
+		alone := v.metaFor(a, extra)
 		alone[metaXattr] = encodeXattrs(map[string][]byte{name: val})
 		if metaBytes(alone) > limit {
 			errKind = ErrAttrTooBig

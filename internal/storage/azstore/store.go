@@ -120,6 +120,7 @@ func (s *Store) Caps() storage.Caps {
 		ConditionalCreate: true,
 		ConditionalWrite:  true,
 		ListMetadata:      true,
+		ReservedChars:     `\`,
 	}
 }
 
