@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +50,24 @@ func TestFractionalBlockSize(t *testing.T) {
 		if v := vfsOptions(cfg, nil); v.Stream == nil || v.Stream.PartSize != c.want {
 			t.Errorf("block-size-mb %s: %+v, want part size %d", c.mb, v.Stream, c.want)
 		}
+	}
+}
+
+// Errors name the key at fault once, without a package's prefix.
+func TestStoreErrorsNameTheKey(t *testing.T) {
+	e := newEnv(t)
+	e.write("az.yaml", `components: [libfuse, file_cache, attr_cache, azstorage]
+file_cache:
+  path: cache
+azstorage:
+  account-name: acct
+  container: box
+  endpoint: http://127.0.0.1:1
+  account-key: not*base64
+`)
+	r := e.run("mount", e.mkdir("mnt"), "--config-file=az.yaml", "--dry-run")
+	r.expectPrefix(t, 1, "cloudfuse: azstorage: account-key is not a valid account key")
+	if strings.Contains(r.stderr, "azstore") {
+		t.Errorf("stderr names the package: %q", r.stderr)
 	}
 }

@@ -76,7 +76,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	v, err := vfs.New(sigCtx, b, vo)
 	if err != nil {
 		b.Close()
-		return fmt.Errorf("file cache: %w", err)
+		return fmt.Errorf("file cache (file_cache.path): %w", err)
 	}
 	hl := a.startHealth(cfg, mon, s, mnt, log)
 	defer hl.stop()

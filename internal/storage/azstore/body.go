@@ -55,7 +55,7 @@ func (s *section) Seek(off int64, whence int) (int64, error) {
 		off += s.size
 	}
 	if off < 0 {
-		return 0, errors.New("azstore: seek before start of body")
+		return 0, errors.New("seek before start of body")
 	}
 	if _, err := s.rs.Seek(s.base+off, io.SeekStart); err != nil {
 		return 0, err

@@ -95,7 +95,7 @@ func newCredentials(c *config, hc *http.Client) (credentials, error) {
 	case ModeKey:
 		k, err := service.NewSharedKeyCredential(c.AccountName, c.AccountKey)
 		if err != nil {
-			return credentials{}, fmt.Errorf("azstore: account key: %w", err)
+			return credentials{}, fmt.Errorf("account-key is not a valid account key: %w", err)
 		}
 		return credentials{sharedKey: k}, nil
 	case ModeSAS:
@@ -104,7 +104,7 @@ func newCredentials(c *config, hc *http.Client) (credentials, error) {
 		t, err := azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret,
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: idOpts})
 		if err != nil {
-			return credentials{}, fmt.Errorf("azstore: service principal: %w", err)
+			return credentials{}, fmt.Errorf("mode spn (tenantid, clientid, clientsecret): %w", err)
 		}
 		return credentials{token: t}, nil
 	case ModeMSI:
@@ -119,17 +119,17 @@ func newCredentials(c *config, hc *http.Client) (credentials, error) {
 		}
 		t, err := azidentity.NewManagedIdentityCredential(o)
 		if err != nil {
-			return credentials{}, fmt.Errorf("azstore: managed identity: %w", err)
+			return credentials{}, fmt.Errorf("mode msi: %w", err)
 		}
 		return credentials{token: t}, nil
 	case ModeAzCLI:
 		t, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: c.TenantID})
 		if err != nil {
-			return credentials{}, fmt.Errorf("azstore: azure cli: %w", err)
+			return credentials{}, fmt.Errorf("mode azcli: %w", err)
 		}
 		return credentials{token: t}, nil
 	}
-	return credentials{}, fmt.Errorf("azstore: unknown auth mode %q", c.Mode)
+	return credentials{}, fmt.Errorf("unknown mode %q", c.Mode)
 }
 
 // newServiceClient builds the blob service client for the credentials.
@@ -149,7 +149,7 @@ func newServiceClient(c *config, cr credentials, hc *http.Client) (*service.Clie
 		cl, err = service.NewClientWithNoCredential(u+"?"+cr.sas, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("azstore: blob client: %w", err)
+		return nil, fmt.Errorf("blob client: %w", err)
 	}
 	return cl, nil
 }

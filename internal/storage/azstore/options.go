@@ -107,14 +107,14 @@ func normalize(o Options, container bool) (*config, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if container && c.Container == "" {
-		return nil, errors.New("azstore: no container name")
+		return nil, errors.New("no container name (container)")
 	}
 	switch c.Type {
 	case "":
 		c.Type = TypeBlock
 	case TypeBlock, TypeADLS:
 	default:
-		return nil, fmt.Errorf("azstore: unknown account type %q (want %q or %q)", c.Type, TypeBlock, TypeADLS)
+		return nil, fmt.Errorf("unknown account type %q (type: want %q or %q)", c.Type, TypeBlock, TypeADLS)
 	}
 	if err := c.setEndpoints(); err != nil {
 		return nil, err
@@ -135,19 +135,19 @@ func normalize(o Options, container bool) (*config, error) {
 		c.MaxRetryDelay = DefaultMaxRetryDelay
 	}
 	if c.RetryDelay < 0 || c.MaxRetryDelay < 0 || c.TryTimeout < 0 {
-		return nil, errors.New("azstore: retry delays and timeouts must not be negative")
+		return nil, errors.New("retry delays and timeouts must not be negative")
 	}
 	if c.BlockSize == 0 {
 		c.BlockSize = DefaultBlockSize
 	}
 	if c.BlockSize < 0 || c.BlockSize > maxBlockSize {
-		return nil, fmt.Errorf("azstore: block size %d out of range (1 to %d bytes)", c.BlockSize, int64(maxBlockSize))
+		return nil, fmt.Errorf("block size %d out of range (1 to %d bytes)", c.BlockSize, int64(maxBlockSize))
 	}
 	if c.MaxConcurrency == 0 {
 		c.MaxConcurrency = DefaultMaxConcurrency
 	}
 	if c.MaxConcurrency < 0 {
-		return nil, errors.New("azstore: max concurrency must not be negative")
+		return nil, errors.New("max concurrency must not be negative")
 	}
 	return c, nil
 }
@@ -161,13 +161,13 @@ func (c *config) setEndpoints() error {
 	raw := c.Endpoint
 	if raw == "" {
 		if c.AccountName == "" {
-			return errors.New("azstore: no account name and no endpoint")
+			return errors.New("no account name and no endpoint")
 		}
 		raw = fmt.Sprintf("%s://%s.blob.core.windows.net", scheme, c.AccountName)
 	}
 	u, err := parseEndpoint(raw, scheme)
 	if err != nil {
-		return fmt.Errorf("azstore: endpoint: %w", err)
+		return fmt.Errorf("endpoint: %w", err)
 	}
 	if c.AccountName == "" {
 		c.AccountName = accountFromURL(u)
@@ -179,7 +179,7 @@ func (c *config) setEndpoints() error {
 	if c.DFSEndpoint != "" {
 		d, err := parseEndpoint(c.DFSEndpoint, scheme)
 		if err != nil {
-			return fmt.Errorf("azstore: dfs endpoint: %w", err)
+			return fmt.Errorf("dfs endpoint: %w", err)
 		}
 		c.dfsURL = d
 		return nil
@@ -235,27 +235,27 @@ func (c *config) checkAuth() error {
 		case c.sas != "":
 			c.Mode = ModeSAS
 		default:
-			return errors.New("azstore: no credentials: set mode (key, sas, spn, msi or azcli) and its settings")
+			return errors.New("no credentials: set mode (key, sas, spn, msi or azcli) and its settings")
 		}
 	}
 	switch c.Mode {
 	case ModeKey:
 		if c.AccountKey == "" {
-			return errors.New("azstore: mode key needs an account key")
+			return errors.New("mode key needs an account key (account-key)")
 		}
 		if c.AccountName == "" {
-			return errors.New("azstore: mode key needs an account name")
+			return errors.New("mode key needs an account name")
 		}
 	case ModeSAS:
 		if c.sas == "" {
-			return errors.New("azstore: mode sas needs a SAS token")
+			return errors.New("mode sas needs a SAS token")
 		}
 		if _, err := url.ParseQuery(c.sas); err != nil {
-			return fmt.Errorf("azstore: SAS token does not parse: %w", err)
+			return fmt.Errorf("SAS token does not parse: %w", err)
 		}
 	case ModeSPN:
 		if c.TenantID == "" || c.ClientID == "" || c.ClientSecret == "" {
-			return errors.New("azstore: mode spn needs tenant id, client id and client secret")
+			return errors.New("mode spn needs tenant id, client id and client secret")
 		}
 	case ModeMSI:
 		n := 0
@@ -265,15 +265,15 @@ func (c *config) checkAuth() error {
 			}
 		}
 		if n > 1 {
-			return errors.New("azstore: mode msi takes at most one of client id, resource id and object id")
+			return errors.New("mode msi takes at most one of client id, resource id and object id")
 		}
 	case ModeAzCLI:
 	default:
-		return fmt.Errorf("azstore: unknown auth mode %q (want key, sas, spn, msi or azcli)", c.Mode)
+		return fmt.Errorf("unknown auth mode %q (want key, sas, spn, msi or azcli)", c.Mode)
 	}
 	if c.AADEndpoint != "" {
 		if u, err := url.Parse(c.AADEndpoint); err != nil || u.Scheme != "https" || u.Host == "" {
-			return fmt.Errorf("azstore: AAD endpoint %q is not an https URL", c.AADEndpoint)
+			return fmt.Errorf("AAD endpoint %q is not an https URL", c.AADEndpoint)
 		}
 	}
 	return nil
@@ -307,7 +307,7 @@ func parseProxy(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("azstore: proxy %q is not a URL", raw)
+		return nil, fmt.Errorf("proxy %q is not a URL", raw)
 	}
 	return u, nil
 }

@@ -83,7 +83,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 			ClientOptions: clientOptions(cfg, hc),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("azstore: %w", err)
+			return nil, fmt.Errorf("dfs client: %w", err)
 		}
 	}
 	return s, nil
@@ -151,7 +151,7 @@ func (s *Store) CheckContainer(ctx context.Context) error {
 		if errors.Is(err, storage.ErrPermission) || errors.Is(err, storage.ErrNoBucket) {
 			return err
 		}
-		return fmt.Errorf("azstore: %w", err)
+		return fmt.Errorf("dfs endpoint: %w", err)
 	}
 	return nil
 }

@@ -134,6 +134,13 @@ func (s *Store) CheckBucket(ctx context.Context) error {
 			return storage.Errorf(op, s.bucket, nil,
 				fmt.Errorf("bucket is in region %s; set the region to match: %w", region, err))
 		}
+		if re.HTTPStatusCode() == http.StatusBadRequest {
+			// A HEAD answer has no body: 400 without a region is what S3
+			// and MinIO answer to a name that cannot be a bucket.
+			return storage.Errorf(op, s.bucket, storage.ErrInvalidKey,
+				errors.New("the store refused the bucket name (400 Bad Request); bucket names are 3 to 63 "+
+					"lowercase letters, digits, dots and hyphens"))
+		}
 	}
 	return wrapErr(op, s.bucket, err)
 }
