@@ -57,7 +57,15 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 	}
 	if rec.Unfinished {
 		// Written after the last close or fsync: possibly torn. It never
-		// replaces what the store holds under its name.
+		// replaces what the store holds under its name, unless that is
+		// already these bytes (a flush's upload completed, and the daemon
+		// stopped before it could remove the record).
+		if cur, err := c.b.Head(ctx, rec.Key); err == nil && (rec.BaseETag == "" || cur.ETag != rec.BaseETag) {
+			if same, err := c.holdsData(ctx, rec.Key, cur, lf, st.Size()); err == nil && same {
+				c.log.Info("pending change from an earlier run was already uploaded", "path", rec.Key)
+				return nil
+			}
+		}
 		key := conflictName(rec.Key)
 		if _, err := c.putFile(ctx, key, lf, st.Size(), rec.Meta); err != nil {
 			return err
