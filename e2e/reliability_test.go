@@ -199,3 +199,45 @@ func TestSharedCacheDirRefused(t *testing.T) {
 		t.Fatalf("the first mount's file: %d bytes (%v), want %d", len(got), err, 2*len(part))
 	}
 }
+
+// TestPausedStoreFailsTheClose pauses the store (it accepts and forwards
+// nothing) while a file is closed: the close fails with EIO after the
+// idle timeout and the retries, not when the store comes back, and the
+// data, kept in the cache, reaches the store once it answers again.
+func TestPausedStoreFailsTheClose(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			b, section := tg.setup(t)
+			section, p := proxied(t, section, 5*time.Minute)
+			extra := "  idle-timeout-sec: 1\n"
+			if tg.name == "azure" {
+				extra += "  max-retries: 1\n  retry-backoff-sec: 1\n  max-retry-delay-sec: 1\n"
+			}
+			m := mountWith(t, b, section, mountOpts{extraYAML: extra})
+			want := content{name: "paused.bin", size: 1<<20 + 7}
+			f, err := os.Create(m.path(want.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(want.bytes()); err != nil {
+				t.Fatal(err)
+			}
+			p.setLatency(time.Hour)
+			start := time.Now()
+			err = f.Close()
+			took := time.Since(start)
+			p.setLatency(0)
+			if !errors.Is(err, syscall.EIO) {
+				t.Fatalf("close while the store is paused: %v, want EIO", err)
+			}
+			if took > 90*time.Second {
+				t.Errorf("close while the store is paused took %s", took)
+			}
+			t.Logf("close failed after %s", took.Round(time.Millisecond))
+			m.stop() // unmount uploads what is pending
+			if got, err := storeBytes(context.Background(), b, want.name); err != nil || !bytes.Equal(got, want.bytes()) {
+				t.Fatalf("after the store came back: %d bytes (%v), want %d", len(got), err, want.size)
+			}
+		})
+	}
+}
