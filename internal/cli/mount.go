@@ -160,7 +160,7 @@ func (a *app) readConfig(path string, m mountArgs) (*config.Config, []config.War
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
-	plain, err := openSecure(path, data, pass)
+	plain, _, err := openSecure(path, data, pass)
 	if err != nil {
 		return nil, nil, err
 	}

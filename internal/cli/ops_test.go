@@ -3,6 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -398,5 +402,41 @@ func TestStateJSON(t *testing.T) {
 	}
 	if len(filepath.Base(a.socketPath("/a/very/long/path/"+strings.Repeat("x", 200)))) > 30 {
 		t.Error("socket name grows with the mount path")
+	}
+}
+
+// BlobFuse2's encrypted config (the 12-byte nonce, then AES-GCM with the
+// passphrase as key), made here from that description, opens with
+// BlobFuse2's passphrase variable; secure set keeps its format, and
+// secure encrypt --format=cloudfuse writes a file secure reads back as
+// Cloudfuse's.
+func TestSecureReadsAndKeepsTheAnchorsFormats(t *testing.T) {
+	e := newEnv(t)
+	key := "0123456789abcdef0123456789abcdef"
+	blk, _ := aes.NewCipher([]byte(key))
+	gcm, _ := cipher.NewGCM(blk)
+	nonce := make([]byte, gcm.NonceSize())
+	rand.Read(nonce)
+	e.write("bf2.azsec", string(gcm.Seal(nonce, nonce, []byte(s3Config), nil)))
+	e.vars[config.BlobFuse2PassphraseEnv] = key
+	r := e.runCheap("secure", "get", "-c", "bf2.azsec", "-k", "s3storage.bucket-name")
+	if r.expect(t, 0); r.stdout != "b\n" {
+		t.Errorf("get from a BlobFuse2 file: %q", r.stdout)
+	}
+	e.runCheap("secure", "set", "-c", "bf2.azsec", "-k", "s3storage.bucket-name", "--value", "other").expect(t, 0)
+	data := []byte(readFile(t, "bf2.azsec"))
+	plain, err := gcm.Open(nil, data[:12], data[12:], nil)
+	if err != nil || !strings.Contains(string(plain), "bucket-name: other") {
+		t.Fatalf("after set, BlobFuse2's layout does not open: %v %q", err, plain)
+	}
+
+	e.write("c.yaml", s3Config)
+	e.runCheap("secure", "encrypt", "-c", "c.yaml", "-p", "pw", "--format=cloudfuse").expect(t, 0)
+	enc := []byte(readFile(t, "c.yaml.aes"))
+	if config.IsEncrypted(enc) || binary.LittleEndian.Uint16(enc) != 16 {
+		t.Fatalf("not Cloudfuse's layout: % x", enc[:8])
+	}
+	if _, f, err := config.DecryptAny(enc, []byte("pw")); err != nil || f != config.FormatCloudfuse {
+		t.Fatalf("read back: %s %v", f, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 type secureArgs struct {
 	configFile, passphrase, outputFile string
 	key, value                         string
+	format                             string // encrypt: the layout to write
 }
 
 func (a *app) secureCmd() *cobra.Command {
@@ -39,15 +40,19 @@ func (a *app) secureCmd() *cobra.Command {
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVarP(&s.configFile, "config-file", "c", "", "the config file to encrypt, or the encrypted file to read")
-	pf.StringVarP(&s.passphrase, "passphrase", "p", "", "the passphrase (default $"+config.PassphraseEnv+")")
+	pf.StringVarP(&s.passphrase, "passphrase", "p", "", "the passphrase (default $"+config.PassphraseEnv+
+		", else $"+config.BlobFuse2PassphraseEnv+")")
 	pf.StringVarP(&s.outputFile, "output-file", "o", "", "where to write the result; - for standard output")
 
 	encrypt := &cobra.Command{
 		Use:   "encrypt",
 		Short: "Encrypt a config file (writes <file>.aes and removes the plain file, as Cloudfuse does)",
 		Args:  usageArgs(cobra.NoArgs),
-		RunE:  func(cmd *cobra.Command, _ []string) error { return a.secureEncrypt(cmd, s) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.secureEncrypt(cmd, &s) },
 	}
+	encrypt.Flags().StringVar(&s.format, "format", string(config.FormatNative),
+		"the layout to write: native, or cloudfuse or blobfuse2 for a file those tools read "+
+			"(blobfuse2: the passphrase is the AES key, 16, 24 or 32 bytes or their base64)")
 	decrypt := &cobra.Command{
 		Use:   "decrypt",
 		Short: "Decrypt a config file (writes <file> without .aes; the encrypted file is kept)",
@@ -81,6 +86,9 @@ func (a *app) securePassphrase(flag string) ([]byte, error) {
 		p = a.getenv(config.PassphraseEnv)
 	}
 	if p == "" {
+		p = a.getenv(config.BlobFuse2PassphraseEnv)
+	}
+	if p == "" {
 		return nil, usageError{fmt.Errorf("no passphrase: give --passphrase or set $%s", config.PassphraseEnv)}
 	}
 	return []byte(p), nil
@@ -102,20 +110,21 @@ func (a *app) secureInput(s secureArgs) ([]byte, []byte, error) {
 	return data, pass, nil
 }
 
-// openSecure decrypts an encrypted config file's contents.
-func openSecure(name string, data, pass []byte) ([]byte, error) {
-	plain, err := config.Decrypt(data, pass)
+// openSecure decrypts an encrypted config file's contents, written by
+// cloudfuse, Cloudfuse or BlobFuse2, and says which format it had.
+func openSecure(name string, data, pass []byte) ([]byte, config.SecureFormat, error) {
+	plain, f, err := config.DecryptAny(data, pass)
 	if errors.Is(err, config.ErrNotEncrypted) {
-		return nil, fmt.Errorf("%s is not an encrypted config file (encrypt it with cloudfuse secure encrypt)", name)
+		return nil, "", fmt.Errorf("%s is not an encrypted config file (encrypt it with cloudfuse secure encrypt)", name)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
-	return plain, nil
+	return plain, f, nil
 }
 
-func (a *app) secureEncrypt(cmd *cobra.Command, s secureArgs) error {
-	data, pass, err := a.secureInput(s)
+func (a *app) secureEncrypt(cmd *cobra.Command, s *secureArgs) error {
+	data, pass, err := a.secureInput(*s)
 	if err != nil {
 		return err
 	}
@@ -125,7 +134,7 @@ func (a *app) secureEncrypt(cmd *cobra.Command, s secureArgs) error {
 	if _, _, err := config.Parse(s.configFile, data); err != nil {
 		return fmt.Errorf("not encrypting a config file with errors: %w", err)
 	}
-	enc, err := config.EncryptWith(data, pass, a.kdfParams())
+	enc, err := config.EncryptAs(data, pass, config.SecureFormat(s.format), a.kdfParams())
 	if err != nil {
 		return err
 	}
@@ -156,7 +165,7 @@ func (a *app) secureDecrypt(cmd *cobra.Command, s secureArgs) error {
 	if err != nil {
 		return err
 	}
-	plain, err := openSecure(s.configFile, data, pass)
+	plain, _, err := openSecure(s.configFile, data, pass)
 	if err != nil {
 		return err
 	}
@@ -186,7 +195,7 @@ func (a *app) secureGet(cmd *cobra.Command, s secureArgs) error {
 	if err != nil {
 		return err
 	}
-	plain, err := openSecure(s.configFile, data, pass)
+	plain, _, err := openSecure(s.configFile, data, pass)
 	if err != nil {
 		return err
 	}
@@ -206,7 +215,7 @@ func (a *app) secureSet(cmd *cobra.Command, s secureArgs) error {
 	if err != nil {
 		return err
 	}
-	plain, err := openSecure(s.configFile, data, pass)
+	plain, format, err := openSecure(s.configFile, data, pass)
 	if err != nil {
 		return err
 	}
@@ -214,7 +223,9 @@ func (a *app) secureSet(cmd *cobra.Command, s secureArgs) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.configFile, err)
 	}
-	enc, err := config.EncryptWith(changed, pass, a.kdfParams())
+	// Written back in the format it had, so the tool that made it still
+	// reads it.
+	enc, err := config.EncryptAs(changed, pass, format, a.kdfParams())
 	if err != nil {
 		return err
 	}
