@@ -68,7 +68,7 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
-		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
+		return nil, fmt.Errorf("load AWS configuration (profile, region, AWS_* variables): %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = defaultRegion

@@ -66,7 +66,7 @@ var _ storage.Backend = (*Store)(nil)
 // CheckBucket to find out whether the bucket exists and is reachable.
 func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Bucket == "" {
-		return nil, errors.New("s3: no bucket name given")
+		return nil, errors.New("no bucket name given (bucket-name)")
 	}
 	if err := checkEndpoint(opts.Endpoint); err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func checkEndpoint(endpoint string) error {
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("s3: endpoint %q is not an http:// or https:// URL", endpoint)
+		return fmt.Errorf("endpoint %q is not an http:// or https:// URL", endpoint)
 	}
 	return nil
 }
