@@ -37,6 +37,28 @@ func (s SetAttr) apply(a *Attr) {
 	a.Ctime = fsNow()
 }
 
+// handleByName returns a handle for a change by name to the open file at
+// p, or nil when p is not open. While a handle that can write is open,
+// the change goes to the store with that handle's close: the kernel
+// truncates a file opened with O_TRUNC this way, and storing the empty
+// file now would replace the last good version before the writer is done.
+// Otherwise the returned handle stores it at its release, as for a file
+// not open.
+func (v *FS) handleByName(p string) *Handle {
+	f := v.openFile(p)
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := &Handle{v: v, f: f, writable: f.writers == 0}
+	f.refs++
+	if h.writable {
+		f.writers++
+	}
+	return h
+}
+
 // Setattr changes attributes of p (truncate, chmod, chown, utimens). h may
 // be the handle the change came through, or nil. Metadata changes never
 // re-upload data: a clean object is updated in place on the server.
@@ -55,20 +77,7 @@ func (v *FS) Setattr(ctx context.Context, p string, h *Handle, s SetAttr) (Attr,
 		}
 	}
 	if h == nil {
-		if f := v.openFile(p); f != nil {
-			// A change by name to an open file. While a handle that can
-			// write is open, the change goes to the store with that
-			// handle's close: the kernel truncates a file opened with
-			// O_TRUNC this way, and storing the empty file now would
-			// replace the last good version before the writer is done.
-			// Otherwise it is stored at once, as for a file not open.
-			f.mu.Lock()
-			h = &Handle{v: v, f: f, writable: f.writers == 0}
-			f.refs++
-			if h.writable {
-				f.writers++
-			}
-			f.mu.Unlock()
+		if h = v.handleByName(p); h != nil {
 			defer h.Release(ctx)
 		}
 	}
