@@ -167,8 +167,9 @@ func parseTime(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	if strings.ContainsAny(s, "T-") {
-		// RFC 3339, as rclone writes times on Azure.
+	if strings.Contains(s, "T") {
+		// RFC 3339, as rclone writes times on Azure. (Seconds since the
+		// epoch may be negative: "-300000000" is 1960.)
 		t, err := time.Parse(time.RFC3339Nano, s)
 		return t, err == nil
 	}

@@ -748,9 +748,11 @@ func TestAzureTimesAreRFC3339(t *testing.T) {
 	}
 	put(t, b, "rclone", "y", map[string]string{"mtime": "2023-01-02T03:04:05.5Z"})
 	put(t, b, "s3fs", "z", map[string]string{"mtime": "1700000000"})
+	put(t, b, "1960", "z", map[string]string{"mtime": "-300000000"})
 	for name, want := range map[string]time.Time{
 		"rclone": time.Date(2023, 1, 2, 3, 4, 5, 5e8, time.UTC),
 		"s3fs":   time.Unix(1700000000, 0),
+		"1960":   time.Unix(-300000000, 0),
 	} {
 		a, err := v.Lookup(ctx, name)
 		if err != nil || !a.Mtime.Equal(want) {
