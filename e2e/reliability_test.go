@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
 // TestKillMidCopyKeepsTheLastVersion kills the daemon while a file is
@@ -53,12 +55,7 @@ func TestKillMidCopyKeepsTheLastVersion(t *testing.T) {
 			if err != nil || !bytes.Equal(got, v1.bytes()) {
 				t.Fatalf("the stored version after the kill: %d bytes (%v), want the %d of the last close\n%s", len(got), err, v1.size, tail(m.Log))
 			}
-			var copies []string
-			for _, k := range storeList(t, b) {
-				if strings.HasPrefix(k, v1.name+".conflict-") {
-					copies = append(copies, k)
-				}
-			}
+			copies := recoveredCopies(t, b, v1.name)
 			if len(copies) != 1 {
 				t.Fatalf("recovered copies: %q, want one", copies)
 			}
@@ -75,6 +72,19 @@ func TestKillMidCopyKeepsTheLastVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recoveredCopies lists the copies "<name>.conflict-<time>" a mount saved
+// beside name.
+func recoveredCopies(t *testing.T, b storage.Backend, name string) []string {
+	t.Helper()
+	var copies []string
+	for _, k := range storeList(t, b) {
+		if strings.HasPrefix(k, name+".conflict-") {
+			copies = append(copies, k)
+		}
+	}
+	return copies
 }
 
 // smallDisk mounts a tmpfs of size bytes for a cache directory.

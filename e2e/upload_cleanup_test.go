@@ -135,12 +135,7 @@ func TestUploadCleanupAfterKill(t *testing.T) {
 			if !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("a file killed before its close shows under its name: %d bytes, %v", size, err)
 			}
-			var copies []string
-			for _, k := range storeList(t, b) {
-				if strings.HasPrefix(k, big.name+".conflict-") {
-					copies = append(copies, k)
-				}
-			}
+			copies := recoveredCopies(t, b, big.name)
 			switch {
 			case dataPath == "block_cache" && len(copies) != 0:
 				t.Fatalf("a streamed file left copies %q", copies)

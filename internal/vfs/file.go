@@ -112,18 +112,24 @@ func (f *file) restage(ctx context.Context) error {
 	return nil
 }
 
-// load makes f's bytes local (before its object is deleted). Caller holds
-// f.mu.
-func (f *file) load(ctx context.Context) error {
+// staging runs op on f's content, and again on a staged copy when the
+// content answers content.ErrRestage. Caller holds f.mu.
+func (f *file) staging(ctx context.Context, op func(content.Content) error) error {
 	for {
-		err := f.c.Load(ctx)
+		err := op(f.c)
 		if !errors.Is(err, content.ErrRestage) {
-			return contentErr(err)
+			return err
 		}
 		if err := f.restage(ctx); err != nil {
 			return err
 		}
 	}
+}
+
+// load makes f's bytes local (before its object is deleted). Caller holds
+// f.mu.
+func (f *file) load(ctx context.Context) error {
+	return contentErr(f.staging(ctx, func(c content.Content) error { return c.Load(ctx) }))
 }
 
 // touch sets the times a change of the data sets. Caller holds f.mu.
@@ -241,11 +247,14 @@ func (f *file) failed(err error) error {
 	return contentErr(err)
 }
 
-// contentErr maps what a content returns to vfs errors.
+// contentErr maps what a content returns to vfs errors; an error mapped
+// already passes as it is.
 func contentErr(err error) error {
 	switch {
 	case err == nil, errors.Is(err, io.EOF):
 		return nil
+	case errors.Is(err, ErrNoSpace), errors.Is(err, ErrFileTooBig), errors.Is(err, ErrStale), errors.Is(err, ErrNotExist):
+		return err // mapped already (a restage's upload)
 	case errors.Is(err, syscall.ENOSPC):
 		return fmt.Errorf("%w: %w", ErrNoSpace, err)
 	case errors.Is(err, storage.ErrTooLarge):

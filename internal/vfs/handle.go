@@ -214,20 +214,16 @@ func (h *Handle) Write(ctx context.Context, data []byte, off int64) (int, error)
 	if max := h.v.caps.MaxObjectSize(); max > 0 && end > max {
 		return 0, ErrFileTooBig
 	}
-	for {
-		n, err := f.c.WriteAt(ctx, data, off)
-		if errors.Is(err, content.ErrRestage) {
-			if err := f.restage(ctx); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		f.attr.Size = f.c.Size()
-		if n > 0 {
-			f.touch()
-		}
-		return n, f.failed(err)
+	var n int
+	err := f.staging(ctx, func(c content.Content) (err error) {
+		n, err = c.WriteAt(ctx, data, off)
+		return err
+	})
+	f.attr.Size = f.c.Size()
+	if n > 0 {
+		f.touch()
 	}
+	return n, f.failed(err)
 }
 
 // Truncate sets the file's size. On the streaming data path a file
@@ -248,21 +244,12 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 		f.attr.Size = 0
 		return nil
 	}
-	for {
-		err := f.c.Truncate(ctx, size)
-		if errors.Is(err, content.ErrRestage) {
-			if err := f.restage(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return f.failed(err)
-		}
-		f.attr.Size = f.c.Size()
-		f.touch()
-		return nil
+	if err := f.staging(ctx, func(c content.Content) error { return c.Truncate(ctx, size) }); err != nil {
+		return f.failed(err)
 	}
+	f.attr.Size = f.c.Size()
+	f.touch()
+	return nil
 }
 
 // Flush uploads the file if it changed (close(2) and fsync(2) call it).

@@ -261,16 +261,23 @@ func (c *Cache) evict(now time.Time) {
 // evicting clean copies when needed. An object that cannot fit answers
 // EFBIG, with the sizes.
 func (c *Cache) room(n int64) error {
-	if free := diskFree(c.opts.Dir); free < 0 || n <= free {
+	free := func() int64 {
+		used, size := diskUsage(c.opts.Dir)
+		if size == 0 {
+			return -1 // unknown: go ahead
+		}
+		return size - used
+	}
+	if f := free(); f < 0 || n <= f {
 		return nil
 	}
 	c.evictAll()
-	free := diskFree(c.opts.Dir)
-	if n <= free {
+	f := free()
+	if n <= f {
 		return nil
 	}
 	err := fmt.Errorf("%w: the object is %d bytes and the cache directory %s has %d bytes free",
-		syscall.EFBIG, n, c.opts.Dir, free)
+		syscall.EFBIG, n, c.opts.Dir, f)
 	c.log.Error("object larger than the free space of the file cache; use a larger cache disk or the streaming data path (block_cache)", "err", err)
 	return err
 }
@@ -288,16 +295,9 @@ func (c *Cache) evictAll() bool {
 	return len(items) > 0
 }
 
-// diskFree returns the bytes free on the filesystem holding dir, or -1.
-func diskFree(dir string) int64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return -1
-	}
-	return int64(st.Bavail) * int64(st.Bsize)
-}
-
-// diskUsage returns used and total bytes of the filesystem holding dir.
+// diskUsage returns used and total bytes of the filesystem holding dir
+// (used counts what the caller cannot use: blocks less those available),
+// or 0, 0 when it cannot tell.
 func diskUsage(dir string) (used, size int64) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {

@@ -30,7 +30,8 @@ import (
 // The upload is created with the file's metadata but without its times:
 // they change with every write, and S3 fixes metadata when an upload
 // starts. Times the writes set themselves are then the object's
-// Last-Modified; any other change is applied after completion (setMeta).
+// Last-Modified; any other change is applied after completion (vfs
+// reconciles the metadata, see content.Stored.Since).
 //
 // The part goroutines never take file.mu; mu guards the fields below it.
 type eager struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -224,16 +225,16 @@ func (f *File) load(ctx context.Context) error {
 	if f.loaded || f.takeCached() {
 		return nil
 	}
+	if f.base.Key != "" {
+		if err := f.c.room(f.base.Size); err != nil {
+			return err
+		}
+	}
 	lf, name, err := f.c.newDataFile()
 	if err != nil {
 		return err
 	}
 	if f.base.Key != "" {
-		if err := f.c.room(f.base.Size); err != nil {
-			lf.Close()
-			os.Remove(f.c.dataPath(name))
-			return err
-		}
 		size, err := f.c.download(ctx, f.base, lf, nil)
 		if err != nil {
 			lf.Close()
@@ -260,7 +261,7 @@ func (f *File) takeCached() bool {
 	if err != nil {
 		return false
 	}
-	f.local, f.name, f.loaded = lf, baseName(it.path), true
+	f.local, f.name, f.loaded = lf, filepath.Base(it.path), true
 	f.size = it.size
 	return true
 }
@@ -275,10 +276,7 @@ func (f *File) fail(err error) error {
 		"and the stored version is kept", "path", f.target.Key, "cache_dir", f.c.opts.Dir, "err", err)
 	f.dropEager()
 	f.dropFill()
-	if f.journalID != "" {
-		f.c.removeJournal(f.journalID)
-		f.journalID = ""
-	}
+	f.dropJournal()
 	if f.local != nil {
 		f.local.Close()
 		os.Remove(f.c.dataPath(f.name))
@@ -286,6 +284,15 @@ func (f *File) fail(err error) error {
 	f.local, f.name, f.loaded, f.dirty = nil, "", false, false
 	f.size = f.base.Size
 	return f.failed
+}
+
+// dropJournal removes f's journal record, if it has one. Caller holds
+// f.mu.
+func (f *File) dropJournal() {
+	if f.journalID != "" {
+		f.c.removeJournal(f.journalID)
+		f.journalID = ""
+	}
 }
 
 // markDirty records that the file must be uploaded, writing its journal
@@ -316,15 +323,20 @@ func (f *File) writeJournal(sync bool) error {
 	return f.c.writeJournal(f.journalID, rec, sync)
 }
 
-// Describe records where the file goes; parts sent under another key are
-// of no use any more.
-func (f *File) Describe(t content.Target) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// setTarget records where the file goes; parts sent under another key are
+// of no use any more. Caller holds f.mu.
+func (f *File) setTarget(t content.Target) {
 	if t.Key != f.target.Key {
 		f.dropEager()
 	}
 	f.target = t
+}
+
+// Describe records where the file goes.
+func (f *File) Describe(t content.Target) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.setTarget(t)
 	if f.journalID != "" {
 		return f.writeJournal(false)
 	}
@@ -336,10 +348,7 @@ func (f *File) Describe(t content.Target) error {
 func (f *File) Flush(ctx context.Context, t content.Target, _ bool) (content.Stored, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if t.Key != f.target.Key {
-		f.dropEager()
-	}
-	f.target = t
+	f.setTarget(t)
 	if f.failed != nil {
 		return content.Stored{}, false, f.failed
 	}
@@ -375,10 +384,7 @@ func (f *File) Flush(ctx context.Context, t content.Target, _ bool) (content.Sto
 	}
 	f.dirty = false
 	f.base = content.Version{Key: t.Key, ETag: st.Object.ETag, Size: f.size}
-	if f.journalID != "" {
-		f.c.removeJournal(f.journalID)
-		f.journalID = ""
-	}
+	f.dropJournal()
 	return st, true, nil
 }
 
@@ -401,10 +407,7 @@ func (f *File) Abandon() {
 	f.abandoned, f.dirty = true, false
 	f.dropEager()
 	f.dropFill()
-	if f.journalID != "" {
-		f.c.removeJournal(f.journalID)
-		f.journalID = ""
-	}
+	f.dropJournal()
 }
 
 // Close closes the staged copy: a clean one is kept for reopening, a
@@ -429,15 +432,6 @@ func (f *File) Close() {
 		os.Remove(path)
 	}
 	f.name = ""
-}
-
-func baseName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' || p[i] == os.PathSeparator {
-			return p[i+1:]
-		}
-	}
-	return p
 }
 
 var _ content.Content = (*File)(nil)
