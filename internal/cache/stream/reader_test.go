@@ -668,3 +668,28 @@ func TestReaderRandomBehindDropsStream(t *testing.T) {
 		return r.streak == 0 && r.held <= streamOpts().RandomRead
 	})
 }
+
+// TestDemandAtTheFrontierHoldsThePosition pins the case a concurrent read
+// found: a read just past the stream's end, with a short part already
+// listed in the gap, must get a part that holds its own offset, not one
+// cut short by the part in the gap.
+func TestDemandAtTheFrontierHoldsThePosition(t *testing.T) {
+	s, obj, _ := newStore(t, 2<<20)
+	r := NewReader(s, refOf(obj), smallOpts(NewBudget(4<<20)))
+	defer r.Close()
+	r.mu.Lock()
+	r.started, r.streak, r.next, r.fetchEnd, r.reqSize = true, 1, 0, 0, 256<<10
+	if gap, _ := r.start(100_000, 50_000); gap == nil {
+		r.mu.Unlock()
+		t.Fatal("no part for the gap")
+	}
+	const pos = 200_000
+	pt := r.demand(pos, pos+64<<10)
+	r.mu.Unlock()
+	if pt == nil {
+		t.Fatal("demand found no room")
+	}
+	if pt.off > pos || pt.end <= pos {
+		t.Fatalf("demand(%d) = part [%d, %d), which does not hold it", pos, pt.off, pt.end)
+	}
+}

@@ -181,9 +181,10 @@ func (r *Reader) demand(pos, end int64) *part {
 	size := min(end-pos, r.opts.PartSize)
 	frontier := r.streak > 0 && pos >= r.fetchEnd
 	if frontier {
-		if gap := pos - r.fetchEnd; gap < r.reqSize {
+		if gap := pos - r.fetchEnd; gap < r.reqSize && r.limitAfter(r.fetchEnd) > pos {
 			// A read that overtook the ones just before it: fetch from
-			// the stream's end so they find their bytes too.
+			// the stream's end so they find their bytes too, unless a
+			// part listed in the gap would cut that fetch short of pos.
 			start = r.fetchEnd
 		}
 		size = max(r.reqSize, min(end-start, r.opts.PartSize))
