@@ -79,6 +79,10 @@ func s3Options(cfg *config.Config, log *slog.Logger) s3store.Options {
 		// send CRC32C unless the file turns checksums off explicitly.
 		DisableChecksum: cfg.IsSet("s3storage.enable-checksum") && !s.EnableChecksum,
 		IdleTimeout:     time.Duration(s.IdleTimeoutSec) * time.Second,
+		MaxRetries:      s.MaxRetries, // as in azstorage: 0 the default, -1 none
+		HTTPProxy:       s.HTTPProxy,
+		HTTPSProxy:      s.HTTPSProxy,
+		CACertFile:      s.CACertFile,
 		Logger:          log,
 	}
 }
@@ -122,6 +126,7 @@ func azureOptions(cfg *config.Config, log *slog.Logger) azstore.Options {
 		Type:           string(a.Type),
 		HTTPProxy:      a.HTTPProxy,
 		HTTPSProxy:     a.HTTPSProxy,
+		CACertFile:     a.CACertFile,
 		Logger:         log,
 	}
 	// One client id field serves both modes: the application of a service

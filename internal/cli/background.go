@@ -42,9 +42,11 @@ func (n *notifier) fail(err error) {
 // wait-for-mount for it to report. It returns nil once the child has
 // mounted, or the child's error. The child gets the same command line,
 // except that a passphrase moves from the command line (which every user
-// can read in ps) to the child's environment.
+// can read in ps), or from the pipe this process read it from, to the
+// child's environment.
 func (a *app) background(ctx context.Context, cfg *config.Config, mnt string, m mountArgs) error {
 	args, pass := stripFlag(a.args, "passphrase")
+	args, _ = stripFlag(args, "passphrase-pipe") // read once, by this process
 	if m.passphrase != "" {
 		pass = m.passphrase
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,7 +86,10 @@ func readDocTables(t *testing.T) (flags, keys []docRow) {
 }
 
 // Statuses a row may have.
-var docStatuses = map[string]bool{"implemented": true, "ours": true, "partly": true, "no effect": true, "not supported": true}
+var docStatuses = map[string]bool{"implemented": true, "ours": true, "partly": true, "no effect": true, "not supported": true, "refused": true}
+
+// refused says whether key is one a mount refuses (config.NotYet).
+func refused(key string) bool { return slices.Contains(config.NotYet(), key) }
 
 // inertStatus says whether a status admits that some value does nothing.
 func inertStatus(s string) bool { return s == "no effect" || s == "partly" }
@@ -115,6 +119,8 @@ func TestDocTableListsEveryKeyWithItsStatus(t *testing.T) {
 			t.Errorf("docs/config.md:%d: %s: unknown status %q", r.line, r.name, r.status)
 		case k.Unsupported != (r.status == "not supported"):
 			t.Errorf("docs/config.md:%d: %s: status %q, but the schema says unsupported=%v", r.line, r.name, r.status, k.Unsupported)
+		case refused(r.name) != (r.status == "refused"):
+			t.Errorf("docs/config.md:%d: %s: status %q, but config.NotYet has it=%v", r.line, r.name, r.status, refused(r.name))
 		case !k.Unsupported && (inert[r.name] != "") != inertStatus(r.status):
 			t.Errorf("docs/config.md:%d: %s: status %q, but inertKeys has it=%v", r.line, r.name, r.status, inert[r.name] != "")
 		}
@@ -174,6 +180,9 @@ func TestDocTableListsEveryFlagWithItsKey(t *testing.T) {
 		}
 		if r.key != keyOf[r.name] {
 			t.Errorf("docs/config.md:%d: --%s sets %q, the doc says %q", r.line, r.name, keyOf[r.name], r.key)
+		}
+		if refused(keyOf[r.name]) != (r.status == "refused") {
+			t.Errorf("docs/config.md:%d: --%s: status %q, but config.NotYet has its key=%v", r.line, r.name, r.status, refused(keyOf[r.name]))
 		}
 		var wantInert, mixed bool
 		switch key := keyOf[r.name]; {

@@ -17,6 +17,12 @@ const (
 	keyStoreListBlock    = "<store>.block-list-on-mount-sec"
 	keyStoreVirtualDir   = "<store>.virtual-directory"
 	keyCacheCleanup      = "<cache>.cleanup-on-start"
+	keyStoreConcurrency  = "<store>.concurrency"
+	keyStoreMaxRetries   = "<store>.max-retries"
+	keyStoreHTTPProxy    = "<store>.http-proxy"
+	keyStoreHTTPSProxy   = "<store>.https-proxy"
+	keyStoreCACert       = "<store>.ca-cert-file"
+	keyStoreContentType  = "<store>.set-content-type"
 )
 
 // configFlag is a mount flag that sets one config key. Flags win over the
@@ -71,6 +77,45 @@ func configFlags() []configFlag {
 		{name: "lazy-write", key: "lazy-write", usage: "accepted for compatibility; files are uploaded before close returns"},
 		{name: "cleanup-on-start", key: keyCacheCleanup, usage: "empty the cache of clean files at mount (always done here)"},
 		{name: "file-cache-timeout-in-seconds", key: "file_cache.timeout-sec", typ: "seconds", hidden: true, usage: "old name of --file-cache-timeout"},
+
+		// BlobFuse2 and Cloudfuse spellings of keys, so their scripts,
+		// fstab lines and mount options keep working.
+		{name: "attr-cache-max-size-mb", key: "attr_cache.max-size-mb", typ: "MiB", usage: "BlobFuse2; the attribute cache is bounded by entries (attr_cache.max-files)"},
+		{name: "cache-on-list", key: "attr_cache.cache-on-list", usage: "BlobFuse2; listings always fill the attribute cache"},
+		{name: "background-download", key: "file_cache.background-download", usage: "BlobFuse2; files always download in the background while reads are served"},
+		{name: "cache-poll-timeout-msec", key: "file_cache.cache-poll-timeout-msec", typ: "ms", usage: "BlobFuse2; no effect"},
+		{name: "file-cache-policy", key: "file_cache.policy", typ: "policy", usage: "BlobFuse2; eviction is always lru"},
+		{name: "hard-limit", key: "file_cache.hard-limit", usage: "BlobFuse2; no effect"},
+		{name: "ignore-sync", key: "file_cache.ignore-sync", usage: "BlobFuse2; fsync always uploads"},
+		{name: "max-eviction", key: "file_cache.max-eviction", typ: "files", usage: "most files one eviction pass removes (default 5000)"},
+		{name: "upload-modified-only", key: "file_cache.upload-modified-only", usage: "BlobFuse2; only written files are ever uploaded"},
+		{name: "block-cache-disk-timeout", key: "block_cache.disk-timeout-sec", typ: "seconds", usage: "BlobFuse2; the block_cache keeps no disk copy"},
+		{name: "block-cache-parallelism", key: "block_cache.parallelism", typ: "n", usage: "BlobFuse2; transfers use the store's concurrency"},
+		{name: "block-cache-strong-consistency", key: "block_cache.consistency", usage: "BlobFuse2; the block_cache keeps no disk copy to check"},
+		{name: "stream-cache-mb", key: "stream.stream-cache-mb", typ: "MiB", usage: "stream: memory budget of all open files"},
+		{name: "max-blocks-per-file", key: "stream.max-blocks-per-file", typ: "blocks", usage: "stream: blocks one open file may read ahead"},
+		{name: "kernel-list-cache-timeout", key: "libfuse.kernel-list-cache-expiration-sec", typ: "seconds", usage: "BlobFuse2; the daemon caches listings instead"},
+		{name: "d", key: "libfuse.fuse-trace", hidden: true, usage: "BlobFuse2: log every FUSE request"},
+		{name: "log-compress", key: "logging.compress", usage: "gzip the log files rotated out"},
+		{name: "log-goroutine-id", key: "logging.goroutine-id", usage: "BlobFuse2; log lines carry no goroutine ids"},
+		{name: "max-concurrency", key: keyStoreConcurrency, typ: "n", usage: "parts one file transfers at once (s3storage.concurrency, azstorage.max-concurrency)"},
+		{name: "max-retry", key: keyStoreMaxRetries, typ: "n", usage: "retries of a failed store request (default 5)"},
+		{name: "max-retry-interval-in-seconds", key: "azstorage.max-retry-timeout-sec", typ: "seconds", usage: "azstorage: the longest one request with its retries may take"},
+		{name: "retry-delay-factor", key: "azstorage.retry-backoff-sec", typ: "seconds", usage: "azstorage: the first wait between retries, doubled each time"},
+		{name: "http-proxy", key: keyStoreHTTPProxy, typ: "url", usage: "proxy for http:// endpoints (default $HTTP_PROXY)"},
+		{name: "https-proxy", key: keyStoreHTTPSProxy, typ: "url", usage: "proxy for https:// endpoints (default $HTTPS_PROXY)"},
+		{name: "ca-cert-file", key: keyStoreCACert, typ: "file", usage: "PEM file of CA certificates trusted for the endpoint, besides the system's"},
+		{name: "set-content-type", key: keyStoreContentType, usage: "give new objects the content type of their extension (default true)"},
+		{name: "use-https", key: "azstorage.use-https", usage: "azstorage: =false talks http (same as azstorage.use-http)"},
+		{name: "cpk-enabled", key: "azstorage.cpk-enabled", usage: "azstorage: encrypt with a customer-provided key (azstorage.cpk-encryption-key)"},
+		{name: "debug-libcurl", key: "azstorage.debug-libcurl", usage: "BlobFuse2; cloudfuse uses no libcurl"},
+		{name: "honour-acl", key: "azstorage.honour-acl", usage: "BlobFuse2; ADLS access control lists are not read"},
+		{name: "preserve-acl", key: "azstorage.preserve-acl", usage: "BlobFuse2; ADLS access control lists are not written"},
+		{name: "cap-mbps-read", key: "azstorage.cap-mbps-read", typ: "Mbps", usage: "BlobFuse2; cloudfuse does not limit bandwidth"},
+		{name: "cap-iops", key: "azstorage.cap-iops", typ: "n", usage: "BlobFuse2; cloudfuse does not limit the request rate"},
+		{name: "telemetry", key: "azstorage.telemetry", typ: "text", usage: "BlobFuse2; cloudfuse sends no telemetry"},
+		{name: "filter", key: "azstorage.filter", typ: "filter", usage: "BlobFuse2 blob filter; not available yet (the mount is refused)"},
+		{name: "preload", key: "preload", usage: "BlobFuse2: download the container at mount; not available yet (the mount is refused)"},
 	}
 }
 
@@ -88,15 +133,27 @@ func componentFlags() []componentFlag {
 	}
 }
 
-// inertFlags are old BlobFuse flags that set no key: accepted so scripts and
-// storage-class mount options keep working, each logged with the reason.
-func inertFlags() map[string]string {
-	return map[string]string{
-		"pre-mount-validate":  "the store is always checked with one request before mounting",
-		"basic-remount-check": "the mount table is always read before mounting",
-		"empty-dir-check":     "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it",
-		"use-https":           "https is used unless azstorage.use-http is set or the endpoint says http://",
-		"invalidate-on-sync":  "fsync always uploads the file and keeps the cached copy, which then matches the store",
+// inertFlag is an anchor mount flag that sets no key: accepted so scripts,
+// fstab lines and storage-class mount options keep working, and logged
+// with the reason when given.
+type inertFlag struct {
+	typ string // "" for a boolean flag, else the value's name
+	why string
+}
+
+func inertFlags() map[string]inertFlag {
+	const whyPreloadTuning = "tunes BlobFuse2's preload, which cloudfuse does not offer yet"
+	return map[string]inertFlag{
+		"pre-mount-validate":    {why: "the store is always checked with one request before mounting"},
+		"basic-remount-check":   {why: "the mount table is always read before mounting"},
+		"empty-dir-check":       {why: "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it"},
+		"invalidate-on-sync":    {why: "fsync always uploads the file and keeps the cached copy, which then matches the store"},
+		"list-cache-timeout":    {typ: "seconds", why: "listings are kept with the attributes for attr_cache.timeout-sec (--attr-cache-timeout)"},
+		"enable-remount-system": {why: whyWindows},
+		"enable-remount-user":   {why: whyWindows},
+		"remount-system-user":   {typ: "user", why: whyWindows},
+		"workers":               {typ: "n", why: whyPreloadTuning},
+		"pool-size":             {typ: "n", why: whyPreloadTuning},
 	}
 }
 
@@ -126,8 +183,12 @@ func addConfigFlags(fs *pflag.FlagSet) {
 	for _, f := range componentFlags() {
 		fs.Bool(f.name, false, f.usage)
 	}
-	for name := range inertFlags() {
-		fs.Bool(name, false, "accepted for compatibility; no effect")
+	for name, f := range inertFlags() {
+		if f.typ == "" {
+			fs.Bool(name, false, "accepted for compatibility; no effect")
+		} else {
+			fs.Var(&textValue{typ: f.typ}, name, "accepted for compatibility; no effect")
+		}
 		fs.Lookup(name).Hidden = true
 	}
 }
@@ -158,8 +219,8 @@ func applyComponentFlags(cfg *config.Config, fs *pflag.FlagSet) error {
 func inertFlagWarnings(fs *pflag.FlagSet) []config.Warning {
 	var out []config.Warning
 	fs.Visit(func(fl *pflag.Flag) {
-		if why, ok := inertFlags()[fl.Name]; ok {
-			out = append(out, config.Warning{Origin: "--" + fl.Name, Msg: "accepted for compatibility, no effect here: " + why})
+		if f, ok := inertFlags()[fl.Name]; ok {
+			out = append(out, config.Warning{Origin: "--" + fl.Name, Msg: "accepted for compatibility, no effect here: " + f.why})
 		}
 	})
 	return out
@@ -194,7 +255,13 @@ func storeKey(cfg *config.Config, key string) string {
 			return "block_cache.cleanup-on-start"
 		}
 		return "file_cache.cleanup-on-start"
-	case keyStoreListBlock, keyStoreVirtualDir:
+	case keyStoreConcurrency:
+		if azure {
+			return "azstorage.max-concurrency"
+		}
+		return "s3storage.concurrency"
+	case keyStoreListBlock, keyStoreVirtualDir, keyStoreMaxRetries, keyStoreHTTPProxy, keyStoreHTTPSProxy,
+		keyStoreCACert, keyStoreContentType:
 		if azure {
 			return "azstorage" + strings.TrimPrefix(key, "<store>")
 		}

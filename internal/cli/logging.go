@@ -91,6 +91,9 @@ func newLogger(cfg *config.Config, dest logDest, stderr io.Writer, extraSecrets 
 		if err != nil {
 			return nil, nil, fmt.Errorf("log file %s: %w", dest.path, unwrapPath(err))
 		}
+		if cfg.Logging.Compress {
+			f.Compress()
+		}
 		return wrap(slog.NewTextHandler(f, opts)), f, nil
 	}
 }

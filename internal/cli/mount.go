@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -23,6 +28,7 @@ type mountArgs struct {
 	dryRun       bool
 	secureConfig bool   // the config file is encrypted
 	passphrase   string // its passphrase; else $CLOUDFUSE_SECURE_CONFIG_PASSPHRASE
+	pipe         string // a named pipe to read the passphrase from (Cloudfuse)
 	fuseOpts     []string
 	notifyFD     int // set in the background child: where to report the outcome
 }
@@ -46,6 +52,16 @@ func (a *app) mountCmd() *cobra.Command {
 			"  cloudfuse mount ~/bucket --config-file=config.yaml -o allow_other,ro",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if m.pipe != "" {
+				if m.passphrase != "" {
+					return usageError{errors.New("give --passphrase or --passphrase-pipe, not both")}
+				}
+				pass, err := readPassphrasePipe(m.pipe, passphrasePipeWait)
+				if err != nil {
+					return err
+				}
+				m.passphrase = pass
+			}
 			return a.mount(cmd.Context(), cmd.Flags(), m, args[0])
 		},
 	}
@@ -55,6 +71,7 @@ func (a *app) mountCmd() *cobra.Command {
 	fs.BoolVar(&m.dryRun, "dry-run", false, "check the config, the mount path and the bucket with one request; mount nothing")
 	fs.BoolVar(&m.secureConfig, "secure-config", false, "the config file is encrypted (see cloudfuse secure)")
 	fs.StringVar(&m.passphrase, "passphrase", "", "passphrase of an encrypted config file (default $"+config.PassphraseEnv+")")
+	fs.StringVar(&m.pipe, "passphrase-pipe", "", "read the passphrase from this named pipe (its first line), as Cloudfuse does")
 	addConfigFlags(fs)
 	fs.StringArrayVarP(&m.fuseOpts, "o", "o", nil, "FUSE options, repeatable and comma-separated: allow_other,ro,direct_io,attr_timeout=S,uid=N,...")
 	fs.IntVar(&m.notifyFD, "notify-fd", 0, "")
@@ -146,7 +163,7 @@ func (a *app) mountWith(ctx context.Context, fs *pflag.FlagSet, m mountArgs, pat
 // readConfig reads the config file, decrypting it first with
 // --secure-config.
 func (a *app) readConfig(path string, m mountArgs) (*config.Config, []config.Warning, error) {
-	if !m.secureConfig {
+	if !m.secureConfig && filepath.Ext(path) != secureExt {
 		return config.Load(path)
 	}
 	pass, err := a.securePassphrase(m.passphrase)
@@ -184,4 +201,48 @@ func (a *app) dryRun(ctx context.Context, cfg *config.Config) error {
 	}
 	fmt.Fprintf(a.stdout, "dry run: configuration valid and %s %q reachable at %s; nothing mounted\n", s.kind, s.name, s.where)
 	return nil
+}
+
+// secureExt marks an encrypted config file, as in Cloudfuse: a mount of
+// config.yaml.aes reads it encrypted without --secure-config.
+const secureExt = ".aes"
+
+// passphrasePipeWait is how long mount waits for a writer on
+// --passphrase-pipe.
+const passphrasePipeWait = 10 * time.Second
+
+// readPassphrasePipe reads the first line of path, a named pipe another
+// program writes the passphrase into (a plain file works too). It gives up
+// after wait, since opening a pipe blocks until a writer comes.
+func readPassphrasePipe(path string, wait time.Duration) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := os.Open(path)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer f.Close()
+		line, err := bufio.NewReader(io.LimitReader(f, 64<<10)).ReadString('\n')
+		if err == io.EOF && line != "" {
+			err = nil
+		}
+		done <- result{strings.TrimRight(line, "\r\n"), err}
+	}()
+	select {
+	case r := <-done:
+		switch {
+		case r.err != nil:
+			return "", fmt.Errorf("--passphrase-pipe %s: %w", path, unwrapPath(r.err))
+		case r.line == "":
+			return "", fmt.Errorf("--passphrase-pipe %s: the first line is empty", path)
+		}
+		return r.line, nil
+	case <-time.After(wait):
+		return "", fmt.Errorf("--passphrase-pipe %s: nothing written to it within %v", path, wait)
+	}
 }

@@ -107,8 +107,15 @@ func TestSecureCommands(t *testing.T) {
 		!strings.Contains(err.Error(), "wrong passphrase") {
 		t.Errorf("mount with a wrong passphrase: %v", err)
 	}
-	if _, _, err := parseMount(t, e, "--config-file=c.yaml.aes"); err == nil || !strings.Contains(err.Error(), "--secure-config") {
+	if err := os.WriteFile("enc.yaml", []byte(readFile(t, "c.yaml.aes")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := parseMount(t, e, "--config-file=enc.yaml"); err == nil || !strings.Contains(err.Error(), "--secure-config") {
 		t.Errorf("mount of an encrypted file without --secure-config: %v", err)
+	}
+	// As in Cloudfuse, a .aes file is read encrypted without the flag.
+	if cfg, _, err := parseSecureMount(t, e, "--config-file=c.yaml.aes", "--passphrase=pw"); err != nil || cfg.S3.BucketName != "b" {
+		t.Errorf("mount of a .aes file without --secure-config: %v", err)
 	}
 
 	e.write("bad.yaml", "attr_cache:\n  timeout-sec: abc\n")

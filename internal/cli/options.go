@@ -46,6 +46,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		Layout:            vfs.LayoutS3,
 		CacheDir:          cacheDir(cfg),
 		CacheMaxBytes:     int64(cfg.FileCache.MaxSizeMB * (1 << 20)),
+		MaxEviction:       cfg.FileCache.MaxEviction,
 		HighDiskThreshold: cfg.FileCache.HighThreshold,
 		LowDiskThreshold:  cfg.FileCache.LowThreshold,
 		MaxCachedEntries:  cfg.AttrCache.MaxFiles,
@@ -116,7 +117,7 @@ func streamOptions(cfg *config.Config, budget *stream.Budget, conc int) *vfs.Str
 	part := streamPart(cfg)
 	return &vfs.StreamOptions{
 		PartSize:          part,
-		MaxWindow:         min(int64(cfg.BlockCache.Prefetch)*part, budget.Max()/2),
+		MaxWindow:         min(int64(streamPrefetch(cfg))*part, budget.Max()/2),
 		UploadConcurrency: stream.UploadConcurrency(conc, budget.Max(), part),
 	}
 }
@@ -131,13 +132,29 @@ func streamPart(cfg *config.Config) int64 {
 }
 
 // streamMemory is the memory budget of the mount in bytes:
-// block_cache.mem-size-mb, or Cloudfuse's stream max-buffers x
-// buffer-size-mb when both are set.
+// block_cache.mem-size-mb, or with the stream data path BlobFuse2's
+// stream-cache-mb, else Cloudfuse's max-buffers x buffer-size-mb when
+// both are set.
 func streamMemory(cfg *config.Config) int64 {
-	if s := cfg.Stream; cfg.DataPath() == config.CompStream && s.BufferSizeMB > 0 && s.MaxBuffers > 0 {
+	s := cfg.Stream
+	switch {
+	case cfg.DataPath() != config.CompStream:
+	case s.StreamCacheMB > 0:
+		return s.StreamCacheMB << 20
+	case s.BufferSizeMB > 0 && s.MaxBuffers > 0:
 		return s.BufferSizeMB * int64(s.MaxBuffers) << 20
 	}
 	return cfg.BlockCache.MemSizeMB << 20
+}
+
+// streamPrefetch is how many blocks one open file may read ahead:
+// block_cache.prefetch, or with the stream data path BlobFuse2's
+// max-blocks-per-file when set.
+func streamPrefetch(cfg *config.Config) int {
+	if cfg.DataPath() == config.CompStream && cfg.Stream.MaxBlocksPerFile > 0 {
+		return cfg.Stream.MaxBlocksPerFile
+	}
+	return cfg.BlockCache.Prefetch
 }
 
 // fuseOptions maps the config to kernel mount options.

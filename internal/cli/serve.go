@@ -63,6 +63,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		Cache: cacheStats(cfg),
 	})
 	b := mon.Store(s.backend)
+	if cfg.SetContentType() {
+		b = wrap.ContentTypes(b)
+	}
 	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
 		b = wrap.Prefix(b, sub)
 	}

@@ -52,6 +52,7 @@ type Config struct {
 	ProfilerIP                  string        `key:"profiler-ip"`               // localhost
 	CPUProfile                  string        `key:"cpu-profile" kind:"path"`
 	MemProfile                  string        `key:"mem-profile" kind:"path"`
+	Preload                     bool          `key:"preload"` // BlobFuse2; refused until preloading exists
 
 	// Components selects the data path and the store, e.g.
 	// [libfuse, file_cache, attr_cache, s3storage].
@@ -89,6 +90,7 @@ type Logging struct {
 	FileCount     int      `key:"file-count" zero:"default"`       // 10
 	TrackTime     bool     `key:"track-time"`                      // false
 	GoroutineID   bool     `key:"goroutine-id"`                    // BlobFuse2; false
+	Compress      bool     `key:"compress"`                        // BlobFuse2; false: rotated files stay plain
 }
 
 // Libfuse is the libfuse section (also read under its old name lfuse).
@@ -122,13 +124,13 @@ type Libfuse struct {
 
 // FileCache is the file_cache section.
 type FileCache struct {
-	Path              string  `key:"path" kind:"path"`                        // "": $HOME/.cloudfuse/file_cache
-	Policy            string  `key:"policy"`                                  // lru (lfu has no effect yet)
-	TimeoutSec        int     `key:"timeout-sec"`                             // 120
-	MaxEviction       int     `key:"max-eviction" zero:"default"`             // 5000
-	MaxSizeMB         float64 `key:"max-size-mb"`                             // 0: only the disk thresholds apply
-	HighThreshold     int     `key:"high-threshold" max:"100" zero:"default"` // 80 (% of the cache disk)
-	LowThreshold      int     `key:"low-threshold" max:"100" zero:"default"`  // 60
+	Path              string  `key:"path" kind:"path"`                          // "": $HOME/.cloudfuse/file_cache
+	Policy            string  `key:"policy"`                                    // lru (lfu has no effect yet)
+	TimeoutSec        int     `key:"timeout-sec,file-cache-timeout-in-seconds"` // 120
+	MaxEviction       int     `key:"max-eviction" zero:"default"`               // 5000
+	MaxSizeMB         float64 `key:"max-size-mb"`                               // 0: only the disk thresholds apply
+	HighThreshold     int     `key:"high-threshold" max:"100" zero:"default"`   // 80 (% of the cache disk)
+	LowThreshold      int     `key:"low-threshold" max:"100" zero:"default"`    // 60
 	CreateEmptyFile   bool    `key:"create-empty-file"`
 	AllowNonEmptyTemp bool    `key:"allow-non-empty-temp"`
 	CleanupOnStart    bool    `key:"cleanup-on-start"`
@@ -138,6 +140,13 @@ type FileCache struct {
 	IgnoreSync        bool    `key:"ignore-sync"`
 	RefreshSec        int     `key:"refresh-sec"`
 	HardLimit         bool    `key:"hard-limit"`
+	// BlobFuse2 and Cloudfuse keys that change nothing here (see the
+	// reasons in the cli's compatibility table).
+	BackgroundDownload   bool `key:"background-download"`
+	CachePollTimeoutMsec int  `key:"cache-poll-timeout-msec"`
+	UploadModifiedOnly   bool `key:"upload-modified-only"`
+	EmptyDirCheck        bool `key:"empty-dir-check"`
+	BlockOfflineAccess   bool `key:"block-offline-access"`
 
 	Schedule Unsupported `key:"schedule" why:"cloudfuse uploads when a file is closed or synced; it has no upload windows"`
 }
@@ -163,6 +172,10 @@ type Stream struct {
 	MaxBuffers   int   `key:"max-buffers"`
 	BufferSizeMB int64 `key:"buffer-size-mb"`
 	FileCaching  bool  `key:"file-caching"`
+	// BlobFuse2's names: the memory of all open files, and the blocks one
+	// file may read ahead.
+	StreamCacheMB    int64 `key:"stream-cache-mb"`
+	MaxBlocksPerFile int   `key:"max-blocks-per-file"`
 }
 
 // AttrCache is the attr_cache section.
@@ -208,6 +221,14 @@ type S3Storage struct {
 	// and is retried; a store that stops answering fails the operation
 	// (EIO) after the retries.
 	IdleTimeoutSec int `key:"idle-timeout-sec" zero:"default"` // 60
+	// Ours, named as in azstorage.
+	MaxRetries     int    `key:"max-retries" min:"-1"` // 5; -1: no retries
+	HTTPProxy      string `key:"http-proxy"`
+	HTTPSProxy     string `key:"https-proxy"`
+	CACertFile     string `key:"ca-cert-file" kind:"path"`
+	SetContentType bool   `key:"set-content-type"`
+	// Cloudfuse; changes nothing here.
+	HealthCheckIntervalSec int `key:"health-check-interval-sec"`
 }
 
 // AzStorage is the azstorage section.
@@ -241,6 +262,10 @@ type AzStorage struct {
 	MaxRetryDelaySec       int         `key:"max-retry-delay-sec"`   // 60
 	HTTPProxy              string      `key:"http-proxy"`
 	HTTPSProxy             string      `key:"https-proxy"`
+	CACertFile             string      `key:"ca-cert-file" kind:"path"`
+	UseHTTPS               *bool       `key:"use-https"` // BlobFuse2: false means use-http
+	SetContentType         bool        `key:"set-content-type"`
+	DebugLibcurl           bool        `key:"debug-libcurl"`
 	SDKTrace               bool        `key:"sdk-trace"`
 	FailUnsupportedOp      bool        `key:"fail-unsupported-op"`
 	AuthResource           string      `key:"auth-resource"`
@@ -348,6 +373,8 @@ func Default() *Config {
 			StaleUploadHours:  24,
 			VirtualDirectory:  true,
 			IdleTimeoutSec:    60,
+			MaxRetries:        5,
+			SetContentType:    true,
 		},
 		Azure: AzStorage{
 			Type:               AccountBlock,
@@ -361,6 +388,7 @@ func Default() *Config {
 			VirtualDirectory:   true,
 			MaxResultsForList:  2,
 			IdleTimeoutSec:     60,
+			SetContentType:     true,
 		},
 		HealthMonitor: HealthMonitor{
 			StatsPollIntervalSec:      10,
@@ -407,6 +435,18 @@ func (c *Config) DataPath() string {
 		}
 	}
 	return ""
+}
+
+// SetContentType says whether objects written get the content type of
+// their name's extension (set-content-type of the selected store).
+func (c *Config) SetContentType() bool {
+	switch c.Storage() {
+	case CompAzure:
+		return c.Azure.SetContentType
+	case CompS3:
+		return c.S3.SetContentType
+	}
+	return false
 }
 
 // Subdirectory is the subdirectory of the selected store that is mounted

@@ -26,6 +26,7 @@ func (c *Config) Validate() error {
 		c.validateAzure,
 		c.validateLoopback,
 		c.validateHealth,
+		c.validateNotYet,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -37,6 +38,9 @@ func (c *Config) Validate() error {
 // normalize folds keys that are another spelling of a setting into it:
 // BlobFuse2's azstorage.use-adls is azstorage.type adls.
 func (c *Config) normalize() {
+	if c.Azure.UseHTTPS != nil && !*c.Azure.UseHTTPS {
+		c.Azure.UseHTTP = true // BlobFuse2's use-https: false
+	}
 	if c.Azure.UseADLS {
 		c.Azure.Type = AccountADLS
 		if o := c.origin["azstorage.use-adls"]; o != "" {
@@ -301,6 +305,25 @@ func (c *Config) validateHealth() error {
 			return &Error{Origin: c.where(fmt.Sprintf("health_monitor.monitor-disable-list[%d]", i)),
 				Key: "health_monitor.monitor-disable-list", Msg: err.Error()}
 		}
+	}
+	return nil
+}
+
+// NotYet lists the keys of BlobFuse2 features cloudfuse does not have
+// yet; a mount that sets one is refused (validateNotYet).
+func NotYet() []string { return []string{"preload", "azstorage.filter"} }
+
+// validateNotYet refuses the BlobFuse2 settings whose feature cloudfuse
+// does not have yet: mounting without them would show a different set of
+// files than the user asked for.
+func (c *Config) validateNotYet() error {
+	switch {
+	case c.Preload:
+		return c.errAt("preload", "preloading the container at mount is not available yet; "+
+			"remove preload (--preload) to mount: files are then downloaded when opened")
+	case strings.TrimSpace(c.Azure.Filter) != "":
+		return c.errAt("azstorage.filter", "blob filters are not available yet; "+
+			"remove azstorage.filter (--filter) to mount: every blob is then shown")
 	}
 	return nil
 }

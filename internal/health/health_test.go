@@ -3,8 +3,10 @@ package health
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -319,5 +321,50 @@ func TestRecorderWritesJSONLines(t *testing.T) {
 	}
 	if last.Fuse["getattr"].Count != 2 {
 		t.Errorf("last line, written at stop, has %+v", last.Fuse)
+	}
+}
+
+// With Compress, rotated files are gzipped to log.N.gz and hold the lines
+// rotated out, oldest in the highest number.
+func TestRotatingFileCompresses(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "log")
+	r, err := OpenRotating(path, 10, 3, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Compress()
+	for _, s := range []string{"aaaa\n", "bbbb\n", "cccc\n", "dddd\n", "eeee\n", "ffff\n", "gggg\n"} {
+		if _, err := r.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	gunzip := func(name string) string {
+		t.Helper()
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return string(data)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "gggg\n" {
+		t.Errorf("log %q", got)
+	}
+	if a, b := gunzip("log.1.gz"), gunzip("log.2.gz"); a != "eeee\nffff\n" || b != "cccc\ndddd\n" {
+		t.Errorf("log.1.gz %q log.2.gz %q", a, b)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "log*"))
+	if len(names) != 3 {
+		t.Errorf("files %v, want log, log.1.gz and log.2.gz", names)
 	}
 }

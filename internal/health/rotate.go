@@ -1,7 +1,9 @@
 package health
 
 import (
+	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,9 +19,21 @@ type RotatingFile struct {
 	maxSize int64 // 0: never rotate
 	keep    int
 
-	mu   sync.Mutex
-	f    *os.File
-	size int64
+	mu       sync.Mutex
+	f        *os.File
+	size     int64
+	compress bool           // rotated files are gzipped to path.N.gz
+	gz       sync.WaitGroup // the compression of the last rotated file
+	gzErr    error          // its error; written by it, read after gz.Wait
+}
+
+// Compress makes rotated files path.1.gz, path.2.gz ...: each is
+// gzipped in the background as it is rotated out. Call it before the
+// first Write.
+func (r *RotatingFile) Compress() {
+	r.mu.Lock()
+	r.compress = true
+	r.mu.Unlock()
 }
 
 // OpenRotating opens path for appending, creating it (and its directory)
@@ -83,9 +97,19 @@ func (r *RotatingFile) rotate() error {
 		r.size = 0
 		return nil
 	}
+	// The file rotated out last time must be compressed before it moves.
+	r.gz.Wait()
+	if r.gzErr != nil {
+		fmt.Fprintf(r.f, "cloudfuse: compressing %s failed: %v\n", r.plain(1), r.gzErr)
+		r.gzErr = nil
+	}
 	for i := r.keep - 1; i >= 1; i-- {
 		from := r.name(i - 1)
-		if err := os.Rename(from, r.name(i)); err != nil && !os.IsNotExist(err) {
+		to := r.name(i)
+		if i == 1 && r.compress {
+			to = r.plain(1) // compressed to name(1) below
+		}
+		if err := os.Rename(from, to); err != nil && !os.IsNotExist(err) {
 			return err
 		}
 	}
@@ -95,19 +119,68 @@ func (r *RotatingFile) rotate() error {
 		return err
 	}
 	old.Close()
+	if r.compress {
+		r.gz.Add(1)
+		go func() {
+			defer r.gz.Done()
+			if err := gzipFile(r.plain(1), r.name(1), perm); err != nil {
+				r.gzErr = err // read after gz.Wait
+			}
+		}()
+	}
 	return nil
 }
 
-// name is path for i = 0, else path.i.
+// name is path for i = 0, else path.i, or path.i.gz when compressing.
 func (r *RotatingFile) name(i int) string {
 	if i == 0 {
 		return r.path
 	}
+	if r.compress {
+		return r.plain(i) + ".gz"
+	}
+	return r.plain(i)
+}
+
+// plain is path.i.
+func (r *RotatingFile) plain(i int) string {
 	return fmt.Sprintf("%s.%d", r.path, i)
 }
 
-// Close closes the current file.
+// gzipFile compresses src into dst (through a temporary name, so dst is
+// never half written) and removes src.
+func gzipFile(src, dst string, perm os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	zw := gzip.NewWriter(out)
+	_, err = io.Copy(zw, in)
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Remove(src)
+}
+
+// Close waits for a running compression and closes the current file.
 func (r *RotatingFile) Close() error {
+	r.gz.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.f == nil {

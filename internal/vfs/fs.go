@@ -75,7 +75,8 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		}
 		c, err := staged.Open(ctx, b, staged.Options{Dir: opts.CacheDir, Timeout: opts.CacheTimeout,
 			MaxBytes: opts.CacheMaxBytes, High: opts.HighDiskThreshold, Low: opts.LowDiskThreshold,
-			PartSize: opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.Budget,
+			MaxEviction: opts.MaxEviction,
+			PartSize:    opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.Budget,
 			ReadOnly: opts.ReadOnly, Owner: opts.CacheOwner, Logger: opts.Logger})
 		if err != nil {
 			return nil, err

@@ -48,6 +48,9 @@ type Options struct {
 	// CacheTimeout is how long an unused clean file stays cached after its
 	// last close (Cloudfuse file-cache-timeout; default 120s).
 	CacheTimeout time.Duration
+	// MaxEviction bounds the cached copies one eviction pass removes (0:
+	// no bound).
+	MaxEviction int
 	// CacheMaxBytes bounds the cache dir (0: only disk thresholds apply).
 	CacheMaxBytes int64
 	// HighDiskThreshold and LowDiskThreshold are percentages of the cache

@@ -39,6 +39,10 @@ type Options struct {
 	// High and Low are percentages of MaxBytes and of the cache disk:
 	// above High, clean copies are evicted until usage is below Low.
 	High, Low int
+	// MaxEviction bounds how many copies one eviction pass removes (0: no
+	// bound); the rest go in the next passes, so a huge cache is trimmed
+	// without a long burst of unlinks.
+	MaxEviction int
 	// PartSize and Concurrency govern multipart uploads and parallel
 	// downloads (the store's part size and concurrency).
 	PartSize    int64
@@ -224,8 +228,9 @@ func (c *Cache) evict(now time.Time) {
 	var victims []*cacheItem
 	var total int64
 	rest := make([]*cacheItem, 0, len(c.items))
+	room := func() bool { return c.opts.MaxEviction <= 0 || len(victims) < c.opts.MaxEviction }
 	for k, it := range c.items {
-		if now.Sub(it.lastUse) >= c.opts.Timeout {
+		if now.Sub(it.lastUse) >= c.opts.Timeout && room() {
 			victims = append(victims, it)
 			delete(c.items, k)
 			continue
@@ -244,7 +249,7 @@ func (c *Cache) evict(now time.Time) {
 	if used, size := diskUsage(c.opts.Dir); size > 0 && used*100 >= size*high {
 		free = max(free, used-size*low/100)
 	}
-	for len(rest) > 0 && free > 0 {
+	for len(rest) > 0 && free > 0 && room() {
 		it := rest[0]
 		rest = rest[1:]
 		delete(c.items, it.key)

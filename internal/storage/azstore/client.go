@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -13,7 +12,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
-	"golang.org/x/net/http/httpproxy"
 
 	"github.com/a9de3765/cloudfuse/internal/storage/internal/idleconn"
 )
@@ -27,17 +25,13 @@ type credentials struct {
 }
 
 // newHTTPClient builds the transport: proxy from the options or else from
-// the environment (read now, so each store sees the environment it was
-// created in), and a connection pool sized for MaxConcurrency.
+// the environment (read when the store was made, so each store sees the
+// environment it was created in), the extra CAs, and a connection pool
+// sized for MaxConcurrency.
 func newHTTPClient(c *config) *http.Client {
-	proxy := http.ProxyURL(c.proxy)
-	if c.proxy == nil {
-		env := httpproxy.FromEnvironment().ProxyFunc()
-		proxy = func(r *http.Request) (*url.URL, error) { return env(r.URL) }
-	}
 	conns := max(c.MaxConcurrency, 16)
 	tr := &http.Transport{
-		Proxy: proxy,
+		Proxy: c.proxy,
 		DialContext: idleconn.Dialer((&net.Dialer{
 			Timeout:   30 * time.Second,
 			KeepAlive: 30 * time.Second,
@@ -49,7 +43,7 @@ func newHTTPClient(c *config) *http.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ResponseHeaderTimeout: 2 * time.Minute,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: c.rootCAs},
 		// Reads return the stored bytes: a blob saved with
 		// Content-Encoding gzip is never decoded on the way, which would
 		// change its size and break ranged reads (BlobFuse2's

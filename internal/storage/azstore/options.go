@@ -1,12 +1,16 @@
 package azstore
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/a9de3765/cloudfuse/internal/storage/internal/netopt"
 )
 
 // Authentication modes (Options.Mode), named as in BlobFuse2 configs.
@@ -86,6 +90,9 @@ type Options struct {
 	// first is used for http endpoints, the second for https ones.
 	HTTPProxy  string
 	HTTPSProxy string
+	// CACertFile is a PEM file of CAs trusted besides the system's (a
+	// private endpoint's own CA).
+	CACertFile string
 
 	Logger *slog.Logger
 }
@@ -96,7 +103,8 @@ type config struct {
 	blobURL *url.URL // service URL without query
 	dfsURL  *url.URL // only with TypeADLS
 	sas     string   // without "?"
-	proxy   *url.URL // explicit proxy, or nil for the environment
+	proxy   func(*http.Request) (*url.URL, error)
+	rootCAs *x509.CertPool // nil: the system's
 }
 
 // normalize validates o and fills defaults. container says whether a
@@ -122,7 +130,7 @@ func normalize(o Options, container bool) (*config, error) {
 	if err := c.checkAuth(); err != nil {
 		return nil, err
 	}
-	if err := c.setProxy(); err != nil {
+	if err := c.setNetwork(); err != nil {
 		return nil, err
 	}
 	if c.MaxRetries == 0 {
@@ -279,35 +287,16 @@ func (c *config) checkAuth() error {
 	return nil
 }
 
-// setProxy parses the explicit proxy for the endpoint's scheme.
-func (c *config) setProxy() error {
-	for _, p := range []string{c.HTTPProxy, c.HTTPSProxy} {
-		if p == "" {
-			continue
-		}
-		if _, err := parseProxy(p); err != nil {
-			return err
-		}
+// setNetwork reads the proxies and the CA file.
+func (c *config) setNetwork() error {
+	proxy, err := netopt.Proxy(c.HTTPProxy, c.HTTPSProxy)
+	if err != nil {
+		return err
 	}
-	raw := c.HTTPSProxy
-	if c.blobURL.Scheme == "http" {
-		raw = c.HTTPProxy
+	cas, err := netopt.RootCAs(c.CACertFile)
+	if err != nil {
+		return err
 	}
-	if raw == "" {
-		return nil
-	}
-	u, _ := parseProxy(raw)
-	c.proxy = u
+	c.proxy, c.rootCAs = proxy, cas
 	return nil
-}
-
-func parseProxy(raw string) (*url.URL, error) {
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("proxy %q is not a URL", raw)
-	}
-	return u, nil
 }

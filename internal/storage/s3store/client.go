@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/a9de3765/cloudfuse/internal/storage/internal/idleconn"
+	"github.com/a9de3765/cloudfuse/internal/storage/internal/netopt"
 )
 
 // Transport sizing: a mount reads with many parallel ranged GETs and writes
@@ -39,6 +40,10 @@ type client struct {
 // the SDK's default configuration chain, so AWS_* variables, shared config
 // files and AWS_CA_BUNDLE apply as they do for other AWS tools.
 func newClient(ctx context.Context, opts Options) (*client, error) {
+	proxy, err := netopt.Proxy(opts.HTTPProxy, opts.HTTPSProxy)
+	if err != nil {
+		return nil, err
+	}
 	tune := func(tr *http.Transport) {
 		tr.MaxIdleConns = maxIdleConns
 		tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
@@ -81,6 +86,20 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 		tr = bc.GetTransport()
 	} else {
 		tr = awshttp.NewBuildableClient().WithTransportOptions(tune).GetTransport()
+	}
+	if opts.HTTPProxy != "" || opts.HTTPSProxy != "" {
+		tr.Proxy = proxy
+	}
+	if opts.CACertFile != "" {
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		// Added to the system's, or to AWS_CA_BUNDLE's when the SDK read it.
+		cas, err := netopt.AppendCAs(tr.TLSClientConfig.RootCAs, opts.CACertFile)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig.RootCAs = cas
 	}
 	tr.DialContext = idleconn.Dialer(tr.DialContext, opts.idleTimeout())
 	// Retire pooled connections before their idle read would time out.

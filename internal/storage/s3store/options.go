@@ -31,6 +31,14 @@ type Options struct {
 	// DisableChecksum turns off CRC32C checksums on uploads.
 	DisableChecksum bool
 
+	// HTTPProxy and HTTPSProxy are the proxies for http and https
+	// endpoints; a scheme without one goes by HTTP_PROXY, HTTPS_PROXY and
+	// NO_PROXY.
+	HTTPProxy, HTTPSProxy string
+	// CACertFile is a PEM file of CAs trusted besides the system's (and
+	// AWS_CA_BUNDLE's).
+	CACertFile string
+
 	Logger *slog.Logger
 }
 
