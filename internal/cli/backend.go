@@ -77,13 +77,20 @@ func s3Options(cfg *config.Config, log *slog.Logger) s3store.Options {
 		SecretAccessKey: s.SecretKey,
 		// Cloudfuse sends no checksums unless enable-checksum is true; we
 		// send CRC32C unless the file turns checksums off explicitly.
-		DisableChecksum: cfg.IsSet("s3storage.enable-checksum") && !s.EnableChecksum,
-		IdleTimeout:     time.Duration(s.IdleTimeoutSec) * time.Second,
-		MaxRetries:      s.MaxRetries, // as in azstorage: 0 the default, -1 none
-		HTTPProxy:       s.HTTPProxy,
-		HTTPSProxy:      s.HTTPSProxy,
-		CACertFile:      s.CACertFile,
-		Logger:          log,
+		DisableChecksum:     cfg.IsSet("s3storage.enable-checksum") && !s.EnableChecksum,
+		IdleTimeout:         time.Duration(s.IdleTimeoutSec) * time.Second,
+		MaxRetries:          s.MaxRetries, // as in azstorage: 0 the default, -1 none
+		HTTPProxy:           s.HTTPProxy,
+		HTTPSProxy:          s.HTTPSProxy,
+		CACertFile:          s.CACertFile,
+		SSE:                 s.SSE,
+		SSEKMSKeyID:         s.SSEKMSKeyID,
+		SSECustomerKey:      s.SSECustomerKeyBytes(),
+		StorageClass:        s.StorageClass,
+		RequesterPays:       s.RequesterPays,
+		ExpectedBucketOwner: s.ExpectedBucketOwner,
+		Anonymous:           s.NoSignRequest,
+		Logger:              log,
 	}
 }
 

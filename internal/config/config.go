@@ -19,7 +19,11 @@
 // does), and `secret:"true"` keeps a value out of logs.
 package config
 
-import "time"
+import (
+	"encoding/base64"
+	"strings"
+	"time"
+)
 
 // Component names accepted in the components list.
 const (
@@ -229,6 +233,25 @@ type S3Storage struct {
 	SetContentType bool   `key:"set-content-type"`
 	// Cloudfuse; changes nothing here.
 	HealthCheckIntervalSec int `key:"health-check-interval-sec"`
+	// Ours, as Mountpoint for Amazon S3 names them: encryption, billing
+	// and ownership of the bucket's objects.
+	SSE                 string `key:"sse"` // "", AES256 (SSE-S3) or aws:kms (SSE-KMS)
+	SSEKMSKeyID         string `key:"sse-kms-key-id"`
+	SSECustomerKey      string `key:"sse-customer-key" secret:"true"` // base64 of 32 bytes (SSE-C)
+	StorageClass        string `key:"storage-class"`
+	RequesterPays       bool   `key:"requester-pays"`
+	ExpectedBucketOwner string `key:"expected-bucket-owner"`
+	NoSignRequest       bool   `key:"no-sign-request"`
+}
+
+// SSECustomerKeyBytes is the decoded s3storage.sse-customer-key (nil
+// when unset); Validate has checked it.
+func (s S3Storage) SSECustomerKeyBytes() []byte {
+	if s.SSECustomerKey == "" {
+		return nil
+	}
+	b, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(s.SSECustomerKey))
+	return b
 }
 
 // AzStorage is the azstorage section.

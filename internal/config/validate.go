@@ -178,6 +178,11 @@ func (c *Config) validateS3() error {
 		return c.errAt("s3storage.secret-key", "required with key-id")
 	case s.KeyID == "" && s.SecretKey != "":
 		return c.errAt("s3storage.key-id", "required with secret-key")
+	case s.NoSignRequest && s.KeyID != "":
+		return c.errAt("s3storage.no-sign-request", "sends unsigned requests; remove key-id and secret-key, or this")
+	}
+	if err := c.validateS3Encryption(); err != nil {
+		return err
 	}
 	if s.Endpoint != "" {
 		if err := checkURL(s.Endpoint); err != nil {
@@ -185,6 +190,29 @@ func (c *Config) validateS3() error {
 		}
 	}
 	return c.checkSubdirectory("s3storage.subdirectory", s.Subdirectory)
+}
+
+// validateS3Encryption checks the server-side encryption keys.
+func (c *Config) validateS3Encryption() error {
+	s := c.S3
+	switch s.SSE {
+	case "", "AES256", "aws:kms":
+	default:
+		return c.errAt("s3storage.sse", "expected AES256 (SSE-S3) or aws:kms (SSE-KMS), got %q", s.SSE)
+	}
+	if s.SSEKMSKeyID != "" && s.SSE != "aws:kms" {
+		return c.errAt("s3storage.sse-kms-key-id", "needs sse: aws:kms")
+	}
+	if s.SSECustomerKey == "" {
+		return nil
+	}
+	if s.SSE != "" {
+		return c.errAt("s3storage.sse-customer-key", "cannot be used with sse: %s; pick one", s.SSE)
+	}
+	if n := len(s.SSECustomerKeyBytes()); n != 32 {
+		return c.errAt("s3storage.sse-customer-key", "must be the base64 of a 32-byte key (openssl rand -base64 32)")
+	}
+	return nil
 }
 
 func (c *Config) validateAzure() error {

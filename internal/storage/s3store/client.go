@@ -34,12 +34,18 @@ const (
 type client struct {
 	s3        *s3.Client
 	transport *http.Transport
+	// regionGuessed: no region was given (options, environment, profile),
+	// so the default is used until the bucket's own is found.
+	regionGuessed bool
 }
 
 // newClient builds an S3 client from opts without any network I/O. It uses
 // the SDK's default configuration chain, so AWS_* variables, shared config
 // files and AWS_CA_BUNDLE apply as they do for other AWS tools.
 func newClient(ctx context.Context, opts Options) (*client, error) {
+	if err := opts.checkSecurity(); err != nil {
+		return nil, err
+	}
 	proxy, err := netopt.Proxy(opts.HTTPProxy, opts.HTTPSProxy)
 	if err != nil {
 		return nil, err
@@ -75,7 +81,8 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration (profile, region, AWS_* variables): %w", err)
 	}
-	if cfg.Region == "" {
+	guessed := cfg.Region == ""
+	if guessed {
 		cfg.Region = defaultRegion
 	}
 
@@ -126,8 +133,12 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 		// Ranged reads carry no whole-object checksum to validate, and a
 		// full read is already protected by TCP/TLS; skip the extra pass.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		o.APIOptions = append(o.APIOptions, opts.addHeaders)
+		if opts.Anonymous {
+			o.Credentials = aws.AnonymousCredentials{}
+		}
 	})
-	return &client{s3: c, transport: tr}, nil
+	return &client{s3: c, transport: tr, regionGuessed: guessed}, nil
 }
 
 // newRetryer retries throttling, timeouts, connection errors (resets

@@ -39,8 +39,33 @@ type Options struct {
 	// AWS_CA_BUNDLE's).
 	CACertFile string
 
+	// SSE asks S3 to encrypt new objects with its own keys: SSES3
+	// ("AES256") or SSEKMS ("aws:kms", with SSEKMSKeyID or the bucket's
+	// default KMS key). "" leaves it to the bucket's default.
+	SSE         string
+	SSEKMSKeyID string
+	// SSECustomerKey (32 bytes) encrypts every object written with a key
+	// the store does not keep (SSE-C); every read sends it again. Objects
+	// written without it, or with another key, cannot be read.
+	SSECustomerKey []byte
+	// StorageClass of new objects ("" for the bucket's default).
+	StorageClass string
+	// RequesterPays accepts the charges of a requester-pays bucket.
+	RequesterPays bool
+	// ExpectedBucketOwner is the account id the bucket must belong to;
+	// requests to a bucket of another owner fail with 403.
+	ExpectedBucketOwner string
+	// Anonymous sends unsigned requests, for public buckets.
+	Anonymous bool
+
 	Logger *slog.Logger
 }
+
+// Server-side encryption with S3's keys.
+const (
+	SSES3  = "AES256"
+	SSEKMS = "aws:kms"
+)
 
 const (
 	defaultMaxRetries  = 5

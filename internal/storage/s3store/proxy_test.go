@@ -152,8 +152,9 @@ func throttlingProxy(t *testing.T, endpoint string, n int64) (string, *atomic.In
 	return srv.URL, &seen
 }
 
-// recordingProxy forwards every request to the test server and records the
-// headers of PUT requests.
+// recordingProxy forwards every request to the test server and records
+// its headers, with the method and query under X-Test-Method and
+// X-Test-Query. The Host header is kept: signatures cover it.
 func recordingProxy(t *testing.T, endpoint string) (string, func() []http.Header) {
 	t.Helper()
 	u, err := url.Parse(endpoint)
@@ -162,19 +163,25 @@ func recordingProxy(t *testing.T, endpoint string) (string, func() []http.Header
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	var mu sync.Mutex
-	var puts []http.Header
+	var seen []http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut {
-			mu.Lock()
-			puts = append(puts, r.Header.Clone())
-			mu.Unlock()
-		}
+		h := r.Header.Clone()
+		h.Set("X-Test-Method", r.Method)
+		h.Set("X-Test-Query", r.URL.RawQuery)
+		mu.Lock()
+		seen = append(seen, h)
+		mu.Unlock()
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, func() []http.Header {
 		mu.Lock()
 		defer mu.Unlock()
-		return slices.Clone(puts)
+		return slices.Clone(seen)
 	}
+}
+
+// withMethod keeps the recorded requests of one method.
+func withMethod(hs []http.Header, method string) []http.Header {
+	return slices.DeleteFunc(hs, func(h http.Header) bool { return h.Get("X-Test-Method") != method })
 }

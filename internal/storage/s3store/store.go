@@ -42,6 +42,7 @@ const (
 
 // Store is a storage.Backend on one S3 bucket. It is safe for concurrent use.
 type Store struct {
+	opts     Options
 	c        *client
 	bucket   string
 	endpoint string
@@ -76,6 +77,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{
+		opts:            opts,
 		c:               c,
 		bucket:          opts.Bucket,
 		endpoint:        opts.Endpoint,
@@ -106,8 +108,20 @@ func (s *Store) Bucket() string { return s.bucket }
 // missing bucket is storage.ErrNoBucket, refused credentials are
 // storage.ErrPermission; an endpoint that does not answer is reported as such.
 func (s *Store) CheckBucket(ctx context.Context) error {
-	_, err := s.c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)},
-		func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 2) })
+	err := s.headBucket(ctx)
+	if region := bucketRegion(err); region != "" && s.c.regionGuessed {
+		// No region was given: use the bucket's, as the AWS CLI does.
+		opts := s.opts
+		opts.Region = region
+		c, cerr := newClient(ctx, opts)
+		if cerr != nil {
+			return cerr
+		}
+		s.c.transport.CloseIdleConnections()
+		s.c, s.opts = c, opts
+		s.log.Info("no region given; using the bucket's", "bucket", s.bucket, "region", region)
+		err = s.headBucket(ctx)
+	}
 	if err == nil {
 		return nil
 	}
@@ -144,6 +158,30 @@ func (s *Store) CheckBucket(ctx context.Context) error {
 	}
 	return wrapErr(op, s.bucket, err)
 }
+
+func (s *Store) headBucket(ctx context.Context) error {
+	_, err := s.c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)},
+		func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 2) })
+	return err
+}
+
+// bucketRegion is the region a refused request says the bucket is in
+// (S3 answers a request signed for another region with 301 or 400 and
+// the bucket's region in a header), or "".
+func bucketRegion(err error) string {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return ""
+	}
+	switch re.HTTPStatusCode() {
+	case http.StatusMovedPermanently, http.StatusBadRequest:
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
+}
+
+// Region is the region requests are signed for.
+func (s *Store) Region() string { return s.c.s3.Options().Region }
 
 // ListBuckets returns the names of the buckets the credentials in opts can
 // see (opts.Bucket is ignored).
