@@ -21,9 +21,12 @@ type store struct {
 	// check makes one request that proves the bucket or container exists
 	// and the credentials work.
 	check func(ctx context.Context) error
-	kind  string // "bucket" or "container"
-	name  string // bucket or container name
-	where string // endpoint, for messages
+	// setCredentials applies the credentials of a reloaded config to the
+	// running store; nil for a store without any.
+	setCredentials func(cfg *config.Config) error
+	kind           string // "bucket" or "container"
+	name           string // bucket or container name
+	where          string // endpoint, for messages
 }
 
 // openStore builds the backend for the store component in cfg's
@@ -57,7 +60,8 @@ func openS3(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store, 
 	if where == "" {
 		where = "AWS S3"
 	}
-	return &store{backend: s, check: s.CheckBucket, kind: "bucket", name: o.Bucket, where: where}, nil
+	set := func(c *config.Config) error { return s.SetCredentials(c.S3.KeyID, c.S3.SecretKey, c.S3.SessionToken) }
+	return &store{backend: s, check: s.CheckBucket, setCredentials: set, kind: "bucket", name: o.Bucket, where: where}, nil
 }
 
 // s3Options maps the s3storage section to s3store options.
@@ -75,6 +79,7 @@ func s3Options(cfg *config.Config, log *slog.Logger) s3store.Options {
 		Profile:         s.Profile,
 		AccessKeyID:     s.KeyID,
 		SecretAccessKey: s.SecretKey,
+		SessionToken:    s.SessionToken,
 		// Cloudfuse sends no checksums unless enable-checksum is true; we
 		// send CRC32C unless the file turns checksums off explicitly.
 		DisableChecksum:     cfg.IsSet("s3storage.enable-checksum") && !s.EnableChecksum,
@@ -104,7 +109,9 @@ func openAzure(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 	if where == "" {
 		where = "account " + o.AccountName
 	}
-	return &store{backend: s.Backend(), check: s.CheckContainer, kind: "container", name: o.Container, where: where}, nil
+	set := func(c *config.Config) error { return s.SetCredentials(c.Azure.AccountKey, c.Azure.SAS) }
+	return &store{backend: s.Backend(), check: s.CheckContainer, setCredentials: set, kind: "container", name: o.Container,
+		where: where}, nil
 }
 
 // azureOptions maps the azstorage section to azstore options.

@@ -37,6 +37,7 @@ type configFlag struct {
 func configFlags() []configFlag {
 	return []configFlag{
 		{name: "foreground", key: "foreground", usage: "stay in the foreground instead of running as a daemon"},
+		{name: "watch-config", key: "watch-config", usage: "apply new store credentials when the config file changes (SIGHUP always does)"},
 		{name: "read-only", key: "read-only", usage: "mount read-only"},
 		{name: "allow-other", key: "allow-other", usage: "let other users use the mount (needs user_allow_other in /etc/fuse.conf)"},
 		{name: "wait-for-mount", key: "wait-for-mount", typ: "duration", def: "10s", usage: "how long to wait for the background mount to come up"},

@@ -157,7 +157,11 @@ func (a *app) mountWith(ctx context.Context, fs *pflag.FlagSet, m mountArgs, pat
 	case !cfg.Foreground && notify == nil:
 		return a.background(ctx, cfg, mnt, m)
 	}
-	return a.serve(ctx, cfg, warns, mnt, pass, notify)
+	reload := func() (*config.Config, error) {
+		c, _, _, err := a.loadConfig(fs, m)
+		return c, err
+	}
+	return a.serve(ctx, cfg, warns, mnt, pass, notify, reload)
 }
 
 // readConfig reads the config file, decrypting it first with

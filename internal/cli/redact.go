@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // redactHandler keeps credentials out of every log line, whatever logged
@@ -15,7 +17,37 @@ import (
 // quote a request URL).
 type redactHandler struct {
 	inner   slog.Handler
-	secrets []string
+	secrets *secretList // shared by the handlers WithAttrs and WithGroup make
+}
+
+// secretList is the list of values to scrub; a credential reload adds the
+// new ones.
+type secretList struct{ v atomic.Pointer[[]string] }
+
+func (l *secretList) add(secrets ...string) {
+	for {
+		old := l.v.Load()
+		next := []string{}
+		if old != nil {
+			next = append(next, *old...)
+		}
+		for _, s := range secrets {
+			// Very short values would blank out ordinary words.
+			if len(s) >= 4 && !slices.Contains(next, s) {
+				next = append(next, s)
+			}
+		}
+		if l.v.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+func (l *secretList) all() []string {
+	if p := l.v.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // credentialPattern matches the value of a credential-bearing parameter:
@@ -26,18 +58,21 @@ func credentialPattern() *regexp.Regexp {
 }
 
 func newRedactHandler(inner slog.Handler, secrets []string) *redactHandler {
-	var keep []string
-	for _, s := range secrets {
-		// Very short values would blank out ordinary words.
-		if len(s) >= 4 {
-			keep = append(keep, s)
-		}
+	h := &redactHandler{inner: inner, secrets: &secretList{}}
+	h.secrets.add(secrets...)
+	return h
+}
+
+// addSecrets makes the handler of log, if it is a redactHandler, scrub
+// these values too.
+func addSecrets(log *slog.Logger, secrets ...string) {
+	if h, ok := log.Handler().(*redactHandler); ok {
+		h.secrets.add(secrets...)
 	}
-	return &redactHandler{inner: inner, secrets: keep}
 }
 
 func (h *redactHandler) scrub(s string) string {
-	for _, sec := range h.secrets {
+	for _, sec := range h.secrets.all() {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, "REDACTED")
 		}

@@ -25,8 +25,11 @@ import (
 // serve mounts in this process and blocks until the filesystem is
 // unmounted (by `cloudfuse unmount`, fusermount3 -u, or SIGINT/SIGTERM
 // here), then flushes pending uploads. notify, when not nil, hears
-// "mounted" or the error that stopped the mount.
-func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warning, mnt string, extra []string, notify *notifier) error {
+// "mounted" or the error that stopped the mount. reload reads the config
+// again as the mount did; SIGHUP (and a change of the file with
+// watch-config) applies its new credentials.
+func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warning, mnt string, extra []string,
+	notify *notifier, reload func() (*config.Config, error)) error {
 	log, closer, err := newLogger(cfg, logDestination(cfg, notify == nil), a.stderr)
 	if err != nil {
 		return err
@@ -52,6 +55,10 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	s, err := openStore(sigCtx, cfg, log)
 	if err != nil {
 		return err
+	}
+	if reload != nil {
+		rl := &reloader{load: reload, apply: s.setCredentials, log: log, cur: cfg}
+		rl.run(sigCtx, cfg.File(), cfg.WatchConfig)
 	}
 	if err := checkStore(sigCtx, cfg, s, log); err != nil {
 		s.backend.Close()

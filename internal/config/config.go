@@ -57,6 +57,7 @@ type Config struct {
 	CPUProfile                  string        `key:"cpu-profile" kind:"path"`
 	MemProfile                  string        `key:"mem-profile" kind:"path"`
 	Preload                     bool          `key:"preload"` // BlobFuse2; refused until preloading exists
+	WatchConfig                 bool          `key:"watch-config"`
 
 	// Components selects the data path and the store, e.g.
 	// [libfuse, file_cache, attr_cache, s3storage].
@@ -199,6 +200,7 @@ type S3Storage struct {
 	BucketName                string            `key:"bucket-name"`
 	KeyID                     string            `key:"key-id" secret:"true"`
 	SecretKey                 string            `key:"secret-key" secret:"true"`
+	SessionToken              string            `key:"session-token" secret:"true"` // ours: temporary (STS) credentials
 	Region                    string            `key:"region"`
 	Profile                   string            `key:"profile"`
 	Endpoint                  string            `key:"endpoint"`

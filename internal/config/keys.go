@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -112,4 +113,20 @@ func (c *Config) SetComponent(comp string, on bool, origin string) {
 func (c *Config) setComponents(list []string, origin string) {
 	c.Components = list
 	c.setOrigin(newSchema().find("components"), origin)
+}
+
+// Changed lists the keys (and environment-only settings) whose values
+// differ between c and o, in schema order. A reload compares the running
+// configuration with the file's new one this way.
+func (c *Config) Changed(o *Config) []string {
+	var out []string
+	for _, f := range newSchema().leaves() {
+		if f.unsupp {
+			continue
+		}
+		if !reflect.DeepEqual(c.fieldValue(f).Interface(), o.fieldValue(f).Interface()) {
+			out = append(out, f.path)
+		}
+	}
+	return out
 }

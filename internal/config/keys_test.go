@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,5 +92,30 @@ func TestKeysListsSchema(t *testing.T) {
 	}
 	if x := seen["xload"]; !x.Unsupported || x.Why == "" {
 		t.Errorf("xload: %+v", x)
+	}
+}
+
+func TestChanged(t *testing.T) {
+	a := Default()
+	a.Components = []string{CompLibfuse, CompFileCache, CompS3}
+	b := a.Clone()
+	if got := a.Changed(b); len(got) != 0 {
+		t.Fatalf("a clone differs in %v", got)
+	}
+	b.S3.SecretKey = "new"
+	b.Azure.SAS = "sv=1"
+	b.AttrCache.TimeoutSec = 5
+	if got := strings.Join(a.Changed(b), " "); got != "attr_cache.timeout-sec s3storage.secret-key azstorage.sas" {
+		t.Errorf("changed %q", got)
+	}
+}
+
+func TestChangedComponents(t *testing.T) {
+	a := Default()
+	a.Components = []string{CompLibfuse, CompFileCache, CompS3}
+	b := a.Clone()
+	b.Components = []string{CompLibfuse, CompBlockCache, CompS3}
+	if got := a.Changed(b); len(got) != 1 || got[0] != "components" {
+		t.Errorf("changed %v", got)
 	}
 }

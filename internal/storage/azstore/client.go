@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -21,7 +24,43 @@ import (
 type credentials struct {
 	sharedKey *service.SharedKeyCredential
 	token     azcore.TokenCredential
-	sas       string // query string without "?"
+	sas       *sasQuery
+}
+
+// sasQuery is the SAS every request carries (added by sasPolicy rather
+// than written into the clients' URLs), so a new SAS is used from the
+// next request on.
+type sasQuery struct{ v atomic.Pointer[url.Values] }
+
+func newSASQuery(sas string) (*sasQuery, error) {
+	q := &sasQuery{}
+	return q, q.set(sas)
+}
+
+func (q *sasQuery) set(sas string) error {
+	v, err := url.ParseQuery(strings.TrimPrefix(sas, "?"))
+	if err != nil {
+		return fmt.Errorf("the SAS does not parse: %w", err)
+	}
+	q.v.Store(&v)
+	return nil
+}
+
+// encoded is the SAS as a query string without "?".
+func (q *sasQuery) encoded() string { return q.v.Load().Encode() }
+
+// sasPolicy adds the current SAS to a request's query, once per call
+// (retries reuse the URL).
+type sasPolicy struct{ q *sasQuery }
+
+func (p sasPolicy) Do(req *policy.Request) (*http.Response, error) {
+	u := req.Raw().URL
+	if u.RawQuery == "" {
+		u.RawQuery = p.q.encoded()
+	} else {
+		u.RawQuery += "&" + p.q.encoded()
+	}
+	return req.Next()
 }
 
 // newHTTPClient builds the transport: proxy from the options or else from
@@ -93,7 +132,11 @@ func newCredentials(c *config, hc *http.Client) (credentials, error) {
 		}
 		return credentials{sharedKey: k}, nil
 	case ModeSAS:
-		return credentials{sas: c.sas}, nil
+		q, err := newSASQuery(c.sas)
+		if err != nil {
+			return credentials{}, err
+		}
+		return credentials{sas: q}, nil
 	case ModeSPN:
 		t, err := azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret,
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: idOpts})
@@ -140,7 +183,8 @@ func newServiceClient(c *config, cr credentials, hc *http.Client) (*service.Clie
 	case cr.token != nil:
 		cl, err = service.NewClient(u, cr.token, opts)
 	default:
-		cl, err = service.NewClientWithNoCredential(u+"?"+cr.sas, opts)
+		opts.PerCallPolicies = append(opts.PerCallPolicies, sasPolicy{cr.sas})
+		cl, err = service.NewClientWithNoCredential(u, opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("blob client: %w", err)

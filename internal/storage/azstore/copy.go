@@ -45,7 +45,7 @@ func (s *Store) Copy(ctx context.Context, src, dst string, o storage.CopyOptions
 	if o.IfMatch != "" {
 		opts.SourceModifiedAccessConditions = &blob.SourceModifiedAccessConditions{SourceIfMatch: quoted(o.IfMatch)}
 	}
-	resp, err := dc.StartCopyFromURL(ctx, sc.URL(), opts)
+	resp, err := dc.StartCopyFromURL(ctx, s.sourceURL(sc.URL()), opts)
 	if err != nil {
 		return storage.Object{}, wrapErr("copy", src, err)
 	}
@@ -167,4 +167,13 @@ func setContentType(ctx context.Context, bc *blob.Client, p blob.GetPropertiesRe
 	}
 	_, err := bc.SetHTTPHeaders(ctx, h, &blob.SetHTTPHeadersOptions{AccessConditions: ifMatch(etag, "")})
 	return err
+}
+
+// sourceURL is a blob's URL as the source of a copy: with a SAS, the
+// service authorizes the source read by the SAS in its URL.
+func (s *Store) sourceURL(u string) string {
+	if s.cred.sas == nil {
+		return u
+	}
+	return u + "?" + s.cred.sas.encoded()
 }

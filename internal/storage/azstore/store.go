@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
@@ -35,6 +36,7 @@ type Store struct {
 	svc  *service.Client
 	cont *container.Client
 	dfs  *adls.Client // nil unless Type is adls
+	cred credentials  // what SetCredentials replaces
 	// putLimit is the largest body Put sends in one request
 	// (singleShotLimit; tests lower it).
 	putLimit int64
@@ -69,6 +71,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		hc:   hc,
 		svc:  svc,
 		cont: svc.NewContainerClient(cfg.Container),
+		cred: cr,
 
 		putLimit: singleShotLimit,
 	}
@@ -79,7 +82,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 			AccountName:   cfg.AccountName,
 			AccountKey:    keyOf(cfg),
 			Token:         cr.token,
-			SAS:           cr.sas,
+			SAS:           sasText(cr.sas),
 			ClientOptions: clientOptions(cfg, hc),
 		})
 		if err != nil {
@@ -87,6 +90,47 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// SetCredentials replaces the account key (mode key) or the SAS (mode
+// sas) the store signs with; requests already sent finish with the old
+// one. Token modes (spn, msi, azcli, workload identity) refresh their
+// tokens themselves and have nothing to replace.
+func (s *Store) SetCredentials(accountKey, sas string) error {
+	switch {
+	case s.cred.sharedKey != nil:
+		if accountKey == "" {
+			return errors.New("account-key is empty")
+		}
+		if _, err := service.NewSharedKeyCredential(s.cfg.AccountName, accountKey); err != nil {
+			return fmt.Errorf("account-key is not a valid account key: %w", err)
+		}
+		if s.dfs != nil {
+			if err := s.dfs.SetAccountKey(accountKey); err != nil {
+				return err
+			}
+		}
+		return s.cred.sharedKey.SetAccountKey(accountKey)
+	case s.cred.sas != nil:
+		if strings.TrimPrefix(sas, "?") == "" {
+			return errors.New("sas is empty")
+		}
+		if err := s.cred.sas.set(sas); err != nil {
+			return err
+		}
+		if s.dfs != nil {
+			return s.dfs.SetSAS(sas)
+		}
+		return nil
+	}
+	return fmt.Errorf("mode %s refreshes its tokens itself; there is no key or SAS to replace", s.cfg.Mode)
+}
+
+func sasText(q *sasQuery) string {
+	if q == nil {
+		return ""
+	}
+	return q.encoded()
 }
 
 func keyOf(c *config) string {

@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/a9de3765/cloudfuse/internal/storage/internal/idleconn"
@@ -37,6 +39,53 @@ type client struct {
 	// regionGuessed: no region was given (options, environment, profile),
 	// so the default is used until the bucket's own is found.
 	regionGuessed bool
+	// keys holds the static keys of the options, replaceable while the
+	// client runs; nil when the SDK's chain provides credentials (and
+	// refreshes them itself).
+	keys *rotatingKeys
+}
+
+// rotatingKeys is a credentials provider whose keys can be replaced;
+// requests signed after the change use the new ones.
+type rotatingKeys struct {
+	v atomic.Pointer[aws.Credentials]
+}
+
+func newRotatingKeys(id, secret, token string) *rotatingKeys {
+	k := &rotatingKeys{}
+	k.set(id, secret, token)
+	return k
+}
+
+func (k *rotatingKeys) set(id, secret, token string) {
+	k.v.Store(&aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token, Source: "cloudfuse config"})
+}
+
+func (k *rotatingKeys) Retrieve(context.Context) (aws.Credentials, error) {
+	return *k.v.Load(), nil
+}
+
+// secretSigner signs as the S3 client's own SigV4 signer does, with one
+// signer per secret key: a signer caches the key it derives from the
+// secret by access key id, so after a secret changes under the same id
+// an old signer would go on signing with the old secret all day.
+type secretSigner struct{ cur atomic.Pointer[signerFor] }
+
+type signerFor struct {
+	secret string
+	s      *v4.Signer
+}
+
+func (r *secretSigner) SignHTTP(ctx context.Context, creds aws.Credentials, req *http.Request, payloadHash, service, region string,
+	t time.Time, optFns ...func(*v4.SignerOptions)) error {
+	cur := r.cur.Load()
+	if cur == nil || cur.secret != creds.SecretAccessKey {
+		// This signer only ever sees this secret, so its cache is right.
+		cur = &signerFor{secret: creds.SecretAccessKey,
+			s: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })}
+		r.cur.Store(cur)
+	}
+	return cur.s.SignHTTP(ctx, creds, req, payloadHash, service, region, t, optFns...)
 }
 
 // newClient builds an S3 client from opts without any network I/O. It uses
@@ -73,9 +122,10 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 	if opts.Region != "" {
 		load = append(load, config.WithRegion(opts.Region))
 	}
+	var keys *rotatingKeys
 	if opts.AccessKeyID != "" || opts.SecretAccessKey != "" {
-		load = append(load, config.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
+		keys = newRotatingKeys(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)
+		load = append(load, config.WithCredentialsProvider(keys))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
@@ -134,11 +184,15 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 		// full read is already protected by TCP/TLS; skip the extra pass.
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		o.APIOptions = append(o.APIOptions, opts.addHeaders)
-		if opts.Anonymous {
+		switch {
+		case opts.Anonymous:
 			o.Credentials = aws.AnonymousCredentials{}
+		case keys != nil:
+			o.Credentials = keys // uncached: a replaced key is used at once
+			o.HTTPSignerV4 = &secretSigner{}
 		}
 	})
-	return &client{s3: c, transport: tr, regionGuessed: guessed}, nil
+	return &client{s3: c, transport: tr, regionGuessed: guessed, keys: keys}, nil
 }
 
 // newRetryer retries throttling, timeouts, connection errors (resets

@@ -180,6 +180,22 @@ func bucketRegion(err error) string {
 	return ""
 }
 
+// SetCredentials replaces the access keys (and the session token of
+// temporary ones) the store signs with; requests
+// already sent finish with the old ones. It works when the store was made
+// with keys in its options; credentials from the SDK's chain (profiles,
+// web identity, instance roles) are refreshed by the SDK itself.
+func (s *Store) SetCredentials(keyID, secret, token string) error {
+	switch {
+	case s.c.keys == nil:
+		return errors.New("the credentials come from the AWS SDK's chain, which refreshes them itself; key-id and secret-key were not set at mount")
+	case keyID == "" || secret == "":
+		return errors.New("key-id and secret-key must both be set")
+	}
+	s.c.keys.set(keyID, secret, token)
+	return nil
+}
+
 // Region is the region requests are signed for.
 func (s *Store) Region() string { return s.c.s3.Options().Region }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -43,7 +44,8 @@ type Options struct {
 type Client struct {
 	base *url.URL // endpoint + "/" + filesystem
 	fs   string
-	sas  url.Values
+	key  *sharedKey                 // with AccountKey
+	sas  atomic.Pointer[url.Values] // with SAS
 	pl   runtime.Pipeline
 }
 
@@ -65,13 +67,12 @@ func New(o Options) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		auth = k
+		auth, c.key = k, k
 	case o.Token != nil:
 		auth = runtime.NewBearerTokenPolicy(o.Token, []string{storageScope}, nil)
 	case o.SAS != "":
-		c.sas, err = url.ParseQuery(o.SAS)
-		if err != nil {
-			return nil, fmt.Errorf("dfs: SAS does not parse: %w", err)
+		if err := c.SetSAS(o.SAS); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, errors.New("dfs: no credentials")
@@ -82,6 +83,32 @@ func New(o Options) (*Client, error) {
 	}
 	c.pl = runtime.NewPipeline("cloudfuse/adls", "v1", runtime.PipelineOptions{PerRetry: perRetry}, &o.ClientOptions)
 	return c, nil
+}
+
+// SetSAS replaces the SAS of a client made with one; requests made after
+// it carry the new one.
+func (c *Client) SetSAS(sas string) error {
+	v, err := url.ParseQuery(strings.TrimPrefix(sas, "?"))
+	if err != nil {
+		return fmt.Errorf("dfs: SAS does not parse: %w", err)
+	}
+	c.sas.Store(&v)
+	return nil
+}
+
+// SetAccountKey replaces the account key of a client made with one.
+func (c *Client) SetAccountKey(key string) error {
+	if c.key == nil {
+		return errors.New("dfs: the client does not sign with an account key")
+	}
+	return c.key.set(key)
+}
+
+func (c *Client) sasValues() url.Values {
+	if v := c.sas.Load(); v != nil {
+		return *v
+	}
+	return nil
 }
 
 // escapePath percent-encodes each segment of a key, keeping the slashes.
@@ -104,7 +131,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 	for k, v := range query {
 		q[k] = v
 	}
-	for k, v := range c.sas {
+	for k, v := range c.sasValues() {
 		q[k] = v
 	}
 	u.RawQuery = q.Encode()
@@ -123,8 +150,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 // until it is done. An existing destination file is replaced.
 func (c *Client) Rename(ctx context.Context, src, dst string) error {
 	source := "/" + url.PathEscape(c.fs) + "/" + escapePath(src)
-	if len(c.sas) > 0 {
-		source += "?" + c.sas.Encode()
+	if sas := c.sasValues(); len(sas) > 0 {
+		source += "?" + sas.Encode()
 	}
 	cont := ""
 	for {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -25,15 +26,22 @@ import (
 // resource, each line ended by "\n" except the last.
 type sharedKey struct {
 	account string
-	key     []byte
+	key     atomic.Pointer[[]byte] // replaced when the key rotates
 }
 
 func newSharedKey(account, key string) (*sharedKey, error) {
+	s := &sharedKey{account: account}
+	return s, s.set(key)
+}
+
+// set replaces the key; requests signed after it use the new one.
+func (s *sharedKey) set(key string) error {
 	k, err := base64.StdEncoding.DecodeString(key)
 	if err != nil {
-		return nil, fmt.Errorf("account key is not base64: %w", err)
+		return fmt.Errorf("account key is not base64: %w", err)
 	}
-	return &sharedKey{account: account, key: k}, nil
+	s.key.Store(&k)
+	return nil
 }
 
 // Do implements policy.Policy. It runs on every try: the date changes.
@@ -46,7 +54,7 @@ func (s *sharedKey) Do(req *policy.Request) (*http.Response, error) {
 
 // sign returns the signature of r.
 func (s *sharedKey) sign(r *http.Request) string {
-	m := hmac.New(sha256.New, s.key)
+	m := hmac.New(sha256.New, *s.key.Load())
 	m.Write([]byte(s.stringToSign(r)))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
