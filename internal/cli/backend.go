@@ -141,6 +141,7 @@ func azureOptions(cfg *config.Config, log *slog.Logger) azstore.Options {
 		HTTPProxy:      a.HTTPProxy,
 		HTTPSProxy:     a.HTTPSProxy,
 		CACertFile:     a.CACertFile,
+		CPKKey:         a.CPKKeyBytes(),
 		Logger:         log,
 	}
 	// One client id field serves both modes: the application of a service

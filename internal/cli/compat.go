@@ -14,7 +14,6 @@ const (
 	whyNoListOpt   = "listings always fill the attribute cache, so `ls -l` costs one LIST and no HEAD per entry"
 	whyNoMD5       = "cloudfuse neither writes nor checks Content-MD5; S3 uploads carry CRC32C checksums the store verifies"
 	whyNoACL       = "ADLS access control lists are not read or written; modes and owners are kept as metadata"
-	whyNoCPK       = "customer-provided encryption keys are not sent with requests"
 	whyNotYet      = "not implemented yet"
 	whyStaleCopies = "copies of clean files left by an earlier run are always removed at mount, since the object may have changed; dirty files are uploaded first"
 )
@@ -78,26 +77,23 @@ func inertKeys() map[string]string {
 		"s3storage.enable-dir-marker":           "mkdir always writes a \"dir/\" marker and markers are always read",
 		"s3storage.health-check-interval-sec":   "the store is not polled; each request retries (s3storage.max-retries) and then fails with EIO",
 
-		"azstorage.oauth-token-path":          "authentication from a token file is " + whyNotYet + "; use mode spn, msi, azcli or workloadidentity",
-		"azstorage.workload-identity-token":   "mode workloadidentity reads its token from the environment (AZURE_FEDERATED_TOKEN_FILE) as the Azure SDK does",
-		"azstorage.tier":                      "uploads get the container's default access tier",
-		"azstorage.sdk-trace":                 "store requests are not traced in the log",
-		"azstorage.fail-unsupported-op":       "chmod and chown are kept as metadata on block blobs, so they never fail as unsupported",
-		"azstorage.auth-resource":             "OAuth tokens are always requested for Azure Storage",
-		"azstorage.update-md5":                whyNoMD5,
-		"azstorage.validate-md5":              whyNoMD5,
-		"azstorage.disable-compression":       "downloads are never gzip-decoded here (as with true): a file reads as the stored bytes",
-		"azstorage.max-results-for-list":      "a lookup sends HEAD key, HEAD key/ and a one-result LIST of key/ at once",
-		"azstorage.telemetry":                 "cloudfuse sends no telemetry and does not change its user agent",
-		"azstorage.honour-acl":                whyNoACL,
-		"azstorage.preserve-acl":              whyNoACL,
-		"azstorage.cpk-enabled":               whyNoCPK,
-		"azstorage.cpk-encryption-key":        whyNoCPK,
-		"azstorage.cpk-encryption-key-sha256": whyNoCPK,
-		"azstorage.debug-libcurl":             "cloudfuse uses no libcurl; requests go through the Azure SDK for Go",
-		"azstorage.user-assertion":            "the on-behalf-of flow is " + whyNotYet,
-		"azstorage.cap-mbps-read":             "cloudfuse does not limit bandwidth",
-		"azstorage.cap-iops":                  "cloudfuse does not limit the request rate",
+		"azstorage.oauth-token-path":        "authentication from a token file is " + whyNotYet + "; use mode spn, msi, azcli or workloadidentity",
+		"azstorage.workload-identity-token": "mode workloadidentity reads its token from the environment (AZURE_FEDERATED_TOKEN_FILE) as the Azure SDK does",
+		"azstorage.tier":                    "uploads get the container's default access tier",
+		"azstorage.sdk-trace":               "store requests are not traced in the log",
+		"azstorage.fail-unsupported-op":     "chmod and chown are kept as metadata on block blobs, so they never fail as unsupported",
+		"azstorage.auth-resource":           "OAuth tokens are always requested for Azure Storage",
+		"azstorage.update-md5":              whyNoMD5,
+		"azstorage.validate-md5":            whyNoMD5,
+		"azstorage.disable-compression":     "downloads are never gzip-decoded here (as with true): a file reads as the stored bytes",
+		"azstorage.max-results-for-list":    "a lookup sends HEAD key, HEAD key/ and a one-result LIST of key/ at once",
+		"azstorage.telemetry":               "cloudfuse sends no telemetry and does not change its user agent",
+		"azstorage.honour-acl":              whyNoACL,
+		"azstorage.preserve-acl":            whyNoACL,
+		"azstorage.debug-libcurl":           "cloudfuse uses no libcurl; requests go through the Azure SDK for Go",
+		"azstorage.user-assertion":          "the on-behalf-of flow is " + whyNotYet,
+		"azstorage.cap-mbps-read":           "cloudfuse does not limit bandwidth",
+		"azstorage.cap-iops":                "cloudfuse does not limit the request rate",
 	}
 }
 
@@ -139,7 +135,6 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"azstorage.disable-compression":            cfg.Azure.DisableCompression,
 		"azstorage.honour-acl":                     !cfg.Azure.HonourACL,
 		"azstorage.preserve-acl":                   !cfg.Azure.PreserveACL,
-		"azstorage.cpk-enabled":                    !cfg.Azure.CPKEnabled,
 		"file_cache.background-download":           cfg.FileCache.BackgroundDownload,
 		"file_cache.upload-modified-only":          cfg.FileCache.UploadModifiedOnly,
 		"file_cache.empty-dir-check":               !cfg.FileCache.EmptyDirCheck,

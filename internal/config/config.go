@@ -246,6 +246,16 @@ type S3Storage struct {
 	NoSignRequest       bool   `key:"no-sign-request"`
 }
 
+// CPKKeyBytes is the decoded azstorage.cpk-encryption-key when
+// cpk-enabled is true, else nil; Validate has checked it.
+func (a AzStorage) CPKKeyBytes() []byte {
+	if !a.CPKEnabled {
+		return nil
+	}
+	b, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(a.CPKEncryptionKey))
+	return b
+}
+
 // SSECustomerKeyBytes is the decoded s3storage.sse-customer-key (nil
 // when unset); Validate has checked it.
 func (s S3Storage) SSECustomerKeyBytes() []byte {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
@@ -231,6 +233,15 @@ func (c *Config) validateAzure() error {
 	if a.Endpoint != "" {
 		if err := checkURL(a.Endpoint); err != nil {
 			return c.errAt("azstorage.endpoint", "%v", err)
+		}
+	}
+	if key := a.CPKKeyBytes(); a.CPKEnabled {
+		sum := sha256.Sum256(key)
+		switch {
+		case len(key) != 32:
+			return c.errAt("azstorage.cpk-encryption-key", "must be the base64 of a 32-byte key (openssl rand -base64 32)")
+		case strings.TrimSpace(a.CPKEncryptionKeySHA256) != base64.StdEncoding.EncodeToString(sum[:]):
+			return c.errAt("azstorage.cpk-encryption-key-sha256", "is not the base64 SHA-256 of cpk-encryption-key")
 		}
 	}
 	if err := c.validateAzureAuth(); err != nil {

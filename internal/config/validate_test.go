@@ -70,6 +70,12 @@ func TestValidateErrorsNameKeyAndOrigin(t *testing.T) {
 			`config.yaml:5: azstorage.mode: msi takes at most one of appid, resid and objid`},
 		{"az cpk", "components: [libfuse, azstorage]\nazstorage:\n  account-name: a\n  container: c\n  mode: azcli\n  cpk-enabled: true\n",
 			`config.yaml:6: azstorage.cpk-enabled: needs cpk-encryption-key and cpk-encryption-key-sha256`},
+		{"az cpk short", "components: [libfuse, azstorage]\nazstorage:\n  account-name: a\n  container: c\n  mode: azcli\n  cpk-enabled: true\n" +
+			"  cpk-encryption-key: c2hvcnQ=\n  cpk-encryption-key-sha256: x\n",
+			`config.yaml:7: azstorage.cpk-encryption-key: must be the base64 of a 32-byte key (openssl rand -base64 32)`},
+		{"az cpk hash", "components: [libfuse, azstorage]\nazstorage:\n  account-name: a\n  container: c\n  mode: azcli\n  cpk-enabled: true\n" +
+			"  cpk-encryption-key: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n  cpk-encryption-key-sha256: x\n",
+			`config.yaml:8: azstorage.cpk-encryption-key-sha256: is not the base64 SHA-256 of cpk-encryption-key`},
 		{"loopback", "components: [libfuse, loopbackfs]\n",
 			`config.yaml: loopbackfs.path: required`},
 		{"default permission", "components: [libfuse, s3storage]\n" + s3 + "libfuse:\n  default-permission: 4755\n",

@@ -105,7 +105,12 @@ func clientOptions(c *config, hc *http.Client) azcore.ClientOptions {
 	if c.MaxRetries < 0 {
 		retries = -1
 	}
+	var perCall []policy.Policy
+	if len(c.CPKKey) > 0 {
+		perCall = append(perCall, newCPKPolicy(c.CPKKey))
+	}
 	return azcore.ClientOptions{
+		PerCallPolicies: perCall,
 		Retry: policy.RetryOptions{
 			MaxRetries:    retries,
 			TryTimeout:    c.TryTimeout,

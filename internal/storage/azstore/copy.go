@@ -35,6 +35,9 @@ func (s *Store) Copy(ctx context.Context, src, dst string, o storage.CopyOptions
 	if src == dst {
 		return s.updateInPlace(ctx, dst, o, md)
 	}
+	if len(s.cfg.CPKKey) > 0 {
+		return s.copyThrough(ctx, src, dst, o)
+	}
 	sc := s.cont.NewBlobClient(src)
 	dc := s.cont.NewBlobClient(dst)
 	opts := &blob.StartCopyFromURLOptions{}

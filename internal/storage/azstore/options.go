@@ -94,6 +94,13 @@ type Options struct {
 	// private endpoint's own CA).
 	CACertFile string
 
+	// CPKKey is a customer-provided AES-256 key (32 bytes): every blob
+	// written is encrypted with it and every read of a blob's data,
+	// properties or metadata sends it. The service keeps only its hash, so
+	// blobs written without it, or with another key, cannot be read, and
+	// a server-side copy cannot use it: Copy reads and writes through.
+	CPKKey []byte
+
 	Logger *slog.Logger
 }
 
@@ -129,6 +136,9 @@ func normalize(o Options, container bool) (*config, error) {
 	}
 	if err := c.checkAuth(); err != nil {
 		return nil, err
+	}
+	if n := len(c.CPKKey); n != 0 && n != 32 {
+		return nil, fmt.Errorf("the customer-provided key is %d bytes; it must be 32 (AES-256)", n)
 	}
 	if err := c.setNetwork(); err != nil {
 		return nil, err
