@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/storagetest"
 )
@@ -131,21 +129,9 @@ func TestProxy(t *testing.T) {
 func TestSASMode(t *testing.T) {
 	keyed := newServerStore(t)
 	o := serverOptions(t)
-	cred, err := service.NewSharedKeyCredential(o.AccountName, o.AccountKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := sas.AccountSignatureValues{
-		Protocol:      sas.ProtocolHTTPSandHTTP,
-		ExpiryTime:    time.Now().Add(time.Hour),
-		Permissions:   (&sas.AccountPermissions{Read: true, Write: true, Delete: true, List: true, Create: true, Add: true}).String(),
-		ResourceTypes: (&sas.AccountResourceTypes{Service: true, Container: true, Object: true}).String(),
-	}.SignWithSharedKey(cred)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := accountSAS(t, time.Hour)
 	ctx := testCtx(t)
-	for _, token := range []string{q.Encode(), "?" + q.Encode()} {
+	for _, token := range []string{token, "?" + token} {
 		s, err := New(ctx, Options{
 			Endpoint: o.Endpoint, Container: keyed.cfg.Container, Mode: ModeSAS, SAS: token,
 		})
