@@ -95,10 +95,6 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 	if err := opts.checkSecurity(); err != nil {
 		return nil, err
 	}
-	proxy, err := netopt.Proxy(opts.HTTPProxy, opts.HTTPSProxy)
-	if err != nil {
-		return nil, err
-	}
 	tune := func(tr *http.Transport) {
 		tr.MaxIdleConns = maxIdleConns
 		tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
@@ -136,8 +132,52 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 		cfg.Region = defaultRegion
 	}
 
-	// Take the transport the SDK prepared (with any custom CA bundle) and
-	// own it from here on.
+	tr, err := ownTransport(cfg, opts, tune)
+	if err != nil {
+		return nil, err
+	}
+	httpClient := &http.Client{
+		Transport: tr,
+		// S3 redirects name another region; the SDK reports them as errors.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+
+	c := s3.NewFromConfig(cfg, opts.clientOptions(httpClient, keys))
+	return &client{s3: c, transport: tr, regionGuessed: guessed, keys: keys}, nil
+}
+
+// clientOptions sets the S3 client's options: endpoint and addressing,
+// checksums, the headers of the security options, and the credentials.
+func (opts Options) clientOptions(hc *http.Client, keys *rotatingKeys) func(*s3.Options) {
+	checksum := aws.RequestChecksumCalculationWhenSupported
+	if opts.DisableChecksum {
+		checksum = aws.RequestChecksumCalculationWhenRequired
+	}
+	return func(o *s3.Options) {
+		o.HTTPClient = hc
+		o.UsePathStyle = opts.UsePathStyle
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+		o.RequestChecksumCalculation = checksum
+		// Ranged reads carry no whole-object checksum to validate, and a
+		// full read is already protected by TCP/TLS; skip the extra pass.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		o.APIOptions = append(o.APIOptions, opts.addHeaders)
+		switch {
+		case opts.Anonymous:
+			o.Credentials = aws.AnonymousCredentials{}
+		case keys != nil:
+			o.Credentials = keys // uncached: a replaced key is used at once
+			o.HTTPSignerV4 = &secretSigner{}
+		}
+	}
+}
+
+// ownTransport takes the transport the SDK prepared (with any custom CA
+// bundle) to own it from here on, and adds the options' proxies, CA file
+// and idle timeout.
+func ownTransport(cfg aws.Config, opts Options, tune func(*http.Transport)) (*http.Transport, error) {
 	var tr *http.Transport
 	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
 		tr = bc.GetTransport()
@@ -145,6 +185,10 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 		tr = awshttp.NewBuildableClient().WithTransportOptions(tune).GetTransport()
 	}
 	if opts.HTTPProxy != "" || opts.HTTPSProxy != "" {
+		proxy, err := netopt.Proxy(opts.HTTPProxy, opts.HTTPSProxy)
+		if err != nil {
+			return nil, err
+		}
 		tr.Proxy = proxy
 	}
 	if opts.CACertFile != "" {
@@ -163,36 +207,7 @@ func newClient(ctx context.Context, opts Options) (*client, error) {
 	if half := opts.idleTimeout() / 2; tr.IdleConnTimeout == 0 || tr.IdleConnTimeout > half {
 		tr.IdleConnTimeout = half
 	}
-	httpClient := &http.Client{
-		Transport: tr,
-		// S3 redirects name another region; the SDK reports them as errors.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-
-	checksum := aws.RequestChecksumCalculationWhenSupported
-	if opts.DisableChecksum {
-		checksum = aws.RequestChecksumCalculationWhenRequired
-	}
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.HTTPClient = httpClient
-		o.UsePathStyle = opts.UsePathStyle
-		if opts.Endpoint != "" {
-			o.BaseEndpoint = aws.String(opts.Endpoint)
-		}
-		o.RequestChecksumCalculation = checksum
-		// Ranged reads carry no whole-object checksum to validate, and a
-		// full read is already protected by TCP/TLS; skip the extra pass.
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		o.APIOptions = append(o.APIOptions, opts.addHeaders)
-		switch {
-		case opts.Anonymous:
-			o.Credentials = aws.AnonymousCredentials{}
-		case keys != nil:
-			o.Credentials = keys // uncached: a replaced key is used at once
-			o.HTTPSignerV4 = &secretSigner{}
-		}
-	})
-	return &client{s3: c, transport: tr, regionGuessed: guessed, keys: keys}, nil
+	return tr, nil
 }
 
 // newRetryer retries throttling, timeouts, connection errors (resets
