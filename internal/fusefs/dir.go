@@ -67,7 +67,7 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	}
 	e := d.ents[d.next]
 	d.next++
-	return &fuse.DirEntry{Name: e.Name, Mode: typeOf(e.Attr), Off: uint64(d.next)}, 0
+	return &fuse.DirEntry{Name: e.Name, Mode: typeOf(e.Attr), Off: uint64(d.next), Ino: d.ino(e)}, 0
 }
 
 // Lookup answers READDIRPLUS for the entry just returned, from the listing.
@@ -103,3 +103,20 @@ func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 
 // Releasedir drops the listing.
 func (d *dirHandle) Releasedir(ctx context.Context, flags uint32) {}
+
+// ino is the d_ino of an entry: the inode number a stat of it shows.
+func (d *dirHandle) ino(e vfs.DirEntry) uint64 {
+	switch e.Name {
+	case ".":
+		return d.n.StableAttr().Ino
+	case "..":
+		if _, parent := d.n.Parent(); parent != nil {
+			return parent.StableAttr().Ino
+		}
+		return d.n.StableAttr().Ino // the root is its own parent
+	}
+	if ch := d.n.GetChild(e.Name); ch != nil && ch.StableAttr().Mode == typeOf(e.Attr) {
+		return ch.StableAttr().Ino
+	}
+	return pathIno(d.n.child(e.Name))
+}

@@ -19,7 +19,7 @@ func Mount(mountpoint string, v *vfs.FS, opts Options) (*fuse.Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	m := &mount{v: v, opts: opts, log: opts.Logger, writeback: writeback(opts)}
+	m := &mount{v: v, opts: opts, log: opts.Logger, writeback: writeback(opts), inos: newInoTable()}
 	root := &node{m: m}
 	entry, attr, neg := opts.EntryTimeout, opts.AttrTimeout, opts.NegativeTimeout
 	mo := fuse.MountOptions{

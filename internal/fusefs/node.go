@@ -23,6 +23,9 @@ type node struct {
 
 	mu   sync.Mutex
 	open map[*vfs.Handle]bool // live handles, for orphaned inodes
+
+	ino     uint64      // its inode number (inos.go)
+	dropped atomic.Bool // replaced by a new inode after a failed write (lost)
 }
 
 // mount is shared by every node of one mount.
@@ -35,6 +38,7 @@ type mount struct {
 	// directStreams is set once the kernel lets files opened for direct
 	// I/O be mapped shared: streamed writes then bypass the page cache.
 	directStreams atomic.Bool
+	inos          *inoTable
 }
 
 // observe reports one finished operation to the Observer, if any, and at
@@ -55,21 +59,22 @@ func (m *mount) observe(op string, start time.Time, n *node, name string) {
 }
 
 var (
-	_ fs.NodeLookuper   = (*node)(nil)
-	_ fs.NodeGetattrer  = (*node)(nil)
-	_ fs.NodeSetattrer  = (*node)(nil)
-	_ fs.NodeMkdirer    = (*node)(nil)
-	_ fs.NodeRmdirer    = (*node)(nil)
-	_ fs.NodeUnlinker   = (*node)(nil)
-	_ fs.NodeRenamer    = (*node)(nil)
-	_ fs.NodeCreater    = (*node)(nil)
-	_ fs.NodeOpener     = (*node)(nil)
-	_ fs.NodeSymlinker  = (*node)(nil)
-	_ fs.NodeReadlinker = (*node)(nil)
-	_ fs.NodeStatfser   = (*node)(nil)
-	_ fs.NodeMknoder    = (*node)(nil)
-	_ fs.NodeLinker     = (*node)(nil)
-	_ fs.NodeFsyncer    = (*node)(nil)
+	_ fs.NodeLookuper    = (*node)(nil)
+	_ fs.NodeGetattrer   = (*node)(nil)
+	_ fs.NodeSetattrer   = (*node)(nil)
+	_ fs.NodeMkdirer     = (*node)(nil)
+	_ fs.NodeRmdirer     = (*node)(nil)
+	_ fs.NodeUnlinker    = (*node)(nil)
+	_ fs.NodeRenamer     = (*node)(nil)
+	_ fs.NodeCreater     = (*node)(nil)
+	_ fs.NodeOpener      = (*node)(nil)
+	_ fs.NodeSymlinker   = (*node)(nil)
+	_ fs.NodeReadlinker  = (*node)(nil)
+	_ fs.NodeStatfser    = (*node)(nil)
+	_ fs.NodeMknoder     = (*node)(nil)
+	_ fs.NodeLinker      = (*node)(nil)
+	_ fs.NodeFsyncer     = (*node)(nil)
+	_ fs.NodeOnForgetter = (*node)(nil)
 )
 
 // path returns the node's path in vfs; ok is false for an inode that is no
@@ -149,7 +154,9 @@ func (n *node) newChild(ctx context.Context, name string, a vfs.Attr) *fs.Inode 
 	if ch := n.GetChild(name); ch != nil && ch.StableAttr().Mode == typeOf(a) {
 		return ch
 	}
-	return n.NewInode(ctx, &node{m: n.m}, fs.StableAttr{Mode: typeOf(a)})
+	nn := &node{m: n.m}
+	mode := typeOf(a)
+	return n.NewInode(ctx, nn, fs.StableAttr{Mode: mode, Ino: n.m.inos.assign(nn, n.child(name), mode)})
 }
 
 func (n *node) entry(ctx context.Context, name string, a vfs.Attr, out *fuse.EntryOut) *fs.Inode {
@@ -251,6 +258,7 @@ func (n *node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 		return n.fail("setattr", p, err)
 	}
 	fillAttr(a, &out.Attr)
+	out.Ino = n.StableAttr().Ino // go-fuse fills it for getattr only
 	out.SetTimeout(n.m.opts.AttrTimeout)
 	return 0
 }
@@ -378,6 +386,7 @@ func (n *node) forget(h *vfs.Handle) {
 // gets a new inode, which shows the stored version. Open descriptors keep
 // the old one until they close.
 func (n *node) lost() {
+	n.dropped.Store(true)
 	name, parent := n.Parent()
 	if parent == nil {
 		return
