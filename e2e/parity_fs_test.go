@@ -376,19 +376,3 @@ func TestParityFSDirectorySeek(t *testing.T) {
 		})
 	}
 }
-
-func TestParityFSNoDeviceFiles(t *testing.T) {
-	forEachTarget(t, func(t *testing.T, m *mnt) {
-		if err := unix.Mkfifo(m.path("fifo"), 0o644); !errors.Is(err, unix.ENOSYS) {
-			t.Errorf("mkfifo: %v, want ENOSYS", err)
-		}
-		if err := unix.Mknod(m.path("dev"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))); !errors.Is(err, unix.ENOSYS) {
-			t.Errorf("mknod of a device: %v, want ENOSYS", err)
-		}
-		for _, p := range []string{"fifo", "dev"} {
-			if _, err := os.Lstat(m.path(p)); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("%s exists after a refused mknod: %v", p, err)
-			}
-		}
-	})
-}

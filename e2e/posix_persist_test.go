@@ -68,15 +68,8 @@ func (c *pc) listed(p string) uint8 {
 	}
 }
 
-func posixDirentType(mode uint32) uint8 {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFDIR:
-		return unix.DT_DIR
-	case unix.S_IFLNK:
-		return unix.DT_LNK
-	}
-	return unix.DT_REG
-}
+// posixDirentType is the d_type of st_mode: the type bits over 12.
+func posixDirentType(mode uint32) uint8 { return uint8(mode & unix.S_IFMT >> 12) }
 
 // posixKept is a path whose attributes must look the same after a remount.
 type posixKept struct {
@@ -120,6 +113,7 @@ func (c *pc) againDocumented(name, reason string, fn func(c *pc)) {
 // posixAttrs is what a remount must preserve of one entry.
 type posixAttrs struct {
 	mode, uid, gid uint32
+	rdev           uint64
 	size           int64
 	mtime, atime   int64 // whole seconds: the stored resolution
 	link, data     string
@@ -130,7 +124,7 @@ func posixSnapshot(p string, withAtime bool) (posixAttrs, error) {
 	if err := unix.Lstat(p, &st); err != nil {
 		return posixAttrs{}, fmt.Errorf("lstat %s: %w", filepath.Base(p), posixErrno(err))
 	}
-	a := posixAttrs{mode: st.Mode, uid: st.Uid, gid: st.Gid, size: st.Size, mtime: st.Mtim.Sec}
+	a := posixAttrs{mode: st.Mode, uid: st.Uid, gid: st.Gid, rdev: st.Rdev, size: st.Size, mtime: st.Mtim.Sec}
 	if withAtime {
 		a.atime = st.Atim.Sec
 	}
@@ -158,6 +152,9 @@ func (a posixAttrs) diff(b posixAttrs) error {
 	var d []string
 	if a.mode != b.mode {
 		d = append(d, fmt.Sprintf("st_mode %#o, was %#o", b.mode, a.mode))
+	}
+	if a.rdev != b.rdev {
+		d = append(d, fmt.Sprintf("st_rdev %#x, was %#x", b.rdev, a.rdev))
 	}
 	if a.uid != b.uid || a.gid != b.gid {
 		d = append(d, fmt.Sprintf("owner %d:%d, was %d:%d", b.uid, b.gid, a.uid, a.gid))

@@ -133,18 +133,11 @@ func fillAttr(a vfs.Attr, out *fuse.Attr) {
 	if a.Kind == vfs.KindDir {
 		out.Nlink = 2
 	}
+	out.Rdev = a.Rdev
 	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
 }
 
-func modeOf(a vfs.Attr) uint32 {
-	switch a.Kind {
-	case vfs.KindDir:
-		return syscall.S_IFDIR | a.Mode
-	case vfs.KindSymlink:
-		return syscall.S_IFLNK | a.Mode
-	}
-	return syscall.S_IFREG | a.Mode
-}
+func modeOf(a vfs.Attr) uint32 { return a.Kind.TypeBits() | a.Mode }
 
 func typeOf(a vfs.Attr) uint32 { return modeOf(a) & syscall.S_IFMT }
 
@@ -471,9 +464,27 @@ func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	return 0
 }
 
-// Mknod is refused: object stores hold no FIFOs or device nodes.
+// Mknod makes a fifo, a socket (bind(2) of a unix socket), a device node
+// or an empty file, kept as a zero-length object (vfs.Mknod).
 func (n *node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	return nil, syscall.ENOSYS
+	defer n.m.observe("mknod", time.Now(), n, name)
+	ctx = detach(ctx)
+	p := n.child(name)
+	t := mode & syscall.S_IFMT
+	if t == 0 {
+		t = syscall.S_IFREG
+	}
+	kind, ok := vfs.KindOfType(t)
+	if !ok || kind == vfs.KindDir || kind == vfs.KindSymlink {
+		return nil, syscall.EINVAL
+	}
+	uid, gid := caller(ctx)
+	gid, perm := n.inherit(ctx, gid, mode&07777, false)
+	a, err := n.m.v.Mknod(ctx, p, kind, perm, dev, uid, gid)
+	if err != nil {
+		return nil, n.fail("mknod", p, err)
+	}
+	return n.entry(ctx, name, a, out), 0
 }
 
 // Link is refused: object stores have no hard links.

@@ -16,25 +16,43 @@ const (
 	KindFile Kind = iota
 	KindDir
 	KindSymlink
+	// Special files: zero-length objects whose type is in their stored
+	// mode, as s3fs keeps them.
+	KindFIFO
+	KindSocket
+	KindCharDev
+	KindBlockDev
 )
 
+// kindTypes are the st_mode type bits of each kind.
+var kindTypes = [...]uint32{
+	KindFile: 0o100000, KindDir: 0o040000, KindSymlink: 0o120000,
+	KindFIFO: 0o010000, KindSocket: 0o140000, KindCharDev: 0o020000, KindBlockDev: 0o060000,
+}
+
 func (k Kind) String() string {
-	switch k {
-	case KindDir:
-		return "dir"
-	case KindSymlink:
-		return "symlink"
-	default:
-		return "file"
+	return [...]string{"file", "dir", "symlink", "fifo", "socket", "char device", "block device"}[k]
+}
+
+// TypeBits are the st_mode type bits of k (S_IFREG, S_IFDIR, ...).
+func (k Kind) TypeBits() uint32 { return kindTypes[k] }
+
+// Special says whether k is a fifo, a socket or a device node.
+func (k Kind) Special() bool { return k >= KindFIFO }
+
+// KindOfType is the kind of the st_mode type bits t (t & S_IFMT).
+func KindOfType(t uint32) (Kind, bool) {
+	for k, bits := range kindTypes {
+		if bits == t&modeTypeMsk {
+			return Kind(k), true
+		}
 	}
+	return 0, false
 }
 
 // Permission and special bits kept in Attr.Mode (the file type is in Kind).
 const (
 	ModePerm    = 0o7777
-	modeTypeDir = 0o040000
-	modeTypeReg = 0o100000
-	modeTypeLnk = 0o120000
 	modeTypeMsk = 0o170000
 )
 
@@ -48,6 +66,7 @@ type Attr struct {
 	Mtime time.Time
 	Atime time.Time
 	Ctime time.Time
+	Rdev  uint32 // device number of a device node
 }
 
 // Metadata keys kept on objects. They follow the s3fs convention on S3
@@ -57,6 +76,7 @@ type Attr struct {
 // BlobFuse2.
 const (
 	metaMode     = "mode"
+	metaRdev     = "rdev" // ours: s3fs keeps no device number
 	metaUID      = "uid"
 	metaGID      = "gid"
 	metaMtime    = content.MetaMtime
@@ -139,6 +159,15 @@ func applyMeta(a *Attr, md map[string]string) {
 	if s, ok := md[metaMode]; ok {
 		if m, err := strconv.ParseUint(s, 10, 32); err == nil {
 			a.Mode = uint32(m) & ModePerm
+			// A file object whose stored type is special is that file.
+			if k, ok := KindOfType(uint32(m)); ok && a.Kind == KindFile && k.Special() {
+				a.Kind, a.Size = k, 0
+			}
+		}
+	}
+	if a.Kind == KindCharDev || a.Kind == KindBlockDev {
+		if r, err := strconv.ParseUint(md[metaRdev], 10, 32); err == nil {
+			a.Rdev = uint32(r)
 		}
 	}
 	if s, ok := md[metaUID]; ok {
@@ -209,14 +238,10 @@ func (v *FS) metaFor(a Attr, extra map[string]string) map[string]string {
 	for k, v := range extra {
 		md[k] = v
 	}
-	typ := uint32(modeTypeReg)
-	switch a.Kind {
-	case KindDir:
-		typ = modeTypeDir
-	case KindSymlink:
-		typ = modeTypeLnk
+	md[metaMode] = strconv.FormatUint(uint64(a.Kind.TypeBits()|a.Mode&ModePerm), 10)
+	if a.Kind == KindCharDev || a.Kind == KindBlockDev {
+		md[metaRdev] = strconv.FormatUint(uint64(a.Rdev), 10)
 	}
-	md[metaMode] = strconv.FormatUint(uint64(typ|a.Mode&ModePerm), 10)
 	md[metaUID] = strconv.FormatUint(uint64(a.UID), 10)
 	md[metaGID] = strconv.FormatUint(uint64(a.GID), 10)
 	if !a.Mtime.IsZero() {

@@ -81,7 +81,7 @@ func userMeta(md map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, val := range md {
 		switch k {
-		case metaMode, metaUID, metaGID, metaMtime, metaAtime, metaCtime:
+		case metaMode, metaUID, metaGID, metaMtime, metaAtime, metaCtime, metaRdev:
 		default:
 			out[k] = val
 		}

@@ -24,10 +24,11 @@ func (v *FS) headAgain(ctx context.Context, n *node) (*node, error) {
 	if !v.opts.NoSymlinks && (isSymlinkObject(obj) || strings.HasSuffix(n.key, symlinkSuffix)) {
 		kind = KindSymlink
 	}
-	if kind != n.Kind {
+	fresh := v.objNode(kind, obj) // a special file's kind comes from its metadata
+	if fresh.Kind != n.Kind {
 		return nil, ErrNotExist
 	}
-	return v.objNode(kind, obj), nil
+	return fresh, nil
 }
 
 // refreshOpen makes an open file that has no local changes follow its

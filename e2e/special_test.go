@@ -1,0 +1,218 @@
+//go:build linux
+
+package e2e
+
+// Special files (fifos, sockets, device nodes) shared with s3fs through
+// the same bucket, in both directions.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// mountS3fs mounts bucket with s3fs (from Debian) in the foreground in a
+// child process, and unmounts it and stops it by its pid at cleanup.
+func mountS3fs(t *testing.T, bucket string) string {
+	t.Helper()
+	bin, err := exec.LookPath("s3fs")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("s3fs is not installed (scripts/testservers.sh ensure installs it)")
+		}
+		t.Skip("s3fs is not installed")
+	}
+	endpoint, key, secret := s3Env(t)
+	work := t.TempDir()
+	pw := filepath.Join(work, "passwd")
+	if err := os.WriteFile(pw, []byte(key+":"+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(work, "s3fs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, bucket, dir, "-f", "-o", "url="+endpoint, "-o", "use_path_request_style",
+		"-o", "passwd_file="+pw, "-o", "stat_cache_expire=1")
+	log, err := os.Create(filepath.Join(work, "s3fs.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if isMounted(dir) {
+			exec.Command("fusermount3", "-u", dir).Run()
+		}
+		cmd.Process.Kill()
+		<-exited
+		log.Close()
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for !isMounted(dir) {
+		select {
+		case err := <-exited:
+			exited <- err // for the cleanup
+			out, _ := os.ReadFile(log.Name())
+			t.Fatalf("s3fs exited before mounting: %v\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			out, _ := os.ReadFile(log.Name())
+			t.Fatalf("s3fs did not mount within 20s:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return dir
+}
+
+func lstatMode(t *testing.T, p string) (uint32, uint64) {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode, st.Rdev
+}
+
+// Special files made on a cloudfuse mount show as the same types on an
+// s3fs mount of the bucket, and those s3fs makes show here.
+func TestSpecialFilesWithS3fs(t *testing.T) {
+	withUmask(t, 0o022)
+	b, section := setupS3(t)
+	bucket := regexp.MustCompile(`bucket-name: (\S+)`).FindStringSubmatch(section)[1]
+	m := mountWith(t, b, section, mountOpts{})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(unix.Mkfifo(m.path("fifo-cf"), 0o640))
+	must(unix.Mknod(m.path("chr-cf"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))))
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	must(err)
+	must(unix.Bind(fd, &unix.SockaddrUnix{Name: m.path("sock-cf")}))
+	unix.Close(fd)
+
+	s3 := mountS3fs(t, bucket)
+	for name, want := range map[string]uint32{"fifo-cf": unix.S_IFIFO | 0o640, "chr-cf": unix.S_IFCHR | 0o600,
+		"sock-cf": unix.S_IFSOCK} {
+		mode, _ := lstatMode(t, filepath.Join(s3, name))
+		if mode&unix.S_IFMT != want&unix.S_IFMT || (want&0o777 != 0 && mode&0o777 != want&0o777) {
+			t.Errorf("s3fs shows %s as %#o, want %#o", name, mode, want)
+		}
+	}
+
+	must(unix.Mkfifo(filepath.Join(s3, "fifo-s3fs"), 0o600))
+	must(unix.Mknod(filepath.Join(s3, "blk-s3fs"), unix.S_IFBLK|0o660, int(unix.Mkdev(7, 1))))
+	m.remount()                                                                                                    // forget what this mount cached about the names
+	for name, want := range map[string]uint32{"fifo-s3fs": unix.S_IFIFO | 0o600, "blk-s3fs": unix.S_IFBLK | 0o640, // umask 022
+		"fifo-cf": unix.S_IFIFO | 0o640} {
+		mode, _ := lstatMode(t, m.path(name))
+		if mode != want {
+			t.Errorf("cloudfuse shows %s as %#o, want %#o", name, mode, want)
+		}
+	}
+	if _, rdev := lstatMode(t, m.path("chr-cf")); rdev != unix.Mkdev(1, 3) {
+		t.Errorf("the device number after a remount: %#x", rdev)
+	}
+}
+
+// treeOf describes every entry below root: type and permission bits,
+// device number, link target or content.
+func treeOf(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.Walk(root, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			return err
+		}
+		desc := fmt.Sprintf("%#o rdev=%#x", st.Mode, st.Rdev)
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFLNK:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			desc += " -> " + target
+		case unix.S_IFREG:
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			desc += " " + string(data)
+		}
+		if rel != "." {
+			out[rel] = desc
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A tree holding every kind of file round-trips through the mount with
+// cp -a, rsync -a and tar, as backups of a system tree need.
+func TestBackupToolsRoundTripSpecialFiles(t *testing.T) {
+	withUmask(t, 0o022)
+	src := filepath.Join(t.TempDir(), "src")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(src, "etc/sub"), 0o755))
+	must(os.WriteFile(filepath.Join(src, "etc/conf"), []byte("key=value\n"), 0o640))
+	must(os.Symlink("conf", filepath.Join(src, "etc/link")))
+	must(unix.Mkfifo(filepath.Join(src, "etc/fifo"), 0o600))
+	must(unix.Mknod(filepath.Join(src, "etc/sub/null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))))
+	must(unix.Mknod(filepath.Join(src, "etc/sub/loop"), unix.S_IFBLK|0o660, int(unix.Mkdev(7, 0))))
+	want := treeOf(t, src)
+	forEachTarget(t, func(t *testing.T, m *mnt) {
+		for _, tool := range []struct {
+			name string
+			run  func(dst string) *exec.Cmd
+		}{
+			{"cp -a", func(dst string) *exec.Cmd { return exec.Command("cp", "-a", src, dst) }},
+			{"rsync -a", func(dst string) *exec.Cmd { return exec.Command("rsync", "-a", src+"/", dst) }},
+			{"tar", func(dst string) *exec.Cmd {
+				return exec.Command("sh", "-c", `mkdir "$2" && tar -C "$1" -cf - . | tar -C "$2" -xpf -`, "sh", src, dst)
+			}},
+		} {
+			dst := m.path(strings.ReplaceAll(tool.name, " ", ""))
+			if out, err := tool.run(dst).CombinedOutput(); err != nil {
+				t.Fatalf("%s into the mount: %v\n%s", tool.name, err, out)
+			}
+			m.remount()
+			got := treeOf(t, dst)
+			for k, w := range want {
+				if got[k] != w {
+					t.Errorf("%s: %s is %q after a remount, want %q", tool.name, k, got[k], w)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%s: %d entries, want %d", tool.name, len(got), len(want))
+			}
+		}
+	})
+}
