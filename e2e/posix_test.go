@@ -124,6 +124,7 @@ func posixGroups() []posixGroup {
 		{"link", linkChecks()},
 		{"mknod", mknodChecks()},
 		{"statfs", statfsChecks()},
+		{"names", nameChecks()},
 	}
 }
 

@@ -282,3 +282,16 @@ func (c *pc) missing(p string) {
 
 // posixName returns a name of n bytes.
 func posixName(n int) string { return strings.Repeat("n", n) }
+
+// posixNameRefused records err of op making p: nil, or ENAMETOOLONG when
+// the store refuses the key a long name needs (MinIO: a directory marker
+// or a symlink key whose last segment its own suffixes take past 255
+// bytes), in which case p must not exist. It reports the refusal.
+func posixNameRefused(c *pc, op string, err error, p string) bool {
+	if errors.Is(err, unix.ENAMETOOLONG) {
+		c.missing(p)
+		return true
+	}
+	c.ok(op, err)
+	return false
+}

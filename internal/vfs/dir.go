@@ -241,7 +241,7 @@ func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, 
 	}
 	obj, err := v.b.Put(ctx, key, bytes.NewReader(nil), storage.PutOptions{Metadata: md})
 	if err != nil {
-		return Attr{}, storeErr(err)
+		return Attr{}, keyTooLong(p, err)
 	}
 	n := &node{Attr: a, key: key, etag: obj.ETag, meta: md}
 	v.meta.put(p, n)

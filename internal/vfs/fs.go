@@ -190,13 +190,44 @@ func (v *FS) checkName(p string) error {
 		// The store would keep another name (Azure: '\' becomes '/').
 		return fmt.Errorf("%w: %q holds a character the store changes (%q)", ErrInvalid, base(p), v.caps.ReservedChars)
 	}
-	if len(base(p)) > 255 {
+	return v.checkLength(p)
+}
+
+// NameMax is the longest name, in bytes (NAME_MAX).
+const NameMax = 255
+
+// MaxPath is the longest path below the mount's root, in bytes: the
+// store's key limit (less a mounted subdirectory and its slash) less the
+// longest suffix a key gets (".rclonelink" of a symlink) and the slash of
+// a directory marker. 1,012 on S3 and Azure (1,024-byte keys).
+func (v *FS) MaxPath() int {
+	if v.caps.MaxKeyLen <= 0 {
+		return 0
+	}
+	return v.caps.MaxKeyLen - len(symlinkSuffix) - 1
+}
+
+// checkLength is the one place names and paths are measured: a name
+// longer than NameMax, or a path longer than MaxPath, is ErrNameTooLong,
+// for lookups as for creates.
+func (v *FS) checkLength(p string) error {
+	if len(base(p)) > NameMax {
 		return ErrNameTooLong
 	}
-	if v.caps.MaxKeyLen > 0 && len(p)+len(symlinkSuffix)+1 > v.caps.MaxKeyLen {
+	if m := v.MaxPath(); m > 0 && len(p) > m {
 		return ErrNameTooLong
 	}
 	return nil
+}
+
+// keyTooLong turns a store's refusal of the key a name needs (a marker or
+// symlink key: MinIO refuses a segment that its own suffixes take past 255
+// bytes) into ErrNameTooLong for a long name.
+func keyTooLong(p string, err error) error {
+	if errors.Is(err, storage.ErrInvalidKey) && len(base(p)) > 200 {
+		return fmt.Errorf("%w: the store refused the key for this %d-byte name: %v", ErrNameTooLong, len(base(p)), err)
+	}
+	return storeErr(err)
 }
 
 func (v *FS) writable() error {
@@ -222,6 +253,9 @@ func (v *FS) stat(ctx context.Context, p string) (*node, error) {
 	if p == "" {
 		a := v.implicitDirAttr()
 		return &node{Attr: a}, nil
+	}
+	if err := v.checkLength(p); err != nil {
+		return nil, err
 	}
 	if v.caps.ReservedChars != "" && strings.ContainsAny(p, v.caps.ReservedChars) {
 		// No such name can exist; the store would answer for another.

@@ -41,7 +41,7 @@ func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (At
 	}
 	obj, err := v.b.Put(ctx, key, bytes.NewReader([]byte(target)), putOpts(md))
 	if err != nil {
-		return Attr{}, storeErr(err)
+		return Attr{}, keyTooLong(p, err)
 	}
 	v.meta.put(p, &node{Attr: a, key: key, etag: obj.ETag, meta: md})
 	v.entriesChanged(parent(p))
