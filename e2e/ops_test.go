@@ -363,8 +363,10 @@ func TestSecureConfigMount(t *testing.T) {
 	if ents, _ := os.ReadDir(work); len(ents) != 2 {
 		t.Errorf("work directory holds %d entries, want mnt and the encrypted file", len(ents))
 	}
+	// A .aes file is read encrypted without --secure-config, as in
+	// Cloudfuse; with no passphrase the message says so.
 	out, code = cloudfuse(t, "mount", dir, "--config-file="+enc)
-	expectOneLineError(t, out, code, dir, "--secure-config")
+	expectOneLineError(t, out, code, dir, "is read as an encrypted config (its name ends in .aes): no passphrase")
 
 	// The passphrase from the environment; the daemon's command line
 	// never shows it.

@@ -171,6 +171,9 @@ func (a *app) readConfig(path string, m mountArgs) (*config.Config, []config.War
 		return config.Load(path)
 	}
 	pass, err := a.securePassphrase(m.passphrase)
+	if err != nil && !m.secureConfig {
+		return nil, nil, usageError{fmt.Errorf("%s is read as an encrypted config (its name ends in %s): %w", path, secureExt, errors.Unwrap(err))}
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -113,6 +113,10 @@ func TestSecureCommands(t *testing.T) {
 	if _, _, err := parseMount(t, e, "--config-file=enc.yaml"); err == nil || !strings.Contains(err.Error(), "--secure-config") {
 		t.Errorf("mount of an encrypted file without --secure-config: %v", err)
 	}
+	if _, _, err := parseMount(t, e, "--config-file=c.yaml.aes"); err == nil ||
+		!strings.Contains(err.Error(), "c.yaml.aes is read as an encrypted config (its name ends in .aes): no passphrase") {
+		t.Errorf("mount of a .aes file without a passphrase: %v", err)
+	}
 	// As in Cloudfuse, a .aes file is read encrypted without the flag.
 	if cfg, _, err := parseSecureMount(t, e, "--config-file=c.yaml.aes", "--passphrase=pw"); err != nil || cfg.S3.BucketName != "b" {
 		t.Errorf("mount of a .aes file without --secure-config: %v", err)
