@@ -129,10 +129,10 @@ func fillAttr(a vfs.Attr, out *fuse.Attr) {
 	out.Blocks = (uint64(a.Size) + 511) / 512
 	out.Blksize = 4096
 	out.Owner = fuse.Owner{Uid: a.UID, Gid: a.GID}
+	// A directory's count would be 2 + its subdirectories, which only a
+	// listing tells, and another client may change; 1 says "unknown", and
+	// tools (find, fts) then do not use it to skip subdirectories.
 	out.Nlink = 1
-	if a.Kind == vfs.KindDir {
-		out.Nlink = 2
-	}
 	out.Rdev = a.Rdev
 	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
 }
@@ -186,18 +186,22 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	ctx = detach(ctx)
 	defer n.m.observe("getattr", time.Now(), n, "")
+	p, inTree := n.path()
 	if h, ok := f.(*handle); ok {
 		fillAttr(h.h.Attr(), &out.Attr)
+		if !inTree {
+			out.Nlink = 0 // unlinked while open
+		}
 		out.SetTimeout(n.m.opts.AttrTimeout)
 		return 0
 	}
-	p, ok := n.path()
-	if !ok {
+	if !inTree {
 		h := n.anyOpen()
 		if h == nil {
 			return syscall.ENOENT
 		}
 		fillAttr(h.Attr(), &out.Attr)
+		out.Nlink = 0
 		return 0
 	}
 	a, err := n.m.v.Lookup(ctx, p)

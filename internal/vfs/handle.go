@@ -242,6 +242,7 @@ func (h *Handle) Truncate(ctx context.Context, size int64) error {
 		f.c.Close()
 		f.c = h.v.streamer.CreateFile(f.target())
 		f.attr.Size = 0
+		f.touch() // a truncate moves mtime and ctime, as O_TRUNC does on a disk
 		return nil
 	}
 	if err := f.staging(ctx, func(c content.Content) error { return c.Truncate(ctx, size) }); err != nil {
