@@ -216,3 +216,49 @@ func TestBackupToolsRoundTripSpecialFiles(t *testing.T) {
 		}
 	})
 }
+
+// Special files, name limits and inode numbers on both data paths, across
+// a remount.
+func TestSpecialFilesAndNamesOnBothDataPaths(t *testing.T) {
+	withUmask(t, 0o022)
+	for _, tg := range targets() {
+		for _, dp := range []string{"file_cache", "block_cache"} {
+			t.Run(tg.name+"/"+dp, func(t *testing.T) {
+				m := mountTarget(t, tg, mountOpts{dataPath: dp})
+				must := func(err error) {
+					t.Helper()
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				must(unix.Mkfifo(m.path("fifo"), 0o640))
+				must(unix.Mknod(m.path("chr"), unix.S_IFCHR|0o600, int(unix.Mkdev(4, 64))))
+				long := m.path(strings.Repeat("n", 255))
+				must(os.WriteFile(long, []byte("255"), 0o644))
+				var st unix.Stat_t
+				if err := unix.Stat(m.path(strings.Repeat("n", 256)), &st); err != unix.ENAMETOOLONG {
+					t.Errorf("stat of a 256-byte name: %v", err)
+				}
+				inos := map[string]uint64{}
+				for _, n := range []string{"fifo", "chr", strings.Repeat("n", 255)} {
+					inos[n] = inoOf(t, m.path(n))
+				}
+				m.remount()
+				if mode, _ := lstatMode(t, m.path("fifo")); mode != unix.S_IFIFO|0o640 {
+					t.Errorf("fifo: %#o", mode)
+				}
+				if mode, rdev := lstatMode(t, m.path("chr")); mode != unix.S_IFCHR|0o600 || rdev != unix.Mkdev(4, 64) {
+					t.Errorf("chr: %#o rdev %#x", mode, rdev)
+				}
+				if data, err := os.ReadFile(long); err != nil || string(data) != "255" {
+					t.Errorf("the 255-byte name: %q %v", data, err)
+				}
+				for n, ino := range inos {
+					if got := inoOf(t, m.path(n)); got != ino {
+						t.Errorf("%.10s: inode %d after a remount, %d before", n, got, ino)
+					}
+				}
+			})
+		}
+	}
+}
