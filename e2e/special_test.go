@@ -6,6 +6,7 @@ package e2e
 // the same bucket, in both directions.
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -260,5 +261,39 @@ func TestSpecialFilesAndNamesOnBothDataPaths(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Opening a device node is the kernel's business, as on a disk: the mount
+// is nodev (as every FUSE mount by default), so it is refused with EACCES;
+// with -o dev the device opens.
+func TestDeviceNodeOpen(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dev=%v", dev), func(t *testing.T) {
+			var flags []string
+			if dev {
+				flags = []string{"-o", "dev"}
+			}
+			b, section := setupS3(t)
+			m := mountWith(t, b, section, mountOpts{flags: flags})
+			p := m.path("null")
+			if err := unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(p, os.O_WRONLY, 0)
+			switch {
+			case !dev && !errors.Is(err, os.ErrPermission):
+				t.Errorf("open of a device on a nodev mount: %v, want EACCES", err)
+			case dev && err != nil:
+				t.Errorf("open of /dev/null's twin with -o dev: %v", err)
+			case dev:
+				if _, err := f.Write([]byte("into the null device")); err != nil {
+					t.Errorf("write: %v", err)
+				}
+			}
+			if f != nil {
+				f.Close()
+			}
+		})
 	}
 }
