@@ -69,15 +69,15 @@ func TestAnchorFlagsParse(t *testing.T) {
 	}
 }
 
-// The anchors' not-yet features are refused at mount with the key named,
-// not ignored: a filtered or preloaded mount that silently showed every
-// file, or none cached, would surprise the user.
-func TestPreloadAndFilterAreRefusedClearly(t *testing.T) {
+// Preload, not available yet, is refused at mount with the key named, not
+// ignored; a blob filter is checked at load and makes the mount read-only.
+func TestPreloadRefusedAndFilterChecked(t *testing.T) {
 	e := newEnv(t)
 	e.write("c.yaml", s3Config)
 	for flag, want := range map[string]string{
 		"--preload":               "preload: preloading the container at mount is not available yet",
-		"--filter=name=a.txt":     "azstorage.filter: blob filters are not available yet",
+		"--filter=colour=red":     `--filter: s3storage.filter: "colour=red": unknown field "colour"`,
+		"--filter=name=*.csv":     "",
 		"--list-cache-timeout=30": "",
 	} {
 		_, _, err := parseMount(t, e, "--config-file=c.yaml", flag)
@@ -87,6 +87,10 @@ func TestPreloadAndFilterAreRefusedClearly(t *testing.T) {
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 			t.Errorf("%s: error %v, want %q", flag, err, want)
 		}
+	}
+	cfg, _, err := parseMount(t, e, "--config-file=c.yaml", "--filter=name=*.csv")
+	if err != nil || !cfg.ReadOnly {
+		t.Errorf("a filtered mount: %+v, %v", cfg, err)
 	}
 }
 

@@ -23,6 +23,7 @@ const (
 	keyStoreHTTPSProxy   = "<store>.https-proxy"
 	keyStoreCACert       = "<store>.ca-cert-file"
 	keyStoreContentType  = "<store>.set-content-type"
+	keyStoreFilter       = "<store>.filter"
 )
 
 // configFlag is a mount flag that sets one config key. Flags win over the
@@ -122,7 +123,7 @@ func configFlags() []configFlag {
 		{name: "cap-mbps-read", key: "azstorage.cap-mbps-read", typ: "Mbps", usage: "BlobFuse2; cloudfuse does not limit bandwidth"},
 		{name: "cap-iops", key: "azstorage.cap-iops", typ: "n", usage: "BlobFuse2; cloudfuse does not limit the request rate"},
 		{name: "telemetry", key: "azstorage.telemetry", typ: "text", usage: "BlobFuse2; cloudfuse sends no telemetry"},
-		{name: "filter", key: "azstorage.filter", typ: "filter", usage: "BlobFuse2 blob filter; not available yet (the mount is refused)"},
+		{name: "filter", key: keyStoreFilter, typ: "filter", usage: "show only matching objects, read-only (BlobFuse2's blob filter: name=, format=, regex=, size, modtime, tag=; && and ||)"},
 		{name: "preload", key: "preload", usage: "BlobFuse2: download the container at mount; not available yet (the mount is refused)"},
 	}
 }
@@ -269,7 +270,7 @@ func storeKey(cfg *config.Config, key string) string {
 		}
 		return "s3storage.concurrency"
 	case keyStoreListBlock, keyStoreVirtualDir, keyStoreMaxRetries, keyStoreHTTPProxy, keyStoreHTTPSProxy,
-		keyStoreCACert, keyStoreContentType:
+		keyStoreCACert, keyStoreContentType, keyStoreFilter:
 		if azure {
 			return "azstorage" + strings.TrimPrefix(key, "<store>")
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/storage/filter"
 )
 
 // defaultConfigFile is read when --config-file is not given, as Cloudfuse
@@ -118,7 +119,11 @@ func (a *app) loadConfig(fs *pflag.FlagSet, m mountArgs, before ...func(*config.
 	if err := cfg.Validate(); err != nil {
 		return nil, warns, nil, err
 	}
-	return cfg, warns, pass, nil
+	w, err := checkFilter(cfg)
+	if err != nil {
+		return nil, warns, nil, err
+	}
+	return cfg, append(warns, w...), pass, nil
 }
 
 func (a *app) mount(ctx context.Context, fs *pflag.FlagSet, m mountArgs, path string) error {
@@ -252,4 +257,23 @@ func readPassphrasePipe(path string, wait time.Duration) (string, error) {
 	case <-time.After(wait):
 		return "", fmt.Errorf("--passphrase-pipe %s: nothing written to it within %v", path, wait)
 	}
+}
+
+// checkFilter parses the store's blob filter, so a bad one is refused
+// before anything is mounted, and makes a filtered mount read-only, as
+// BlobFuse2 does (a file written there might not match and vanish).
+func checkFilter(cfg *config.Config) ([]config.Warning, error) {
+	f := cfg.Filter()
+	if f == "" {
+		return nil, nil
+	}
+	key := storeKey(cfg, keyStoreFilter)
+	if _, err := filter.Parse(f); err != nil {
+		return nil, &config.Error{Origin: cfg.Origin(key), Key: key, Msg: err.Error()}
+	}
+	if cfg.ReadOnly {
+		return nil, nil
+	}
+	cfg.ReadOnly = true
+	return []config.Warning{{Origin: cfg.Origin(key), Key: key, Msg: "a blob filter makes the mount read-only"}}, nil
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/fusefs"
 	"github.com/a9de3765/cloudfuse/internal/health"
+	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/filter"
 	"github.com/a9de3765/cloudfuse/internal/storage/wrap"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
 )
@@ -69,12 +71,10 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 			Config: absPath(cfg.File()), Version: versionString()},
 		Cache: cacheStats(cfg),
 	})
-	b := mon.Store(s.backend)
-	if cfg.SetContentType() {
-		b = wrap.ContentTypes(b)
-	}
-	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
-		b = wrap.Prefix(b, sub)
+	b, err := storeView(cfg, s.backend, mon, log)
+	if err != nil {
+		s.backend.Close()
+		return err
 	}
 	vo := vfsOptions(cfg, log)
 	vo.CacheOwner = mnt
@@ -151,4 +151,27 @@ func unmountServer(srv *fuse.Server, mnt string, log *slog.Logger) {
 	if out, err := exec.Command("fusermount3", "-u", "-z", mnt).CombinedOutput(); err != nil {
 		log.Error("lazy unmount failed", "mountpoint", mnt, "err", err, "output", string(out))
 	}
+}
+
+// storeView is the store as the filesystem sees it: only what the blob
+// filter shows (decided on the store's own keys, tags included), counted
+// by the health monitor, new objects typed by their extension, and the
+// mounted subdirectory as the root.
+func storeView(cfg *config.Config, raw storage.Backend, mon *health.Monitor, log *slog.Logger) (storage.Backend, error) {
+	if f := cfg.Filter(); f != "" {
+		e, err := filter.Parse(f) // checked at load
+		if err != nil {
+			return nil, err
+		}
+		raw = wrap.Filter(raw, e)
+		log.Info("blob filter: only matching objects are shown, read-only", "filter", f)
+	}
+	b := mon.Store(raw)
+	if cfg.SetContentType() {
+		b = wrap.ContentTypes(b)
+	}
+	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
+		b = wrap.Prefix(b, sub)
+	}
+	return b, nil
 }

@@ -244,6 +244,9 @@ type S3Storage struct {
 	RequesterPays       bool   `key:"requester-pays"`
 	ExpectedBucketOwner string `key:"expected-bucket-owner"`
 	NoSignRequest       bool   `key:"no-sign-request"`
+	// As BlobFuse2's azstorage.filter: only matching objects are shown,
+	// and the mount is read-only.
+	Filter string `key:"filter"`
 }
 
 // CPKKeyBytes is the decoded azstorage.cpk-encryption-key when
@@ -482,6 +485,17 @@ func (c *Config) SetContentType() bool {
 		return c.S3.SetContentType
 	}
 	return false
+}
+
+// Filter is the blob filter of the selected store ("" for none).
+func (c *Config) Filter() string {
+	switch c.Storage() {
+	case CompAzure:
+		return strings.TrimSpace(c.Azure.Filter)
+	case CompS3:
+		return strings.TrimSpace(c.S3.Filter)
+	}
+	return ""
 }
 
 // Subdirectory is the subdirectory of the selected store that is mounted

@@ -350,7 +350,7 @@ func (c *Config) validateHealth() error {
 
 // NotYet lists the keys of BlobFuse2 features cloudfuse does not have
 // yet; a mount that sets one is refused (validateNotYet).
-func NotYet() []string { return []string{"preload", "azstorage.filter"} }
+func NotYet() []string { return []string{"preload"} }
 
 // validateNotYet refuses the BlobFuse2 settings whose feature cloudfuse
 // does not have yet: mounting without them would show a different set of
@@ -360,9 +360,6 @@ func (c *Config) validateNotYet() error {
 	case c.Preload:
 		return c.errAt("preload", "preloading the container at mount is not available yet; "+
 			"remove preload (--preload) to mount: files are then downloaded when opened")
-	case strings.TrimSpace(c.Azure.Filter) != "":
-		return c.errAt("azstorage.filter", "blob filters are not available yet; "+
-			"remove azstorage.filter (--filter) to mount: every blob is then shown")
 	}
 	return nil
 }

@@ -71,6 +71,13 @@ type Upload interface {
 	Abort(ctx context.Context) error
 }
 
+// Tagger is implemented by stores that keep tags on objects (S3 object
+// tagging, Azure blob index tags): blob filters read them.
+type Tagger interface {
+	// Tags returns the object's tags (empty when it has none).
+	Tags(ctx context.Context, key string) (map[string]string, error)
+}
+
 // Renamer is implemented by stores that rename atomically on the server
 // (ADLS Gen2 with a hierarchical namespace). vfs finds it by type assertion.
 type Renamer interface {

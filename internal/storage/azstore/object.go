@@ -151,3 +151,16 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	return wrapErr("delete", key, err)
 }
+
+// Tags returns the blob's index tags (Get Blob Tags).
+func (s *Store) Tags(ctx context.Context, key string) (map[string]string, error) {
+	resp, err := s.cont.NewBlobClient(key).GetTags(ctx, nil)
+	if err != nil {
+		return nil, wrapErr("tags", key, err)
+	}
+	tags := make(map[string]string, len(resp.BlobTagSet))
+	for _, t := range resp.BlobTagSet {
+		tags[deref(t.Key)] = deref(t.Value)
+	}
+	return tags, nil
+}

@@ -208,3 +208,16 @@ func optString(s string) *string {
 	}
 	return aws.String(s)
 }
+
+// Tags returns the object's tags (GetObjectTagging).
+func (s *Store) Tags(ctx context.Context, key string) (map[string]string, error) {
+	out, err := s.c.s3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, wrapErr("tags", key, err)
+	}
+	tags := make(map[string]string, len(out.TagSet))
+	for _, t := range out.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
+}
