@@ -220,15 +220,7 @@ func (v *FS) listDirPages(ctx context.Context, p string, maxEntries int) (childr
 
 // Mkdir creates directory p with a marker object so it survives a remount.
 func (v *FS) Mkdir(ctx context.Context, p string, mode, uid, gid uint32) (Attr, error) {
-	if err := v.writable(); err != nil {
-		return Attr{}, err
-	}
-	if err := v.checkName(p); err != nil {
-		return Attr{}, err
-	}
-	if _, err := v.statForCreate(ctx, p); err == nil {
-		return Attr{}, ErrExist
-	} else if !isNotExist(err) {
+	if err := v.canCreate(ctx, p); err != nil {
 		return Attr{}, err
 	}
 	mode, uid, gid = v.owner(KindDir, mode, uid, gid)

@@ -11,22 +11,14 @@ import (
 // device, whose device number is in "rdev". The kernel, not the mount,
 // serves opens of fifos, sockets and devices.
 func (v *FS) Mknod(ctx context.Context, p string, kind Kind, mode, rdev, uid, gid uint32) (Attr, error) {
-	if err := v.writable(); err != nil {
-		return Attr{}, err
-	}
 	if kind == KindDir || kind == KindSymlink {
 		return Attr{}, ErrInvalid
 	}
-	if kind.Special() && v.opts.FixedAttrs {
+	if kind.Special() && v.opts.FixedAttrs && !v.opts.ReadOnly {
 		// No mode is kept, so the type could not be read back.
 		return Attr{}, ErrNotSupp
 	}
-	if err := v.checkName(p); err != nil {
-		return Attr{}, err
-	}
-	if _, err := v.statForCreate(ctx, p); err == nil {
-		return Attr{}, ErrExist
-	} else if !isNotExist(err) {
+	if err := v.canCreate(ctx, p); err != nil {
 		return Attr{}, err
 	}
 	mode, uid, gid = v.owner(kind, mode, uid, gid)
@@ -43,4 +35,21 @@ func (v *FS) Mknod(ctx context.Context, p string, kind Kind, mode, rdev, uid, gi
 	v.meta.put(p, &node{Attr: a, key: p, etag: obj.ETag, meta: md})
 	v.entriesChanged(parent(p))
 	return a, nil
+}
+
+// canCreate checks that a new entry may be made at p: a writable mount, a
+// valid name, and nothing there yet (ErrExist).
+func (v *FS) canCreate(ctx context.Context, p string) error {
+	if err := v.writable(); err != nil {
+		return err
+	}
+	if err := v.checkName(p); err != nil {
+		return err
+	}
+	if _, err := v.statForCreate(ctx, p); err == nil {
+		return ErrExist
+	} else if !isNotExist(err) {
+		return err
+	}
+	return nil
 }

@@ -16,18 +16,10 @@ func putOpts(md map[string]string) storage.PutOptions { return storage.PutOption
 // "p.rclonelink" holding the target (Cloudfuse, rclone), on Azure as "p"
 // with metadata is_symlink=true (BlobFuse2).
 func (v *FS) Symlink(ctx context.Context, target, p string, uid, gid uint32) (Attr, error) {
-	if err := v.writable(); err != nil {
-		return Attr{}, err
-	}
-	if v.opts.NoSymlinks {
+	if v.opts.NoSymlinks && !v.opts.ReadOnly {
 		return Attr{}, ErrNotSupp
 	}
-	if err := v.checkName(p); err != nil {
-		return Attr{}, err
-	}
-	if _, err := v.statForCreate(ctx, p); err == nil {
-		return Attr{}, ErrExist
-	} else if !isNotExist(err) {
+	if err := v.canCreate(ctx, p); err != nil {
 		return Attr{}, err
 	}
 	_, uid, gid = v.owner(KindSymlink, 0, uid, gid)
