@@ -103,7 +103,7 @@ func TestSASRotatedDuringACopy(t *testing.T) {
 	endpoint, account, key := v[0], v[1], v[2]
 	b, keySection := setupAzure(t)
 	name := regexp.MustCompile(`container: (\S+)`).FindStringSubmatch(keySection)[1]
-	expiry := time.Now().Add(7 * time.Second)
+	expiry := time.Now().Add(12 * time.Second)
 	sasA := containerSAS(t, account, key, name, expiry)
 	sasB := containerSAS(t, account, key, name, time.Now().Add(time.Hour))
 	section := fmt.Sprintf(`azstorage:
@@ -116,10 +116,16 @@ func TestSASRotatedDuringACopy(t *testing.T) {
   use-http: true
 `, account, sasA, endpoint, name)
 	m := mountWith(t, b, section, mountOpts{dataPath: "block_cache", flags: []string{"--block-cache-block-size=2"}})
+	left := time.Until(expiry)
+	if left < 3*time.Second {
+		t.Fatalf("mounting took until %v before the first SAS expires; the machine is too loaded for this test", left)
+	}
+	// The copy runs until 3 s after the first SAS expired, so its later
+	// parts and its commit need the second one.
 	c := content{name: "rotated.bin", size: 40 << 20}
 	done := make(chan error, 1)
-	go func() { done <- slowCopy(m.path(c.name), c, 1<<20, 12*time.Second) }()
-	time.Sleep(2 * time.Second)
+	go func() { done <- slowCopy(m.path(c.name), c, 1<<20, left+3*time.Second) }()
+	time.Sleep(time.Second)
 	rewriteConfig(t, m, sasA, sasB)
 	if err := m.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
