@@ -95,6 +95,7 @@ func s3Options(cfg *config.Config, log *slog.Logger) s3store.Options {
 		RequesterPays:       s.RequesterPays,
 		ExpectedBucketOwner: s.ExpectedBucketOwner,
 		Anonymous:           s.NoSignRequest,
+		NoListMetadata:      !s.ListMetadata,
 		Logger:              log,
 	}
 }

@@ -247,6 +247,8 @@ type S3Storage struct {
 	// As BlobFuse2's azstorage.filter: only matching objects are shown,
 	// and the mount is read-only.
 	Filter string `key:"filter"`
+	// Ours: ask listings for user metadata (MinIO's metadata=true).
+	ListMetadata bool `key:"list-metadata"` // true
 }
 
 // CPKKeyBytes is the decoded azstorage.cpk-encryption-key when
@@ -413,6 +415,7 @@ func Default() *Config {
 			IdleTimeoutSec:    60,
 			MaxRetries:        5,
 			SetContentType:    true,
+			ListMetadata:      true,
 		},
 		Azure: AzStorage{
 			Type:               AccountBlock,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/storagetest"
 )
 
 // MinIO returns metadata in listings: a directory read on it needs no HEAD
@@ -98,5 +99,29 @@ func TestListedMetadata(t *testing.T) {
 	}
 	if _, err := listedMetadata([]byte("<UserMetadata><oops")); err == nil {
 		t.Fatal("a broken body gave no error")
+	}
+}
+
+// NoListMetadata lists as Amazon S3 does: the request does not ask for
+// metadata and the listed objects carry none.
+func TestListWithoutAskingForMetadata(t *testing.T) {
+	base := newTestStore(t)
+	storagetest.MustPutOpts(t, base, "d/with", []byte("x"), storage.PutOptions{Metadata: map[string]string{"mode": "33152"}})
+	opts := serverOptions(t)
+	endpoint, seen := recordingProxy(t, opts.Endpoint)
+	opts.Endpoint, opts.Bucket, opts.NoListMetadata = endpoint, base.bucket, true
+	s, err := New(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	page, err := s.List(t.Context(), storage.ListOptions{Prefix: "d/", Delimiter: "/"})
+	if err != nil || len(page.Objects) != 1 || page.Objects[0].Metadata != nil {
+		t.Fatalf("listing %+v, %v", page.Objects, err)
+	}
+	for _, h := range withMethod(seen(), http.MethodGet) {
+		if strings.Contains(h.Get("X-Test-Query"), "metadata=true") {
+			t.Errorf("a listing asked for metadata: %s", h.Get("X-Test-Query"))
+		}
 	}
 }

@@ -57,6 +57,11 @@ type Options struct {
 	ExpectedBucketOwner string
 	// Anonymous sends unsigned requests, for public buckets.
 	Anonymous bool
+	// NoListMetadata lists as Amazon S3 does, without asking for user
+	// metadata (MinIO's metadata=true): listed objects then carry none,
+	// and a directory read costs a HEAD per entry whose attributes are
+	// needed.
+	NoListMetadata bool
 
 	Logger *slog.Logger
 }

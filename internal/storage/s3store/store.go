@@ -76,7 +76,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{
+	s := &Store{
 		opts:            opts,
 		c:               c,
 		bucket:          opts.Bucket,
@@ -87,7 +87,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		copyPartSize:    defaultCopyPartSize,
 		copyConcurrency: defaultCopyConcurrency,
 		getResumes:      defaultGetResumes,
-	}, nil
+	}
+	s.noListMeta.Store(opts.NoListMetadata)
+	return s, nil
 }
 
 func checkEndpoint(endpoint string) error {
