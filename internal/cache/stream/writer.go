@@ -149,14 +149,10 @@ func (w *Writer) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 				return n, w.failUnlessGaveUp(ctx, err)
 			}
 		}
-		if w.cur == nil {
-			buf, err := w.alloc(ctx)
-			if err != nil {
-				return n, w.failUnlessGaveUp(ctx, err)
-			}
-			w.cur = buf[:0]
+		if err := w.room(ctx); err != nil {
+			return n, w.failUnlessGaveUp(ctx, err)
 		}
-		c := copy(w.cur[len(w.cur):w.partSize], p)
+		c := copy(w.cur[len(w.cur):cap(w.cur)], p)
 		w.cur = w.cur[:len(w.cur)+c]
 		p = p[c:]
 		n += c
@@ -180,21 +176,66 @@ func (w *Writer) check(ctx context.Context) error {
 	return nil
 }
 
-// alloc takes a part buffer from the budget, waiting for room, but not
-// past a part failure.
-func (w *Writer) alloc(ctx context.Context) ([]byte, error) {
+// firstBuffer is the size a file's first part buffer starts at; it
+// doubles as the file grows, up to the part size. The budget is charged a
+// whole part from the first write, as for any part, so a writer never
+// waits for memory while it holds some; only the memory really used grows
+// with the file. Later parts, of a file known to be large, get whole part
+// buffers at once.
+const firstBuffer = 256 << 10
+
+// room makes sure w.cur has room for at least one more byte. The caller
+// holds w.mu.
+func (w *Writer) room(ctx context.Context) error {
+	switch {
+	case w.cur == nil && w.nextPart == 0 && w.partSize > firstBuffer:
+		if err := w.waitMemory(ctx, func(ctx context.Context) error { return w.opts.Budget.Acquire(ctx, w.partSize) }); err != nil {
+			return err
+		}
+		w.cur = make([]byte, 0, firstBuffer)
+	case w.cur == nil:
+		var buf []byte
+		err := w.waitMemory(ctx, func(ctx context.Context) (err error) {
+			buf, err = w.opts.Budget.Alloc(ctx, int(w.partSize))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		w.cur = buf[:0]
+	case len(w.cur) == cap(w.cur):
+		// Within the part already charged: no wait.
+		buf := make([]byte, len(w.cur), min(2*int64(cap(w.cur)), w.partSize))
+		copy(buf, w.cur)
+		w.cur = buf
+	}
+	return nil
+}
+
+// give returns the current buffer's charge to the budget: a whole part,
+// kept for reuse when the buffer is part-sized.
+func (w *Writer) give(buf []byte) {
+	if int64(cap(buf)) == w.partSize {
+		w.opts.Budget.Free(buf)
+		return
+	}
+	w.opts.Budget.Release(w.partSize)
+}
+
+// waitMemory runs take, a wait for memory from the budget, until it
+// succeeds, ctx ends or a part fails.
+func (w *Writer) waitMemory(ctx context.Context, take func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(w.ctx, cancel)
 	defer stop()
-	buf, err := w.opts.Budget.Alloc(ctx, int(w.partSize))
-	if err != nil {
+	if err := take(ctx); err != nil {
 		if w.ctx.Err() != nil {
-			return nil, w.stopped()
+			return w.stopped()
 		}
-		return nil, err
+		return err
 	}
-	return buf, nil
+	return nil
 }
 
 // dispatch uploads the full current part in the background, starting the
@@ -299,7 +340,7 @@ func (w *Writer) stop(ctx context.Context) error {
 	w.cancel()
 	w.wg.Wait()
 	if w.cur != nil {
-		w.opts.Budget.Free(w.cur)
+		w.give(w.cur)
 		w.cur = nil
 	}
 	if w.upload == nil {
@@ -386,7 +427,7 @@ func (w *Writer) finish() {
 	w.done = true
 	w.cancel()
 	if w.cur != nil {
-		w.opts.Budget.Free(w.cur)
+		w.give(w.cur)
 		w.cur = nil
 	}
 }

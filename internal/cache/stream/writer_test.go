@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -382,5 +383,52 @@ func writeAll2(t *testing.T, w *Writer, data []byte, from int) {
 	t.Helper()
 	if n, err := w.WriteAt(t.Context(), data[from:], int64(from)); err != nil || n != len(data)-from {
 		t.Fatalf("WriteAt(%d) = %d, %v", from, n, err)
+	}
+}
+
+// A file's first part buffer starts small and grows as the file does, so
+// many small files written at once hold little memory; a large file still
+// uploads in whole parts, and the budget's accounting is as before.
+func TestWriterFirstBufferGrows(t *testing.T) {
+	s := memstore.New(memstore.Options{MinPartSize: 4 << 20})
+	defer s.Close()
+	const part = 16 << 20
+	budget := NewBudget(64 * part)
+	var ws []*Writer
+	for i := range 16 {
+		w := NewWriter(s, fmt.Sprintf("small%d", i), WriterOptions{Budget: budget, PartSize: part, Concurrency: 2})
+		if _, err := w.WriteAt(t.Context(), []byte("a small file"), 0); err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	held := 0
+	for _, w := range ws {
+		held += cap(w.cur)
+	}
+	if held > 16*firstBuffer {
+		t.Errorf("16 open small files hold %d bytes of buffers, want at most %d", held, 16*firstBuffer)
+	}
+	// The budget is charged whole parts all the same, so no writer waits
+	// for memory while it holds some.
+	if got := budget.InUse(); got != 16*part {
+		t.Errorf("the budget is charged %d, want 16 parts", got)
+	}
+	for _, w := range ws {
+		if _, err := w.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := budget.InUse(); got != 0 {
+		t.Errorf("after the small files closed the budget holds %d", got)
+	}
+	w := NewWriter(s, "big", WriterOptions{Budget: budget, PartSize: part, Concurrency: 2})
+	data := storagetest.Data(7, 2*part+5)
+	writeAll(t, w, data, 100<<10)
+	if _, err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := getObject(t, s, "big"); !bytes.Equal(got, data) {
+		t.Fatal("stored bytes differ")
 	}
 }
