@@ -110,11 +110,7 @@ func TestListWithoutAskingForMetadata(t *testing.T) {
 	opts := serverOptions(t)
 	endpoint, seen := recordingProxy(t, opts.Endpoint)
 	opts.Endpoint, opts.Bucket, opts.NoListMetadata = endpoint, base.bucket, true
-	s, err := New(t.Context(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, opts)
 	page, err := s.List(t.Context(), storage.ListOptions{Prefix: "d/", Delimiter: "/"})
 	if err != nil || len(page.Objects) != 1 || page.Objects[0].Metadata != nil {
 		t.Fatalf("listing %+v, %v", page.Objects, err)

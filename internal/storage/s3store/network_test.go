@@ -20,11 +20,7 @@ func TestHTTPProxyOption(t *testing.T) {
 	opts.HTTPProxy = proxy
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := New(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, opts)
 	storagetest.MustPut(t, s, "via/proxy", []byte("through the proxy"))
 	if got := storagetest.MustGet(t, s, "via/proxy"); string(got) != "through the proxy" {
 		t.Fatalf("read back %q", got)

@@ -14,16 +14,12 @@ func TestSetCredentials(t *testing.T) {
 	opts := serverOptions(t)
 	opts.Bucket = newTestStore(t).bucket
 	opts.MaxRetries = -1
-	s, err := New(t.Context(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, opts)
 	storagetest.MustPut(t, s, "a", []byte("first"))
 	if err := s.SetCredentials(opts.AccessKeyID, "wrong-secret", ""); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Put(t.Context(), "b", strings.NewReader("x"), storage.PutOptions{})
+	_, err := s.Put(t.Context(), "b", strings.NewReader("x"), storage.PutOptions{})
 	if !errors.Is(err, storage.ErrPermission) {
 		t.Fatalf("put with a wrong secret: %v", err)
 	}
@@ -37,11 +33,7 @@ func TestSetCredentials(t *testing.T) {
 
 	chain := opts
 	chain.AccessKeyID, chain.SecretAccessKey = "", ""
-	cs, err := New(t.Context(), chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cs.Close()
+	cs := mustNew(t, chain)
 	if err := cs.SetCredentials("a", "b", ""); err == nil || !strings.Contains(err.Error(), "chain") {
 		t.Errorf("a store on the SDK's chain: %v", err)
 	}

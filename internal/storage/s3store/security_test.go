@@ -94,11 +94,7 @@ func TestCustomerKeyEncryption(t *testing.T) {
 	plain := o
 	plain.SSECustomerKey = nil
 	plain.Bucket = s.bucket
-	ps, err := New(t.Context(), plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ps.Close()
+	ps := mustNew(t, plain)
 	for _, key := range keys {
 		if _, _, err := ps.Get(t.Context(), key, storage.GetOptions{Length: -1}); err == nil {
 			t.Errorf("%s read without the key", key)
@@ -123,11 +119,7 @@ func TestRegionFoundFromTheBucket(t *testing.T) {
 	o.Bucket = s.bucket
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ns, err := New(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
+	ns := mustNew(t, o)
 	if err := ns.CheckBucket(ctx); err != nil {
 		t.Fatalf("check with no region: %v", err)
 	}
@@ -137,11 +129,7 @@ func TestRegionFoundFromTheBucket(t *testing.T) {
 	storagetest.MustPut(t, ns, "k", []byte("v"))
 	// A region given but wrong is not replaced: the user is told.
 	o.Region = "us-east-1"
-	ws, err := New(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := mustNew(t, o)
 	if err := ws.CheckBucket(ctx); err == nil || !strings.Contains(err.Error(), "bucket is in region "+testRegion) {
 		t.Errorf("check with a wrong region: %v", err)
 	}
@@ -155,11 +143,7 @@ func TestBillingAndOwnerHeaders(t *testing.T) {
 	endpoint, seen := recordingProxy(t, o.Endpoint)
 	o.Endpoint, o.Bucket = endpoint, base.bucket
 	o.StorageClass, o.RequesterPays = "STANDARD", true
-	s, err := New(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustNew(t, o)
 	writeThreeWays(t, s)
 	storagetest.MustGet(t, s, "put")
 	if _, err := s.List(t.Context(), storage.ListOptions{}); err != nil {
@@ -186,11 +170,7 @@ func TestBillingAndOwnerHeaders(t *testing.T) {
 	// The expected owner: MinIO does not check it, so look at the requests.
 	o.StorageClass, o.RequesterPays, o.ExpectedBucketOwner = "", false, "111122223333"
 	before := len(seen())
-	s2, err := New(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := mustNew(t, o)
 	storagetest.MustGet(t, s2, "put")
 	if _, err := s2.Copy(t.Context(), "put", "again", storage.CopyOptions{}); err != nil {
 		t.Fatal(err)
@@ -218,11 +198,7 @@ func TestAnonymousAccess(t *testing.T) {
 	}
 	o := serverOptions(t)
 	o.AccessKeyID, o.SecretAccessKey, o.Anonymous, o.Bucket = "", "", true, pub.bucket
-	anon, err := New(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer anon.Close()
+	anon := mustNew(t, o)
 	if err := anon.CheckBucket(t.Context()); err != nil {
 		t.Fatalf("check of a public bucket: %v", err)
 	}
@@ -238,11 +214,7 @@ func TestAnonymousAccess(t *testing.T) {
 		t.Errorf("anonymous write to a read-only public bucket: %v", err)
 	}
 	o.Bucket = newTestStore(t).bucket
-	priv, err := New(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer priv.Close()
+	priv := mustNew(t, o)
 	if err := priv.CheckBucket(t.Context()); !errors.Is(err, storage.ErrPermission) {
 		t.Errorf("anonymous check of a private bucket: %v", err)
 	}
