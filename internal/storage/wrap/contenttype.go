@@ -16,13 +16,7 @@ import (
 // rename) to a name whose extension means another type takes the new
 // name's type; otherwise it keeps the source's.
 func ContentTypes(b storage.Backend) storage.Backend {
-	t := typed{Backend: b}
-	var x Extras
-	if r, ok := b.(storage.Renamer); ok {
-		x.Rename = r.Rename
-	}
-	x.Uploads = innerLister(b)
-	return Extend(t, b, x)
+	return Extend(typed{Backend: b}, b, passThrough(b))
 }
 
 // TypeByName is the content type of a key's extension, or "" when the

@@ -21,14 +21,7 @@ var errFiltered = errors.New("hidden by the blob filter")
 // b for each candidate's tags (storage.Tagger); a store without tags has
 // none.
 func Filter(b storage.Backend, e *filter.Expr) storage.Backend {
-	return Extend(filtered{Backend: b, e: e}, b, Extras{Rename: renameOf(b), Uploads: innerLister(b)})
-}
-
-func renameOf(b storage.Backend) func(ctx context.Context, src, dst string, dir bool) error {
-	if r, ok := b.(storage.Renamer); ok {
-		return r.Rename
-	}
-	return nil
+	return Extend(filtered{Backend: b, e: e}, b, passThrough(b))
 }
 
 type filtered struct {

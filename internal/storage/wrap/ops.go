@@ -114,3 +114,13 @@ func innerLister(inner storage.Backend) storage.UploadLister {
 	l, _ := inner.(storage.UploadLister)
 	return l
 }
+
+// passThrough serves the optional interfaces of inner as inner does, for a
+// decorator that changes none of them.
+func passThrough(inner storage.Backend) Extras {
+	x := Extras{Uploads: innerLister(inner)}
+	if r, ok := inner.(storage.Renamer); ok {
+		x.Rename = r.Rename
+	}
+	return x
+}
