@@ -74,8 +74,7 @@ func (r *reloader) reload(why string) {
 		return
 	}
 	cur := r.cur.Clone()
-	cur.S3.KeyID, cur.S3.SecretKey, cur.S3.SessionToken = next.S3.KeyID, next.S3.SecretKey, next.S3.SessionToken
-	cur.Azure.AccountKey, cur.Azure.SAS = next.Azure.AccountKey, next.Azure.SAS
+	cur.Take(next, creds)
 	r.cur = cur
 	r.log.Info("credentials replaced; new requests use them", "trigger", why, "keys", strings.Join(creds, ", "))
 }

@@ -130,3 +130,13 @@ func (c *Config) Changed(o *Config) []string {
 	}
 	return out
 }
+
+// Take copies the values of keys (as Changed names them) from o into c.
+func (c *Config) Take(o *Config, keys []string) {
+	s := newSchema()
+	for _, k := range keys {
+		if f := s.find(k); f != nil {
+			c.fieldValue(f).Set(o.fieldValue(f))
+		}
+	}
+}

@@ -119,3 +119,12 @@ func TestChangedComponents(t *testing.T) {
 		t.Errorf("changed %v", got)
 	}
 }
+
+func TestTake(t *testing.T) {
+	a, b := Default(), Default()
+	b.S3.SecretKey, b.Azure.SAS, b.AttrCache.TimeoutSec = "new", "sv=1", 5
+	a.Take(b, []string{"s3storage.secret-key", "azstorage.sas"})
+	if got := strings.Join(a.Changed(b), " "); got != "attr_cache.timeout-sec" {
+		t.Errorf("after Take, changed %q", got)
+	}
+}
