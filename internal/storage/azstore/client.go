@@ -46,8 +46,11 @@ func (q *sasQuery) set(sas string) error {
 	return nil
 }
 
+// values is the current SAS.
+func (q *sasQuery) values() url.Values { return *q.v.Load() }
+
 // encoded is the SAS as a query string without "?".
-func (q *sasQuery) encoded() string { return q.v.Load().Encode() }
+func (q *sasQuery) encoded() string { return q.values().Encode() }
 
 // sasPolicy adds the current SAS to a request's query, once per call
 // (retries reuse the URL).

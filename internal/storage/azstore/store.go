@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -82,7 +83,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 			AccountName:   cfg.AccountName,
 			AccountKey:    keyOf(cfg),
 			Token:         cr.token,
-			SAS:           sasText(cr.sas),
+			SAS:           sasValues(cr.sas),
 			ClientOptions: clientOptions(cfg, hc),
 		})
 		if err != nil {
@@ -115,22 +116,17 @@ func (s *Store) SetCredentials(accountKey, sas string) error {
 		if strings.TrimPrefix(sas, "?") == "" {
 			return errors.New("sas is empty")
 		}
-		if err := s.cred.sas.set(sas); err != nil {
-			return err
-		}
-		if s.dfs != nil {
-			return s.dfs.SetSAS(sas)
-		}
-		return nil
+		return s.cred.sas.set(sas) // the dfs client reads it too
 	}
 	return fmt.Errorf("mode %s refreshes its tokens itself; there is no key or SAS to replace", s.cfg.Mode)
 }
 
-func sasText(q *sasQuery) string {
+// sasValues is the dfs client's view of the SAS: nil without one.
+func sasValues(q *sasQuery) func() url.Values {
 	if q == nil {
-		return ""
+		return nil
 	}
-	return q.encoded()
+	return q.values
 }
 
 func keyOf(c *config) string {

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -35,7 +34,9 @@ type Options struct {
 	AccountName string
 	AccountKey  string                 // shared key
 	Token       azcore.TokenCredential // Microsoft Entra ID
-	SAS         string                 // query string without "?"
+	// SAS returns the current SAS, read for each request, so the caller
+	// can replace it while the client runs.
+	SAS func() url.Values
 
 	ClientOptions azcore.ClientOptions // retries and transport
 }
@@ -44,8 +45,8 @@ type Options struct {
 type Client struct {
 	base *url.URL // endpoint + "/" + filesystem
 	fs   string
-	key  *sharedKey                 // with AccountKey
-	sas  atomic.Pointer[url.Values] // with SAS
+	key  *sharedKey        // with AccountKey
+	sas  func() url.Values // with SAS
 	pl   runtime.Pipeline
 }
 
@@ -70,10 +71,8 @@ func New(o Options) (*Client, error) {
 		auth, c.key = k, k
 	case o.Token != nil:
 		auth = runtime.NewBearerTokenPolicy(o.Token, []string{storageScope}, nil)
-	case o.SAS != "":
-		if err := c.SetSAS(o.SAS); err != nil {
-			return nil, err
-		}
+	case o.SAS != nil:
+		c.sas = o.SAS
 	default:
 		return nil, errors.New("dfs: no credentials")
 	}
@@ -85,17 +84,6 @@ func New(o Options) (*Client, error) {
 	return c, nil
 }
 
-// SetSAS replaces the SAS of a client made with one; requests made after
-// it carry the new one.
-func (c *Client) SetSAS(sas string) error {
-	v, err := url.ParseQuery(strings.TrimPrefix(sas, "?"))
-	if err != nil {
-		return fmt.Errorf("dfs: SAS does not parse: %w", err)
-	}
-	c.sas.Store(&v)
-	return nil
-}
-
 // SetAccountKey replaces the account key of a client made with one.
 func (c *Client) SetAccountKey(key string) error {
 	if c.key == nil {
@@ -105,10 +93,10 @@ func (c *Client) SetAccountKey(key string) error {
 }
 
 func (c *Client) sasValues() url.Values {
-	if v := c.sas.Load(); v != nil {
-		return *v
+	if c.sas == nil {
+		return nil
 	}
-	return nil
+	return c.sas()
 }
 
 // escapePath percent-encodes each segment of a key, keeping the slashes.

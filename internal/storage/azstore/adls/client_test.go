@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func newTestClient(t *testing.T, endpoint, fs string, o Options) *Client {
 	t.Helper()
 	o.Endpoint = endpoint
 	o.Filesystem = fs
-	if o.AccountName == "" && o.SAS == "" {
+	if o.AccountName == "" && o.SAS == nil {
 		o.AccountName, o.AccountKey = devAccount, devKey
 	}
 	o.ClientOptions = azcore.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond}}
@@ -97,7 +98,11 @@ func TestRenameWithSASAddsTokenToSource(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusCreated)
 	}))
-	c := newTestClient(t, ep, "fs", Options{SAS: "sv=2023-11-03&sig=abc%2B"})
+	sas, err := url.ParseQuery("sv=2023-11-03&sig=abc%2B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(t, ep, "fs", Options{SAS: func() url.Values { return sas }})
 	if err := c.Rename(context.Background(), "a", "b"); err != nil {
 		t.Fatal(err)
 	}
