@@ -188,21 +188,15 @@ const firstBuffer = 256 << 10
 // holds w.mu.
 func (w *Writer) room(ctx context.Context) error {
 	switch {
-	case w.cur == nil && w.nextPart == 0 && w.partSize > firstBuffer:
-		if err := w.waitMemory(ctx, func(ctx context.Context) error { return w.opts.Budget.Acquire(ctx, w.partSize) }); err != nil {
-			return err
-		}
-		w.cur = make([]byte, 0, firstBuffer)
 	case w.cur == nil:
-		var buf []byte
-		err := w.waitMemory(ctx, func(ctx context.Context) (err error) {
-			buf, err = w.opts.Budget.Alloc(ctx, int(w.partSize))
-			return err
-		})
-		if err != nil {
+		if err := w.waitMemory(ctx, w.partSize); err != nil {
 			return err
 		}
-		w.cur = buf[:0]
+		if w.nextPart == 0 && w.partSize > firstBuffer {
+			w.cur = make([]byte, 0, firstBuffer)
+		} else {
+			w.cur = w.opts.Budget.buffer(int(w.partSize))[:0]
+		}
 	case len(w.cur) == cap(w.cur):
 		// Within the part already charged: no wait.
 		buf := make([]byte, len(w.cur), min(2*int64(cap(w.cur)), w.partSize))
@@ -222,14 +216,14 @@ func (w *Writer) give(buf []byte) {
 	w.opts.Budget.Release(w.partSize)
 }
 
-// waitMemory runs take, a wait for memory from the budget, until it
-// succeeds, ctx ends or a part fails.
-func (w *Writer) waitMemory(ctx context.Context, take func(context.Context) error) error {
+// waitMemory charges n bytes to the budget, waiting for room, but not
+// past a part failure.
+func (w *Writer) waitMemory(ctx context.Context, n int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(w.ctx, cancel)
 	defer stop()
-	if err := take(ctx); err != nil {
+	if err := w.opts.Budget.Acquire(ctx, n); err != nil {
 		if w.ctx.Err() != nil {
 			return w.stopped()
 		}
