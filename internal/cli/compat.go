@@ -41,8 +41,6 @@ func inertKeys() map[string]string {
 
 		"file_cache.policy":                  "eviction is always least-recently-used (lru)",
 		"file_cache.create-empty-file":       "a new file is created in the store when it is first closed or synced, not at create",
-		"file_cache.allow-non-empty-temp":    "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it",
-		"file_cache.cleanup-on-start":        whyStaleCopies,
 		"file_cache.policy-trace":            "eviction decisions are not traced in the log",
 		"file_cache.offload-io":              "the daemon always serves reads and writes of cached files itself",
 		"file_cache.sync-to-flush":           whyFsyncUpload,
@@ -104,8 +102,6 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"file_cache.sync-to-flush":                 cfg.FileCache.SyncToFlush && !cfg.FileCache.IgnoreSync, // fsync uploads
 		"file_cache.ignore-sync":                   !cfg.FileCache.IgnoreSync,
 		"file_cache.policy":                        cfg.FileCache.Policy == "lru",
-		"file_cache.cleanup-on-start":              cfg.FileCache.CleanupOnStart,    // stale clean copies go at mount
-		"file_cache.allow-non-empty-temp":          cfg.FileCache.AllowNonEmptyTemp, // other files are left alone
 		"file_cache.offload-io":                    cfg.FileCache.OffloadIO,
 		"file_cache.create-empty-file":             !cfg.FileCache.CreateEmptyFile,
 		"file_cache.hard-limit":                    !cfg.FileCache.HardLimit,

@@ -40,6 +40,13 @@ func cacheDir(cfg *config.Config) string {
 	return filepath.Join(workDir(cfg), "file_cache")
 }
 
+// persistCache says whether clean copies in the file cache are kept for
+// the next mount: BlobFuse2's allow-non-empty-temp (Cloudfuse's "persist
+// file cache"), unless cleanup-on-start asks to empty the cache.
+func persistCache(cfg *config.Config) bool {
+	return cfg.DataPath() == config.CompFileCache && cfg.FileCache.AllowNonEmptyTemp && !cfg.FileCache.CleanupOnStart
+}
+
 // vfsOptions maps the config to filesystem options.
 func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 	o := vfs.Options{
@@ -51,6 +58,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		LowDiskThreshold:  cfg.FileCache.LowThreshold,
 		MaxCachedEntries:  cfg.AttrCache.MaxFiles,
 		ReadOnly:          cfg.ReadOnly,
+		PersistCache:      persistCache(cfg),
 		NoSymlinks:        !cfg.SymlinksEnabled(),
 		FixedAttrs:        cfg.Libfuse.FixedAttributes,
 		DefaultUID:        uint32(os.Getuid()),

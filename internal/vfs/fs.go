@@ -77,7 +77,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 			MaxBytes: opts.CacheMaxBytes, High: opts.HighDiskThreshold, Low: opts.LowDiskThreshold,
 			MaxEviction: opts.MaxEviction,
 			PartSize:    opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.Budget,
-			ReadOnly: opts.ReadOnly, Owner: opts.CacheOwner, Logger: opts.Logger})
+			ReadOnly: opts.ReadOnly, Persist: opts.PersistCache, Owner: opts.CacheOwner, Logger: opts.Logger})
 		if err != nil {
 			return nil, err
 		}

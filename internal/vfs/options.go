@@ -45,6 +45,9 @@ type Options struct {
 	// directory's lock: one live mount owns a cache directory, and a
 	// second one is refused with this name.
 	CacheOwner string
+	// PersistCache keeps clean cached copies for the next mount, which
+	// reuses each whose object is unchanged.
+	PersistCache bool
 	// CacheTimeout is how long an unused clean file stays cached after its
 	// last close (Cloudfuse file-cache-timeout; default 120s).
 	CacheTimeout time.Duration

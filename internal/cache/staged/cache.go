@@ -51,6 +51,10 @@ type Options struct {
 	Budget *stream.Budget
 	// ReadOnly leaves what an earlier run left in place.
 	ReadOnly bool
+	// Persist keeps clean copies for the next mount over the directory,
+	// which reuses each one whose object still has its ETag and size
+	// (see persist.go); without it they are removed at mount.
+	Persist bool
 	// Owner names the mount (its mountpoint) in the directory's lock, so
 	// that a second mount over the directory is refused naming it.
 	Owner  string
@@ -121,7 +125,7 @@ func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{c.dataDir(), c.journalDir()} {
+	for _, d := range []string{c.dataDir(), c.journalDir(), c.cleanDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err
 		}
@@ -135,7 +139,11 @@ func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
 	}
 	if c.uploads, err = openUploadJournal(c.journalDir()); err == nil {
 		if err = c.abortLeftUploads(ctx); err == nil {
-			err = c.recoverDirty(ctx)
+			var keep map[string]bool
+			if keep, err = c.recoverDirty(ctx); err == nil {
+				c.loadClean(keep)
+				c.removeOrphans(keep)
+			}
 		}
 	}
 	if err != nil {
@@ -188,9 +196,10 @@ func (c *Cache) take(key, etag string) *cacheItem {
 	}
 	delete(c.items, key)
 	if it.etag != etag || etag == "" {
-		os.Remove(it.path)
+		c.discard(it)
 		return nil
 	}
+	c.forget(it)
 	return it
 }
 
@@ -200,12 +209,14 @@ func (c *Cache) put(key, etag, path string, size int64) {
 		os.Remove(path)
 		return
 	}
+	it := &cacheItem{key: key, etag: etag, path: path, size: size, lastUse: time.Now()}
+	c.remember(it)
 	c.mu.Lock()
 	old := c.items[key]
-	c.items[key] = &cacheItem{key: key, etag: etag, path: path, size: size, lastUse: time.Now()}
+	c.items[key] = it
 	c.mu.Unlock()
 	if old != nil && old.path != path {
-		os.Remove(old.path)
+		c.discard(old)
 	}
 }
 
@@ -217,7 +228,7 @@ func (c *Cache) Drop(key string) {
 	delete(c.items, key)
 	c.mu.Unlock()
 	if it != nil {
-		os.Remove(it.path)
+		c.discard(it)
 	}
 }
 
@@ -258,7 +269,7 @@ func (c *Cache) evict(now time.Time) {
 	}
 	c.mu.Unlock()
 	for _, it := range victims {
-		os.Remove(it.path)
+		c.discard(it)
 	}
 }
 
@@ -295,7 +306,7 @@ func (c *Cache) evictAll() bool {
 	c.items = map[string]*cacheItem{}
 	c.mu.Unlock()
 	for _, it := range items {
-		os.Remove(it.path)
+		c.discard(it)
 	}
 	return len(items) > 0
 }

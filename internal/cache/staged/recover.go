@@ -19,10 +19,11 @@ import (
 // overwrites the stored version.
 // Files that still cannot be uploaded keep their journal record and are
 // retried at the next mount.
-func (c *Cache) recoverDirty(ctx context.Context) error {
+// It returns the data files the journal still refers to.
+func (c *Cache) recoverDirty(ctx context.Context) (map[string]bool, error) {
 	recs, err := c.journals()
 	if err != nil {
-		return fmt.Errorf("file cache journal: %w", err)
+		return nil, fmt.Errorf("file cache journal: %w", err)
 	}
 	keep := map[string]bool{}
 	for id, rec := range recs {
@@ -41,8 +42,7 @@ func (c *Cache) recoverDirty(ctx context.Context) error {
 		os.Remove(c.dataPath(rec.Data))
 		delete(keep, rec.Data)
 	}
-	c.removeOrphans(keep)
-	return nil
+	return keep, nil
 }
 
 func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
