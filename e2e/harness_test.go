@@ -158,10 +158,12 @@ func emptyAndDeleteBucket(cl *s3.Client, bucket string) {
 
 // mountOpts varies a mount.
 type mountOpts struct {
-	extraYAML string   // appended to the config file
-	flags     []string // extra command-line flags
-	cacheDir  string   // reuse a cache directory (remount tests)
-	dataPath  string   // "" or "file_cache" (default), "block_cache"
+	extraYAML  string   // appended to the config file
+	flags      []string // extra command-line flags
+	cacheDir   string   // reuse a cache directory (remount tests)
+	dataPath   string   // "" or "file_cache" (default), "block_cache"
+	fileCache  string   // more keys of the file_cache section ("  key: value\n")
+	blockCache string   // more keys of the block_cache section
 }
 
 // mnt is one running mount.
@@ -219,11 +221,11 @@ libfuse:
 file_cache:
   path: %s
   timeout-sec: 30
-block_cache:
+%sblock_cache:
   path: %s
-attr_cache:
+%sattr_cache:
   timeout-sec: 30
-%s%s`, m.Log, dataPath, storeComponent(section), m.Cache, m.Cache, section, o.extraYAML)
+%s%s`, m.Log, dataPath, storeComponent(section), m.Cache, o.fileCache, m.Cache, o.blockCache, section, o.extraYAML)
 	m.Config = filepath.Join(work, "config.yaml")
 	if err := os.WriteFile(m.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

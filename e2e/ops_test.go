@@ -104,6 +104,14 @@ type snapshot struct {
 	Cache       *struct {
 		Files, Bytes, Dirty int64
 	}
+	Preload *struct {
+		Running   bool
+		Listed    bool
+		Files     int64
+		FilesDone int64 `json:"files_done"`
+		BytesDone int64 `json:"bytes_done"`
+		Error     string
+	}
 	Process *struct {
 		PID        int
 		RSSBytes   int64   `json:"rss_bytes"`

@@ -69,18 +69,20 @@ func TestAnchorFlagsParse(t *testing.T) {
 	}
 }
 
-// Preload, not available yet, is refused at mount with the key named, not
-// ignored; a blob filter is checked at load and makes the mount read-only.
-func TestPreloadRefusedAndFilterChecked(t *testing.T) {
+// Preload needs the file cache and is refused on a streaming mount with
+// the key named, not ignored; a blob filter is checked at load and makes
+// the mount read-only.
+func TestPreloadAndFilterChecked(t *testing.T) {
 	e := newEnv(t)
 	e.write("c.yaml", s3Config)
 	for flag, want := range map[string]string{
-		"--preload":               "preload: preloading the container at mount is not available yet",
+		"--preload":               "",
+		"--preload --block-cache": "preload: preload downloads files into the file cache",
 		"--filter=colour=red":     `--filter: s3storage.filter: "colour=red": unknown field "colour"`,
 		"--filter=name=*.csv":     "",
 		"--list-cache-timeout=30": "",
 	} {
-		_, _, err := parseMount(t, e, "--config-file=c.yaml", flag)
+		_, _, err := parseMount(t, e, append([]string{"--config-file=c.yaml"}, strings.Fields(flag)...)...)
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("%s: %v", flag, err)

@@ -124,7 +124,7 @@ func configFlags() []configFlag {
 		{name: "cap-iops", key: "azstorage.cap-iops", typ: "n", usage: "BlobFuse2; cloudfuse does not limit the request rate"},
 		{name: "telemetry", key: "azstorage.telemetry", typ: "text", usage: "BlobFuse2; cloudfuse sends no telemetry"},
 		{name: "filter", key: keyStoreFilter, typ: "filter", usage: "show only matching objects, read-only (BlobFuse2's blob filter: name=, format=, regex=, size, modtime, tag=; && and ||)"},
-		{name: "preload", key: "preload", usage: "BlobFuse2: download the container at mount; not available yet (the mount is refused)"},
+		{name: "preload", key: "preload", usage: "download every file of the mount into the file cache in the background (see cloudfuse preload)"},
 	}
 }
 
@@ -151,7 +151,7 @@ type inertFlag struct {
 }
 
 func inertFlags() map[string]inertFlag {
-	const whyPreloadTuning = "tunes BlobFuse2's preload, which cloudfuse does not offer yet"
+	const whyPreloadTuning = "tunes BlobFuse2's preload; cloudfuse preloads as many files at once as the store's concurrency (cloudfuse preload --workers sets it)"
 	return map[string]inertFlag{
 		"pre-mount-validate":    {why: "the store is always checked with one request before mounting"},
 		"basic-remount-check":   {why: "the mount table is always read before mounting"},

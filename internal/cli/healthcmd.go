@@ -41,19 +41,9 @@ func (a *app) health(cmd *cobra.Command, path, format string) error {
 	default:
 		return usageError{fmt.Errorf("--format: expected text, json or prometheus, got %q", format)}
 	}
-	mnt, err := a.findOurMount(path)
+	mnt, st, err := a.daemonOf(path)
 	if err != nil {
 		return err
-	}
-	st, ok := a.readState(mnt)
-	switch {
-	case ok && !st.alive():
-		return fmt.Errorf("%s is a stale mount: its daemon (pid %d) has exited; run: cloudfuse unmount %s", mnt, st.PID, mnt)
-	case !ok || st.Socket == "":
-		if isStale(mnt) {
-			return fmt.Errorf("%s is a stale mount: its daemon has exited; run: cloudfuse unmount %s", mnt, mnt)
-		}
-		return fmt.Errorf("%s: no health record in %s (was it mounted with another runtime directory, or by an older cloudfuse?)", mnt, a.runtimeDir())
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 	defer cancel()
@@ -74,6 +64,26 @@ func (a *app) health(cmd *cobra.Command, path, format string) error {
 		return health.WritePrometheus(out, snap)
 	}
 	return health.WriteSummary(out, snap)
+}
+
+// daemonOf finds the cloudfuse mount at path and the record of its live
+// daemon (its health socket).
+func (a *app) daemonOf(path string) (string, mountState, error) {
+	mnt, err := a.findOurMount(path)
+	if err != nil {
+		return "", mountState{}, err
+	}
+	st, ok := a.readState(mnt)
+	switch {
+	case ok && !st.alive():
+		return "", st, fmt.Errorf("%s is a stale mount: its daemon (pid %d) has exited; run: cloudfuse unmount %s", mnt, st.PID, mnt)
+	case !ok || st.Socket == "":
+		if isStale(mnt) {
+			return "", st, fmt.Errorf("%s is a stale mount: its daemon has exited; run: cloudfuse unmount %s", mnt, mnt)
+		}
+		return "", st, fmt.Errorf("%s: no health record in %s (was it mounted with another runtime directory, or by an older cloudfuse?)", mnt, a.runtimeDir())
+	}
+	return mnt, st, nil
 }
 
 // findOurMount resolves path to the mount point of a cloudfuse mount.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,24 +68,30 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		s.backend.Close()
 		return err
 	}
+	var v *vfs.FS // set before the health endpoint starts
+	vo := vfsOptions(cfg, log)
+	preload := func(r health.PreloadRequest) error {
+		return v.Preload(context.Background(), r.Dir, cmp.Or(r.Workers, vo.UploadConcurrency))
+	}
 	mon := health.New(health.Options{
 		Mount: health.MountInfo{Mountpoint: mnt, Source: mountSource(cfg), Store: storeText(s),
 			Config: absPath(cfg.File()), Version: versionString()},
-		Cache: cacheStats(cfg),
+		Cache:        cacheStats(cfg),
+		Preload:      func() (health.Preload, bool) { return preloadStatus(v) },
+		StartPreload: preload,
 	})
 	b, err := storeView(cfg, s.backend, mon, log)
 	if err != nil {
 		s.backend.Close()
 		return err
 	}
-	vo := vfsOptions(cfg, log)
 	vo.CacheOwner = mnt
 	if vo.Stream != nil {
 		// Keep the daemon within the budget (stream.BufferBudget,
 		// stream.MemoryLimit).
 		debug.SetMemoryLimit(stream.MemoryLimit(streamMemory(cfg), vo.Budget.Max()))
 	}
-	v, err := vfs.New(sigCtx, b, vo)
+	v, err = vfs.New(sigCtx, b, vo)
 	if err != nil {
 		b.Close()
 		return fmt.Errorf("file cache (file_cache.path): %w", err)
@@ -103,6 +111,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		return err
 	}
 	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg))
+	if cfg.Preload {
+		if err := preload(health.PreloadRequest{}); err != nil {
+			log.Error("preload could not start", "err", err)
+		} else {
+			log.Info("preload started: every file of the mount is downloading into the file cache; see cloudfuse health")
+		}
+	}
 	if notify != nil {
 		notify.ready()
 	}
@@ -174,4 +189,20 @@ func storeView(cfg *config.Config, raw storage.Backend, mon *health.Monitor, log
 		b = wrap.Prefix(b, sub)
 	}
 	return b, nil
+}
+
+// preloadStatus is the health view of the filesystem's preload.
+func preloadStatus(v *vfs.FS) (health.Preload, bool) {
+	s, ok := v.PreloadStatus()
+	if !ok {
+		return health.Preload{}, false
+	}
+	now := time.Now()
+	eta := -1.0
+	if d := s.ETA(now); d >= 0 {
+		eta = d.Seconds()
+	}
+	return health.Preload{Dir: strings.TrimSuffix(s.Prefix, "/"), Running: s.Running, Started: s.Started,
+		Ended: s.Ended, Listed: s.Listed, Files: s.Files, FilesDone: s.FilesDone, FilesCached: s.FilesCache,
+		Bytes: s.Bytes, BytesDone: s.BytesDone, BytesPerSec: s.Rate(now), ETASeconds: eta, Error: s.Err}, true
 }

@@ -349,17 +349,15 @@ func (c *Config) validateHealth() error {
 }
 
 // NotYet lists the keys of BlobFuse2 features cloudfuse does not have
-// yet; a mount that sets one is refused (validateNotYet).
-func NotYet() []string { return []string{"preload"} }
+// yet; a mount that sets one is refused (validateNotYet). None today.
+func NotYet() []string { return nil }
 
-// validateNotYet refuses the BlobFuse2 settings whose feature cloudfuse
-// does not have yet: mounting without them would show a different set of
-// files than the user asked for.
+// validateNotYet refuses settings that ask for what this mount cannot
+// give: preload fills the file cache, so it needs that data path.
 func (c *Config) validateNotYet() error {
-	switch {
-	case c.Preload:
-		return c.errAt("preload", "preloading the container at mount is not available yet; "+
-			"remove preload (--preload) to mount: files are then downloaded when opened")
+	if c.Preload && c.DataPath() != CompFileCache {
+		return c.errAt("preload", "preload downloads files into the file cache; "+
+			"add file_cache to components (or drop --block-cache / --streaming) to preload, or remove preload")
 	}
 	return nil
 }

@@ -34,6 +34,10 @@ type Options struct {
 	// Cache, if set, reports the file cache's use; it may do I/O and is
 	// called once per snapshot.
 	Cache func() (Cache, error)
+	// Preload, if set, reports the running or last preload (false: none).
+	Preload func() (Preload, bool)
+	// StartPreload, if set, starts a preload (POST /preload).
+	StartPreload func(PreloadRequest) error
 }
 
 // Monitor collects the numbers of one mount. It is the fusefs.Observer of
@@ -74,6 +78,7 @@ type Snapshot struct {
 	// not yet released.
 	OpenHandles int64    `json:"open_handles"`
 	Cache       *Cache   `json:"cache,omitempty"`
+	Preload     *Preload `json:"preload,omitempty"`
 	CacheError  string   `json:"cache_error,omitempty"`
 	Process     *Process `json:"process,omitempty"`
 }
@@ -96,6 +101,11 @@ func (m *Monitor) Snapshot() Snapshot {
 			s.CacheError = err.Error()
 		} else {
 			s.Cache = &c
+		}
+	}
+	if m.opts.Preload != nil {
+		if p, ok := m.opts.Preload(); ok {
+			s.Preload = &p
 		}
 	}
 	p := sampleProcess()

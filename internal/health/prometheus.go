@@ -41,6 +41,9 @@ func WritePrometheus(w io.Writer, s Snapshot) error {
 			p.sample("cloudfuse_cache_evictions_total", nil, float64(*c.Evictions))
 		}
 	}
+	if s.Preload != nil {
+		s.Preload.prometheus(p)
+	}
 	if pr := s.Process; pr != nil {
 		// The standard process metrics, without the mount label.
 		p.mount = ""

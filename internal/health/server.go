@@ -16,8 +16,11 @@ import (
 //
 //	GET /metrics  Prometheus text format
 //	GET /stats    the Snapshot as JSON
+//	POST /preload start a preload (PreloadRequest as JSON): 202, or 409
+//	              with the reason
 func Handler(m *Monitor) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /preload", servePreload(m.opts.StartPreload))
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		_ = WritePrometheus(w, m.Snapshot())
@@ -64,10 +67,7 @@ func (s *Server) Close() error {
 // Fetch asks the daemon listening on the unix socket path for its
 // Snapshot.
 func Fetch(ctx context.Context, socket string) (Snapshot, error) {
-	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", socket)
-	}}
+	tr := unixTransport(socket)
 	defer tr.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://cloudfuse/stats", nil)
 	if err != nil {
@@ -87,4 +87,12 @@ func Fetch(ctx context.Context, socket string) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("reading the daemon's answer: %w", err)
 	}
 	return s, nil
+}
+
+// unixTransport sends every request to the unix socket path.
+func unixTransport(socket string) *http.Transport {
+	return &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", socket)
+	}}
 }

@@ -44,6 +44,9 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 	case s.CacheError != "":
 		fmt.Fprintf(&b, "  cache    unreadable: %s\n", s.CacheError)
 	}
+	if s.Preload != nil {
+		s.Preload.summary(&b)
+	}
 	t := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	table(t, "filesystem", s.Fuse)
 	table(t, "store", s.Store)

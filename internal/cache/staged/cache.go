@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,6 +85,8 @@ type Cache struct {
 
 	mu    sync.Mutex
 	items map[string]*cacheItem // clean copies not in use, by key
+
+	preload atomic.Pointer[preloadState] // the running or last preload
 }
 
 type cacheItem struct {
@@ -92,6 +95,7 @@ type cacheItem struct {
 	path    string
 	size    int64
 	lastUse time.Time
+	pinned  bool // preloaded and not used yet: the timeout spares it
 }
 
 // journalRecord describes a dirty file on disk.
@@ -241,7 +245,7 @@ func (c *Cache) evict(now time.Time) {
 	rest := make([]*cacheItem, 0, len(c.items))
 	room := func() bool { return c.opts.MaxEviction <= 0 || len(victims) < c.opts.MaxEviction }
 	for k, it := range c.items {
-		if now.Sub(it.lastUse) >= c.opts.Timeout && room() {
+		if !it.pinned && now.Sub(it.lastUse) >= c.opts.Timeout && room() {
 			victims = append(victims, it)
 			delete(c.items, k)
 			continue
