@@ -10,12 +10,10 @@ import (
 const (
 	whyWindows     = "applies to Windows mounts only"
 	whyFsyncUpload = "fsync and flush always upload a changed file, so a successful close or fsync means it is stored"
-	whyNoDiskBlock = "the block cache keeps no blocks on disk: clean blocks stay in memory and are read again from the store"
 	whyNoListOpt   = "listings always fill the attribute cache, so `ls -l` costs one LIST and no HEAD per entry"
 	whyNoMD5       = "cloudfuse neither writes nor checks Content-MD5; S3 uploads carry CRC32C checksums the store verifies"
 	whyNoACL       = "ADLS access control lists are not read or written; modes and owners are kept as metadata"
 	whyNotYet      = "not implemented yet"
-	whyStaleCopies = "copies of clean files left by an earlier run are always removed at mount, since the object may have changed; dirty files are uploaded first"
 )
 
 // inertKeys are Cloudfuse/BlobFuse2 keys we read and check but that change
@@ -53,12 +51,9 @@ func inertKeys() map[string]string {
 		"file_cache.empty-dir-check":         "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it",
 		"file_cache.block-offline-access":    "operations that need the store fail (EIO) while it cannot be reached; open cached files stay readable",
 
-		"block_cache.disk-size-mb":              whyNoDiskBlock,
-		"block_cache.disk-timeout-sec":          whyNoDiskBlock,
 		"block_cache.parallelism":               "transfers use s3storage.concurrency or azstorage.max-concurrency parts at once",
 		"block_cache.prefetch-on-open":          "read-ahead starts with the first sequential read, not at open",
-		"block_cache.consistency":               whyNoDiskBlock,
-		"block_cache.cleanup-on-start":          whyStaleCopies,
+		"block_cache.consistency":               "every block on disk is always checked against its CRC-32C before it is read",
 		"block_cache.defer-empty-blob-creation": "a new file is created in the store when it is first closed; creating it at open is not offered",
 
 		"stream.file-caching": "read-ahead and upload buffers come from one memory budget for the mount, not from per-file caches",
@@ -105,7 +100,6 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"file_cache.offload-io":                    cfg.FileCache.OffloadIO,
 		"file_cache.create-empty-file":             !cfg.FileCache.CreateEmptyFile,
 		"file_cache.hard-limit":                    !cfg.FileCache.HardLimit,
-		"block_cache.cleanup-on-start":             cfg.BlockCache.CleanupOnStart,
 		"block_cache.defer-empty-blob-creation":    cfg.BlockCache.DeferEmptyBlobCreation,
 		"block_cache.prefetch-on-open":             !cfg.BlockCache.PrefetchOnOpen,
 		"libfuse.display-capacity-mb":              cfg.Libfuse.DisplayCapacityMB == 0 || cfg.Libfuse.DisplayCapacityMB == 1<<30,
@@ -137,7 +131,7 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"file_cache.block-offline-access":          !cfg.FileCache.BlockOfflineAccess,
 		"azstorage.debug-libcurl":                  !cfg.Azure.DebugLibcurl,
 		"s3storage.disable-concurrent-download":    !cfg.S3.DisableConcurrentDownload,
-		"block_cache.consistency":                  !cfg.BlockCache.Consistency,
+		"block_cache.consistency":                  true, // blocks on disk are always checked
 		"file_cache.policy-trace":                  !cfg.FileCache.PolicyTrace,
 		"libfuse.kernel-list-cache-expiration-sec": cfg.Libfuse.KernelListCacheExpirationSec == 0,
 	}

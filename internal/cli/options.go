@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/config"
 	"github.com/a9de3765/cloudfuse/internal/fusefs"
@@ -127,6 +131,48 @@ func streamOptions(cfg *config.Config, budget *stream.Budget, conc int) *vfs.Str
 		PartSize:          part,
 		MaxWindow:         min(int64(streamPrefetch(cfg))*part, budget.Max()/2),
 		UploadConcurrency: stream.UploadConcurrency(conc, budget.Max(), part),
+		Disk:              diskTier(cfg, part),
+	}
+}
+
+// diskTier maps block_cache.path, disk-size-mb, disk-timeout-sec and
+// cleanup-on-start to the disk tier of the streaming path. As in
+// BlobFuse2 the tier is on when block_cache.path is set (or a disk size
+// is given); without a size it may take 80% of the disk's free space at
+// mount. Its blocks are 1 MiB (the block size when smaller), so reads of
+// any alignment share them.
+func diskTier(cfg *config.Config, part int64) disktier.Options {
+	bc := cfg.BlockCache
+	if cfg.DataPath() != config.CompBlockCache || (bc.Path == "" && bc.DiskSizeMB <= 0) {
+		return disktier.Options{}
+	}
+	base := bc.Path
+	if base == "" {
+		base = cmp.Or(cfg.FileCache.Path, filepath.Join(workDir(cfg), "file_cache"))
+	}
+	dir := filepath.Join(base, "blocks")
+	size := bc.DiskSizeMB << 20
+	if size <= 0 {
+		size = freeSpace(base) / 10 * 8
+	}
+	return disktier.Options{Dir: dir, MaxBytes: max(size, 1<<20), BlockSize: min(part, diskBlock),
+		Timeout: seconds(bc.DiskTimeoutSec), Cleanup: bc.CleanupOnStart}
+}
+
+// diskBlock is the block size of the disk tier.
+const diskBlock = 1 << 20
+
+// freeSpace is what the user may still write on the filesystem holding
+// dir (or its nearest existing parent), 0 when unknown.
+func freeSpace(dir string) int64 {
+	for ; ; dir = filepath.Dir(dir) {
+		var st unix.Statfs_t
+		if err := unix.Statfs(dir, &st); err == nil {
+			return int64(st.Bavail) * int64(st.Bsize)
+		}
+		if dir == filepath.Dir(dir) {
+			return 0
+		}
 	}
 }
 

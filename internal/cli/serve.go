@@ -78,6 +78,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 			Config: absPath(cfg.File()), Version: versionString()},
 		Cache:        cacheStats(cfg),
 		Preload:      func() (health.Preload, bool) { return preloadStatus(v) },
+		DiskTier:     func() (health.DiskTier, bool) { return diskTierStats(v) },
 		StartPreload: preload,
 	})
 	b, err := storeView(cfg, s.backend, mon, log)
@@ -205,4 +206,11 @@ func preloadStatus(v *vfs.FS) (health.Preload, bool) {
 	return health.Preload{Dir: strings.TrimSuffix(s.Prefix, "/"), Running: s.Running, Started: s.Started,
 		Ended: s.Ended, Listed: s.Listed, Files: s.Files, FilesDone: s.FilesDone, FilesCached: s.FilesCache,
 		Bytes: s.Bytes, BytesDone: s.BytesDone, BytesPerSec: s.Rate(now), ETASeconds: eta, Error: s.Err}, true
+}
+
+// diskTierStats is the health view of the disk tier.
+func diskTierStats(v *vfs.FS) (health.DiskTier, bool) {
+	d, ok := v.DiskTierStats()
+	return health.DiskTier{Dir: d.Dir, Blocks: d.Blocks, Bytes: d.Bytes, MaxBytes: d.MaxBytes, Hits: d.Hits,
+		Misses: d.Misses, Corrupt: d.Corrupt, Writes: d.Writes, Evictions: d.Evictions}, ok
 }

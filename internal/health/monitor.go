@@ -36,6 +36,8 @@ type Options struct {
 	Cache func() (Cache, error)
 	// Preload, if set, reports the running or last preload (false: none).
 	Preload func() (Preload, bool)
+	// DiskTier, if set, reports the disk tier (false: none).
+	DiskTier func() (DiskTier, bool)
 	// StartPreload, if set, starts a preload (POST /preload).
 	StartPreload func(PreloadRequest) error
 }
@@ -76,11 +78,12 @@ type Snapshot struct {
 	Store         map[string]OpStats `json:"store"`
 	// OpenHandles counts open file handles: successful opens and creates
 	// not yet released.
-	OpenHandles int64    `json:"open_handles"`
-	Cache       *Cache   `json:"cache,omitempty"`
-	Preload     *Preload `json:"preload,omitempty"`
-	CacheError  string   `json:"cache_error,omitempty"`
-	Process     *Process `json:"process,omitempty"`
+	OpenHandles int64     `json:"open_handles"`
+	Cache       *Cache    `json:"cache,omitempty"`
+	Preload     *Preload  `json:"preload,omitempty"`
+	DiskTier    *DiskTier `json:"disk_tier,omitempty"`
+	CacheError  string    `json:"cache_error,omitempty"`
+	Process     *Process  `json:"process,omitempty"`
 }
 
 // Snapshot reads every counter, the cache and the process.
@@ -106,6 +109,11 @@ func (m *Monitor) Snapshot() Snapshot {
 	if m.opts.Preload != nil {
 		if p, ok := m.opts.Preload(); ok {
 			s.Preload = &p
+		}
+	}
+	if m.opts.DiskTier != nil {
+		if d, ok := m.opts.DiskTier(); ok {
+			s.DiskTier = &d
 		}
 	}
 	p := sampleProcess()

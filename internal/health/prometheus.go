@@ -44,6 +44,9 @@ func WritePrometheus(w io.Writer, s Snapshot) error {
 	if s.Preload != nil {
 		s.Preload.prometheus(p)
 	}
+	if s.DiskTier != nil {
+		s.DiskTier.prometheus(p)
+	}
 	if pr := s.Process; pr != nil {
 		// The standard process metrics, without the mount label.
 		p.mount = ""

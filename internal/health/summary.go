@@ -44,6 +44,9 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 	case s.CacheError != "":
 		fmt.Fprintf(&b, "  cache    unreadable: %s\n", s.CacheError)
 	}
+	if s.DiskTier != nil {
+		s.DiskTier.summary(&b)
+	}
 	if s.Preload != nil {
 		s.Preload.summary(&b)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/cache/staged"
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
@@ -34,6 +35,7 @@ type FS struct {
 	meta      *metaCache
 	cache     *staged.Cache    // staged files; nil on a read-only mount without one
 	streamer  *stream.Streamer // streamed files; nil unless Options.Stream
+	disk      *disktier.Tier   // the streaming path's disk tier, or nil
 	dtimes    dirTimes         // directories' entry changes, in memory only
 	mountTime time.Time
 	window    *listWindow // nil unless Options.NoListFor
@@ -88,6 +90,17 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 			Concurrency: s.UploadConcurrency, Logger: opts.Logger}
 		if v.cache != nil {
 			so.Track = v.cache.Track
+		}
+		if s.Disk.Dir != "" {
+			d := s.Disk
+			d.Owner, d.Logger = opts.CacheOwner, opts.Logger
+			if v.disk, err = disktier.Open(d); err != nil {
+				if v.cache != nil {
+					v.cache.Close()
+				}
+				return nil, fmt.Errorf("block cache disk (block_cache.path): %w", err)
+			}
+			so.Disk = v.disk
 		}
 		v.streamer = stream.NewStreamer(b, so)
 	}
@@ -151,6 +164,9 @@ func (v *FS) Close(ctx context.Context) error {
 		}
 		if v.cache != nil {
 			v.cache.Close()
+		}
+		if v.disk != nil {
+			v.disk.Close()
 		}
 		err = errors.Join(err, v.b.Close())
 	})

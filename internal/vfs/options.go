@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"log/slog"
 	"time"
 
@@ -18,6 +19,9 @@ type StreamOptions struct {
 	PartSize          int64 // read request and upload part size
 	MaxWindow         int64 // read-ahead one open file may hold
 	UploadConcurrency int   // parts of one file uploading at once
+	// Disk, if its Dir is set, keeps blocks read on local disk (the
+	// block cache's disk tier); its Owner is set by New.
+	Disk disktier.Options
 }
 
 // DirLayout says how directory markers and symlinks are written to the store.

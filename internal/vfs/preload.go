@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/cache/staged"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
@@ -55,4 +56,13 @@ func (v *FS) PreloadStatus() (PreloadStatus, bool) {
 func (v *FS) notFileData(o storage.Object) bool {
 	return strings.HasSuffix(o.Key, "/") || isFolderMarker(o) || isSymlinkObject(o) ||
 		(!v.opts.NoSymlinks && strings.HasSuffix(o.Key, symlinkSuffix))
+}
+
+// DiskTierStats returns the counters of the streaming path's disk tier,
+// false when the mount has none.
+func (v *FS) DiskTierStats() (disktier.Stats, bool) {
+	if v.disk == nil {
+		return disktier.Stats{}, false
+	}
+	return v.disk.Stats(), true
 }

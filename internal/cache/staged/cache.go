@@ -22,9 +22,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/dirlock"
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
+
+// ErrInUse says another live mount holds the cache directory.
+var ErrInUse = dirlock.ErrInUse
 
 // Options configures the cache. Every field is set by the caller: the
 // defaults live in the config layer.
@@ -78,7 +82,7 @@ type Cache struct {
 	opts    Options
 	log     *slog.Logger
 	uploads *uploadJournal
-	lock    *os.File // flock held for the life of the mount (lockDir)
+	lock    *os.File // flock held for the life of the mount (dirlock)
 
 	stop chan struct{}
 	bg   sync.WaitGroup
@@ -138,7 +142,7 @@ func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
 		}
 	}
 	var err error
-	if c.lock, err = lockDir(o.Dir, o.Owner); err != nil {
+	if c.lock, err = dirlock.Lock(o.Dir, o.Owner); err != nil {
 		return nil, err
 	}
 	if c.uploads, err = openUploadJournal(c.journalDir()); err == nil {

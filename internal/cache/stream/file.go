@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/cache/content"
+	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -21,7 +22,9 @@ type Options struct {
 	Concurrency int     // parts of one file uploading at once
 	// Track records each multipart upload as it starts (see
 	// WriterOptions.Track); nil records nothing.
-	Track  func(ctx context.Context, key string, up storage.Upload) (func(), error)
+	Track func(ctx context.Context, key string, up storage.Upload) (func(), error)
+	// Disk, if set, is the mount's disk tier for reads.
+	Disk   *disktier.Tier
 	Logger *slog.Logger
 }
 
@@ -160,7 +163,7 @@ func (f *File) reader(rd *content.Reads) (*Reader, error) {
 func (s *Streamer) newReader(v content.Version) *Reader {
 	o := s.opts
 	return NewReader(s.b, ObjectRef{Key: v.Key, ETag: v.ETag, Size: v.Size},
-		ReaderOptions{Budget: o.Budget, PartSize: o.PartSize, MaxWindow: o.MaxWindow})
+		ReaderOptions{Budget: o.Budget, PartSize: o.PartSize, MaxWindow: o.MaxWindow, Disk: o.Disk})
 }
 
 // ReadAt reads the stored version through the handle's reader.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -46,6 +47,9 @@ type ReaderOptions struct {
 	// ReclaimAfter is how long a reader must go unread before it gives
 	// its read-ahead back to a budget someone waits on (default 1s).
 	ReclaimAfter time.Duration
+	// Disk, if set, is the disk tier: blocks of a pinned version are read
+	// from it when there, and blocks fetched whole are kept in it.
+	Disk *disktier.Tier
 }
 
 // Defaults of ReaderOptions.
@@ -199,9 +203,10 @@ func (r *Reader) usable() error {
 func (r *Reader) direct(ctx context.Context, dst []byte, pos int64) (int, error) {
 	n, err := r.getInto(ctx, dst, pos, nil)
 	if err != nil {
-		err = r.failed(err)
+		return n, r.failed(err)
 	}
-	return n, err
+	r.keep(dst[:n], pos)
+	return n, nil
 }
 
 // failed records a stale error for every later read and returns err.
@@ -236,10 +241,20 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-// getInto fills dst with the object's bytes at pos through pinned GETs,
-// resuming a truncated body up to Retries times. progress, if set, is
-// told how many bytes of dst are filled as they arrive.
+// getInto fills dst with the object's bytes at pos, from the disk tier
+// where it has them and through pinned GETs for the rest. progress, if
+// set, is told how many bytes of dst are filled as they arrive, in order.
 func (r *Reader) getInto(ctx context.Context, dst []byte, pos int64, progress func(int64)) (int, error) {
+	if r.opts.Disk == nil || r.obj.ETag == "" {
+		return r.getStore(ctx, dst, pos, progress)
+	}
+	return r.getTiered(ctx, dst, pos, progress)
+}
+
+// getStore fills dst with the object's bytes at pos through pinned GETs,
+// resuming a truncated body up to Retries times. progress is as for
+// getInto.
+func (r *Reader) getStore(ctx context.Context, dst []byte, pos int64, progress func(int64)) (int, error) {
 	var got int64
 	size := int64(len(dst))
 	for tries := 0; ; tries++ {

@@ -265,6 +265,11 @@ func (r *Reader) start(off, size int64) (pt *part, noBudget bool) {
 func (r *Reader) fetch(ctx context.Context, pt *part) {
 	defer r.wg.Done()
 	_, err := r.getInto(ctx, pt.buf, pt.off, pt.progress)
+	if err == nil {
+		// The part's readers have its bytes already (progress); the
+		// buffer stays ours until unref.
+		r.keep(pt.buf, pt.off)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Publish under r.mu so no read finds a failed part after this.

@@ -1,4 +1,6 @@
-package staged
+// Package dirlock gives a cache directory one owning process: the first
+// mount over it holds the lock, a second one is refused naming the first.
+package dirlock
 
 import (
 	"errors"
@@ -12,13 +14,13 @@ import (
 // ErrInUse says another live mount holds the cache directory.
 var ErrInUse = errors.New("cache directory in use by another mount")
 
-// lockDir makes this process the one owner of dir for as long as the
+// Lock makes this process the one owner of dir for as long as the
 // returned file stays open: an exclusive flock(2) on dir/lock, which the
 // kernel drops when the process dies however it dies. owner (the
 // mountpoint) is written into the file so a mount refused can name the
-// one holding it. Records in the journal are thus only ever recovered by
-// a mount whose predecessor is gone.
-func lockDir(dir, owner string) (*os.File, error) {
+// one holding it. What a cache keeps there (journal records, blocks) is
+// thus only ever taken over by a mount whose predecessor is gone.
+func Lock(dir, owner string) (*os.File, error) {
 	path := filepath.Join(dir, "lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

@@ -1,0 +1,101 @@
+package e2e
+
+// The block cache's disk tier (block_cache.path, disk-size-mb).
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type diskTierStats struct {
+	Blocks, Bytes, Hits, Misses, Corrupt int64
+}
+
+func diskTierOf(t *testing.T, m *mnt) diskTierStats {
+	t.Helper()
+	out, code := cloudfuse(t, "health", m.Dir, "--format=json")
+	if code != 0 {
+		t.Fatalf("health: %s", out)
+	}
+	var s struct {
+		DiskTier *diskTierStats `json:"disk_tier"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil || s.DiskTier == nil {
+		t.Fatalf("no disk tier in health: %v\n%s", err, out)
+	}
+	return *s.DiskTier
+}
+
+// A second epoch after a remount reads from the disk tier, not the
+// store; a block changed on disk is detected and read from the store
+// again, never returned.
+func TestDiskTierMount(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			b, section := tg.setup(t)
+			want := map[string]string{"ds/big.bin": pattern(20<<20 + 777)}
+			for i := range 5 {
+				want[fmt.Sprintf("ds/s%d.bin", i)] = pattern(2<<20 + i*1000)
+			}
+			for k, v := range want {
+				storePut(t, b, k, v)
+			}
+			m := mountWith(t, b, section, mountOpts{dataPath: "block_cache", blockCache: "  disk-size-mb: 256\n"})
+			epoch := func() int64 {
+				m.remount() // nothing in memory or in the kernel's page cache
+				before := storeGets(t, m)
+				for k, v := range want {
+					if got := mustRead(t, m.path(k)); got != v {
+						t.Fatalf("%s: wrong bytes (%d of %d)", k, len(got), len(v))
+					}
+				}
+				return storeGets(t, m) - before
+			}
+			if n := epoch(); n == 0 {
+				t.Fatal("the first epoch sent no GET")
+			}
+			if n := epoch(); n != 0 {
+				t.Errorf("the second epoch sent %d GETs; disk tier %+v", n, diskTierOf(t, m))
+			}
+			if d := diskTierOf(t, m); d.Hits < 30 || d.Corrupt != 0 {
+				t.Errorf("disk tier after the second epoch: %+v", d)
+			}
+			blocks := 0
+			for _, v := range want {
+				blocks += (len(v) + 1<<20 - 1) >> 20
+			}
+			files, _ := filepath.Glob(filepath.Join(m.Cache, "blocks", "*", "*"))
+			if len(files) != blocks {
+				t.Fatalf("%d block files, want %d", len(files), blocks)
+			}
+			data, err := os.ReadFile(files[7])
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[len(data)/3] ^= 0x20
+			if err := os.WriteFile(files[7], data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if n := epoch(); n != 1 {
+				t.Errorf("with one block corrupted the epoch sent %d GETs, want 1", n)
+			}
+			if d := diskTierOf(t, m); d.Corrupt != 1 {
+				t.Errorf("disk tier after the corrupted block: %+v", d)
+			}
+		})
+	}
+}
+
+// pattern is n bytes that differ from block to block.
+func pattern(n int) string {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "%09d|", i)
+	}
+	return strings.Clone(b.String()[:n])
+}
