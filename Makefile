@@ -55,6 +55,11 @@ bench-s3: servers
 # cloudfuse side by side with rclone mount, s3fs and the raw S3 SDK on one
 # MinIO (bench/run.sh; BENCH_SIZE_MB=512 for a quick run; see
 # docs/performance.md).
-.PHONY: bench
+.PHONY: bench bench-data
 bench:
 	bench/run.sh
+
+# Preload against the SDK, and a second epoch over the block cache's disk
+# tier against the first (bench/data.sh; docs/performance.md).
+bench-data:
+	bench/data.sh

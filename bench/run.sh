@@ -128,12 +128,7 @@ cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
 	[ -z "$SHAPED" ] || tc qdisc del dev lo root || log "warning: could not remove the loopback rate limit (tc qdisc del dev lo root)"
-	unmount_all
-	if [ -s "$ENVFILE" ]; then "$ROOT/scripts/testservers.sh" stop "$ENVFILE" || true; fi
-	rm -f "$ENVFILE" "$WORK/s3fs.passwd" "$WORK/rclone.conf" "$WORK"/cloudfuse-*.yaml
-	# rmdir, never rm -r: a mount point that failed to unmount stays.
-	rmdir "$WORK"/mnt/* "$WORK/mnt" 2>/dev/null || true
-	rm -rf "${WORK:?}/cache"
+	cleanup_run
 	exit "$status"
 }
 trap cleanup EXIT

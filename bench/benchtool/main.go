@@ -41,6 +41,8 @@ func commands() map[string]command {
 		"fs":          {"run a small-file workload (create|read|stat|delete) on a directory", cmdFS},
 		"fio-sum":     {"print the I/O count and bytes of a fio JSON report", cmdFioSum},
 		"report":      {"print the results table from a results file", cmdReport},
+		"seed-set":    {"upload a set of equal objects under a prefix (skips it when there)", cmdSeedSet},
+		"download":    {"download a prefix into local files with the SDK; prints bytes and seconds", cmdDownload},
 	}
 }
 

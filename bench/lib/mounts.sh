@@ -204,3 +204,14 @@ unmount_all() {
 	for m in "${MOUNTS[@]}"; do detach "$m"; done
 	for p in "${LIVE_PIDS[@]}"; do stop_daemon "$p" 10; done
 }
+
+# cleanup_run: the exit path the bench scripts share: every mount and
+# daemon, the servers, and the files holding secrets or cached data.
+cleanup_run() {
+	unmount_all
+	if [ -s "$ENVFILE" ]; then "$ROOT/scripts/testservers.sh" stop "$ENVFILE" || true; fi
+	rm -f "$ENVFILE" "$WORK/s3fs.passwd" "$WORK/rclone.conf" "$WORK"/cloudfuse-*.yaml
+	# rmdir, never rm -r: a mount point that failed to unmount stays.
+	rmdir "$WORK"/mnt/* "$WORK/mnt" 2>/dev/null || true
+	rm -rf "${WORK:?}/cache"
+}

@@ -248,17 +248,18 @@ func (t *Tier) Write(key, etag string, idx int64, data []byte) {
 }
 
 // writeBlock writes a block file whole under a temporary name, then
-// renames it into place.
+// renames it into place (mode 0600, as CreateTemp makes it).
 func (t *Tier) writeBlock(name string, data []byte) error {
 	final := t.path(name)
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return err
 	}
-	tmp := final + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// A name of its own: two readers may keep the same block at once.
+	f, err := os.CreateTemp(filepath.Dir(final), name+".*.tmp")
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	var sum [crcLen]byte
 	binary.LittleEndian.PutUint32(sum[:], crc32.Checksum(data, castagnoli))
 	_, err = f.Write(data)

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Data-path benchmark for training jobs, on one MinIO server on 127.0.0.1:
+#
+#  1. preload: `cloudfuse preload` of a set of small files and of one big
+#     file into the file cache, against the AWS SDK for Go downloading the
+#     same objects into local files on the same disk, as many at once;
+#  2. epochs: the same set and big file read twice through the block
+#     cache with its disk tier, remounting in between (nothing left in
+#     memory or the kernel's page cache): the first epoch reads the store,
+#     the second the disk. Store requests come from cloudfuse health.
+#
+#   bench/data.sh            (or: make bench-data)
+#
+# Settings (environment):
+#   BENCH_SET_FILES=2000 BENCH_SET_KB=1024   the set of small files
+#   BENCH_BIG_MB=4096                        the big file
+#   BENCH_JOBS=16                            files at once (SDK, preload,
+#                                            epoch readers)
+#   BENCH_WORKDIR, BENCH_CLOUDFUSE_BIN       as for bench/run.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib/common.sh
+. "$ROOT/bench/lib/common.sh"
+# shellcheck source=bench/lib/install.sh
+. "$ROOT/bench/lib/install.sh"
+# shellcheck source=bench/lib/mounts.sh
+. "$ROOT/bench/lib/mounts.sh"
+
+SET_FILES=${BENCH_SET_FILES:-2000}
+SET_KB=${BENCH_SET_KB:-1024}
+BIG_MB=${BENCH_BIG_MB:-4096}
+JOBS=${BENCH_JOBS:-16}
+UNMOUNT_TIMEOUT=300
+STEP_TIMEOUT=3600
+GO=${GO:-go}
+BUCKET=benchdata
+for v in SET_FILES SET_KB BIG_MB JOBS; do
+	case ${!v} in '' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;; esac
+done
+ensure_packages fusermount3=fuse3 mountpoint=util-linux timeout=coreutils python3=python3 xargs=findutils
+
+WORK=${BENCH_WORKDIR:-$(mktemp -d "${TMPDIR:-/tmp}/cloudfuse-bench-data.XXXXXXXX")}
+mkdir -p "$WORK/bin" "$WORK/logs"
+BT=$WORK/bin/benchtool
+(cd "$ROOT" && "$GO" build -o "$BT" ./bench/benchtool) || die "building bench/benchtool failed"
+if [ -n "${BENCH_CLOUDFUSE_BIN:-}" ]; then
+	CLOUDFUSE_BIN=$BENCH_CLOUDFUSE_BIN
+else
+	(cd "$ROOT" && "$GO" build -o bin/cloudfuse ./cmd/cloudfuse) || die "building cloudfuse failed"
+	CLOUDFUSE_BIN=$ROOT/bin/cloudfuse
+fi
+
+ENVFILE=$WORK/servers.env
+cleanup() {
+	local status=$?
+	trap - EXIT INT TERM
+	cleanup_run
+	rm -rf "${WORK:?}/sdk"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
+# shellcheck disable=SC1090
+. "$ENVFILE"
+export AWS_EC2_METADATA_DISABLED=true
+
+log "seeding set/ ($SET_FILES x $SET_KB KiB) and big/ (1 x $BIG_MB MiB)"
+bounded "$STEP_TIMEOUT" "$BT" seed-set -bucket "$BUCKET" -prefix set/ -n "$SET_FILES" -size-kb "$SET_KB" >&2
+bounded "$STEP_TIMEOUT" "$BT" seed-set -bucket "$BUCKET" -prefix big/ -n 1 -size-kb $((BIG_MB << 10)) >&2
+warm_memory "${BENCH_WARM_MB:-}"
+
+# The variants mount_tool knows as cloudfuse-preload and cloudfuse-tier.
+cf_config_preload() {
+	cf_yaml_common
+	cat <<YAML
+components: [libfuse, file_cache, attr_cache, s3storage]
+file_cache:
+  path: $DAEMON_CACHE
+  timeout-sec: 3600
+YAML
+}
+cf_config_tier() {
+	cf_yaml_common
+	cat <<YAML
+components: [libfuse, block_cache, attr_cache, s3storage]
+block_cache:
+  block-size-mb: 16
+  mem-size-mb: 1024
+  path: $DAEMON_CACHE
+  disk-size-mb: $((BIG_MB + SET_FILES * SET_KB / 1024 + 1024))
+  disk-timeout-sec: 0
+YAML
+}
+
+# health_py EXPR: evaluate a Python expression over the mount's health
+# snapshot (s).
+health_py() {
+	"$CLOUDFUSE_BIN" health "$MNT" --format=json |
+		python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
+}
+
+rows=()
+row() { rows+=("$(printf '| %s | %s | %s | %s |' "$@")"); }
+mibs() { python3 -c "print('%.0f' % ($1 / 1048576 / $2))"; }
+
+# 1. Preload against the SDK.
+for prefix in set big; do
+	rm -rf "$WORK/sdk"
+	drop_caches
+	wait_idle
+	read -r bytes secs < <(bounded "$STEP_TIMEOUT" "$BT" download -bucket "$BUCKET" -prefix "$prefix/" -dir "$WORK/sdk" -jobs "$JOBS")
+	rm -rf "$WORK/sdk"
+	sdk=$(mibs "$bytes" "$secs")
+	drop_caches
+	wait_idle
+	mount_tool cloudfuse-preload || die "mount failed"
+	bounded "$STEP_TIMEOUT" "$CLOUDFUSE_BIN" preload "$MNT" "$prefix" --workers="$JOBS" >"$WORK/logs/preload-$prefix.txt" ||
+		die "preload failed: $(tail -1 "$WORK/logs/preload-$prefix.txt")"
+	read -r pbytes psecs gets < <(health_py "s['preload']['bytes_done'], (__import__('datetime').datetime.fromisoformat(s['preload']['ended']) - __import__('datetime').datetime.fromisoformat(s['preload']['started'])).total_seconds(), s['store'].get('get', {}).get('count', 0)")
+	cf=$(mibs "$pbytes" "$psecs")
+	unmount_tool
+	row "preload $prefix/ ($([ $prefix = set ] && echo "$SET_FILES x $SET_KB KiB" || echo "1 x $BIG_MB MiB"))" "$sdk MiB/s" "$cf MiB/s, $gets GETs" "$(python3 -c "print('%.2f' % ($cf / $sdk))")"
+	log "preload $prefix: SDK $sdk MiB/s, cloudfuse $cf MiB/s"
+done
+
+# 2. Two epochs over the disk tier.
+epoch() {
+	local before after t0 t1
+	before=$(health_py "s['store'].get('get', {}).get('count', 0), s['store'].get('get', {}).get('bytes', 0)")
+	t0=$(now_ns)
+	find "$MNT/set" -type f -print0 | xargs -0 -P "$JOBS" -n 64 cat >/dev/null
+	cat "$MNT/big/f00000" >/dev/null
+	t1=$(now_ns)
+	after=$(health_py "s['store'].get('get', {}).get('count', 0), s['store'].get('get', {}).get('bytes', 0)")
+	local total=$((SET_FILES * SET_KB * 1024 + BIG_MB * 1048576))
+	read -r g0 b0 <<<"${before//,/}"
+	read -r g1 b1 <<<"${after//,/}"
+	EPOCH="$(mibs "$total" "$(python3 -c "print(($t1 - $t0) / 1e9)")") MiB/s|$((g1 - g0)) GETs, $(((b1 - b0) >> 20)) MiB from the store"
+}
+drop_caches
+wait_idle
+mount_tool cloudfuse-tier || die "mount failed"
+epoch
+first=$EPOCH
+# Remount with the disk tier kept: nothing in the daemon's memory.
+detach "$MNT"
+stop_daemon "$DAEMON_PID" "$UNMOUNT_TIMEOUT"
+drop_caches
+wait_idle
+start_cloudfuse cloudfuse-tier
+LIVE_PIDS+=("$DAEMON_PID")
+for _ in $(seq 300); do mountpoint -q "$MNT" && break; sleep 0.1; done
+tier=$(health_py "s['disk_tier']['blocks'], s['disk_tier']['bytes'] >> 20")
+epoch
+second=$EPOCH
+hits=$(health_py "s['disk_tier']['hits'], s['disk_tier']['misses'], s['disk_tier']['corrupt']")
+unmount_tool
+row "epoch 1: block cache, store" "" "${first%%|*}" "${first#*|}"
+row "epoch 2: block cache, disk tier ($tier blocks, MiB)" "" "${second%%|*}" "${second#*|}; hits, misses, corrupt: $hits"
+
+{
+	printf '# %d x %d KiB set, %d MiB big file, %d at a time\n' "$SET_FILES" "$SET_KB" "$BIG_MB" "$JOBS"
+	echo '| workload | SDK | cloudfuse | ratio / store use |'
+	echo '|---|---|---|---|'
+	printf '%s\n' "${rows[@]}"
+} | tee "$WORK/table.md"
+log "results in $WORK (table.md, logs/)"
