@@ -16,6 +16,8 @@
 #   BENCH_BIG_MB=4096                        the big file
 #   BENCH_JOBS=16                            files at once (SDK, preload,
 #                                            epoch readers)
+#   BENCH_ROUNDS=3                           preload and SDK runs each, in
+#                                            alternating order; medians
 #   BENCH_WORKDIR, BENCH_CLOUDFUSE_BIN       as for bench/run.sh
 set -euo pipefail
 
@@ -31,11 +33,12 @@ SET_FILES=${BENCH_SET_FILES:-2000}
 SET_KB=${BENCH_SET_KB:-1024}
 BIG_MB=${BENCH_BIG_MB:-4096}
 JOBS=${BENCH_JOBS:-16}
+ROUNDS=${BENCH_ROUNDS:-3}
 UNMOUNT_TIMEOUT=300
 STEP_TIMEOUT=3600
 GO=${GO:-go}
 BUCKET=benchdata
-for v in SET_FILES SET_KB BIG_MB JOBS; do
+for v in SET_FILES SET_KB BIG_MB JOBS ROUNDS; do
 	case ${!v} in '' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;; esac
 done
 ensure_packages fusermount3=fuse3 mountpoint=util-linux timeout=coreutils python3=python3 xargs=findutils
@@ -106,24 +109,45 @@ rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s |' "$@")"); }
 mibs() { python3 -c "print('%.0f' % ($1 / 1048576 / $2))"; }
 
-# 1. Preload against the SDK.
-for prefix in set big; do
+# 1. Preload against the SDK, ROUNDS times each in alternating order; the
+# median of each.
+median() { python3 -c "import statistics,sys; print('%.0f' % statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+sdk_rate() {
+	local bytes secs
 	rm -rf "$WORK/sdk"
 	drop_caches
 	wait_idle
-	read -r bytes secs < <(bounded "$STEP_TIMEOUT" "$BT" download -bucket "$BUCKET" -prefix "$prefix/" -dir "$WORK/sdk" -jobs "$JOBS")
+	read -r bytes secs < <(bounded "$STEP_TIMEOUT" "$BT" download -bucket "$BUCKET" -prefix "$1/" -dir "$WORK/sdk" -jobs "$JOBS")
 	rm -rf "$WORK/sdk"
-	sdk=$(mibs "$bytes" "$secs")
+	RATE=$(mibs "$bytes" "$secs")
+}
+preload_rate() {
+	local pbytes psecs
 	drop_caches
 	wait_idle
 	mount_tool cloudfuse-preload || die "mount failed"
-	bounded "$STEP_TIMEOUT" "$CLOUDFUSE_BIN" preload "$MNT" "$prefix" --workers="$JOBS" >"$WORK/logs/preload-$prefix.txt" ||
-		die "preload failed: $(tail -1 "$WORK/logs/preload-$prefix.txt")"
-	read -r pbytes psecs gets < <(health_py "s['preload']['bytes_done'], (__import__('datetime').datetime.fromisoformat(s['preload']['ended']) - __import__('datetime').datetime.fromisoformat(s['preload']['started'])).total_seconds(), s['store'].get('get', {}).get('count', 0)")
-	cf=$(mibs "$pbytes" "$psecs")
+	bounded "$STEP_TIMEOUT" "$CLOUDFUSE_BIN" preload "$MNT" "$1" --workers="$JOBS" >"$WORK/logs/preload-$1.txt" ||
+		die "preload failed: $(tail -1 "$WORK/logs/preload-$1.txt")"
+	read -r pbytes psecs PRELOAD_GETS < <(health_py "s['preload']['bytes_done'], (__import__('datetime').datetime.fromisoformat(s['preload']['ended']) - __import__('datetime').datetime.fromisoformat(s['preload']['started'])).total_seconds(), s['store'].get('get', {}).get('count', 0)")
 	unmount_tool
-	row "preload $prefix/ ($([ $prefix = set ] && echo "$SET_FILES x $SET_KB KiB" || echo "1 x $BIG_MB MiB"))" "$sdk MiB/s" "$cf MiB/s, $gets GETs" "$(python3 -c "print('%.2f' % ($cf / $sdk))")"
-	log "preload $prefix: SDK $sdk MiB/s, cloudfuse $cf MiB/s"
+	RATE=$(mibs "$pbytes" "$psecs")
+}
+for prefix in set big; do
+	sdks=() cfs=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		if ((r % 2 == 0)); then
+			sdk_rate "$prefix" && sdks+=("$RATE")
+			preload_rate "$prefix" && cfs+=("$RATE")
+		else
+			preload_rate "$prefix" && cfs+=("$RATE")
+			sdk_rate "$prefix" && sdks+=("$RATE")
+		fi
+	done
+	sdk=$(median "${sdks[@]}")
+	cf=$(median "${cfs[@]}")
+	log "preload $prefix: SDK ${sdks[*]} MiB/s, cloudfuse ${cfs[*]} MiB/s"
+	row "preload $prefix/ ($([ $prefix = set ] && echo "$SET_FILES x $SET_KB KiB" || echo "1 x $BIG_MB MiB"))" \
+		"$sdk MiB/s (${sdks[*]})" "$cf MiB/s (${cfs[*]}), $PRELOAD_GETS GETs" "$(python3 -c "print('%.2f' % ($cf / $sdk))")"
 done
 
 # 2. Two epochs over the disk tier.
@@ -153,16 +177,17 @@ wait_idle
 start_cloudfuse cloudfuse-tier
 LIVE_PIDS+=("$DAEMON_PID")
 for _ in $(seq 300); do mountpoint -q "$MNT" && break; sleep 0.1; done
-tier=$(health_py "s['disk_tier']['blocks'], s['disk_tier']['bytes'] >> 20")
+tier=$(health_py "'%d blocks, %d MiB' % (s['disk_tier']['blocks'], s['disk_tier']['bytes'] >> 20)")
 epoch
 second=$EPOCH
 hits=$(health_py "s['disk_tier']['hits'], s['disk_tier']['misses'], s['disk_tier']['corrupt']")
 unmount_tool
 row "epoch 1: block cache, store" "" "${first%%|*}" "${first#*|}"
-row "epoch 2: block cache, disk tier ($tier blocks, MiB)" "" "${second%%|*}" "${second#*|}; hits, misses, corrupt: $hits"
+row "epoch 2: block cache, disk tier ($tier)" "" "${second%%|*}" "${second#*|}; hits, misses, corrupt: $hits"
 
 {
-	printf '# %d x %d KiB set, %d MiB big file, %d at a time\n' "$SET_FILES" "$SET_KB" "$BIG_MB" "$JOBS"
+	printf '# %d x %d KiB set, %d MiB big file, %d at a time; preload: median of %d rounds (all rounds in brackets)\n' \
+		"$SET_FILES" "$SET_KB" "$BIG_MB" "$JOBS" "$ROUNDS"
 	echo '| workload | SDK | cloudfuse | ratio / store use |'
 	echo '|---|---|---|---|'
 	printf '%s\n' "${rows[@]}"

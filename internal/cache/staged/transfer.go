@@ -50,7 +50,11 @@ func (c *Cache) download(ctx context.Context, v content.Version, w io.WriterAt, 
 // downloadChunk copies length bytes at off of v, an object of size bytes.
 func (c *Cache) downloadChunk(ctx context.Context, v content.Version, w io.WriterAt, off, length, size int64,
 	got func(off, written int64)) error {
-	rc, obj, err := c.b.Get(ctx, v.Key, storage.GetOptions{Offset: off, Length: length, IfMatch: v.ETag})
+	o := storage.GetOptions{Offset: off, Length: length, IfMatch: v.ETag}
+	if off == 0 && length == size {
+		o.Length = -1 // the whole object: no range for the store to serve
+	}
+	rc, obj, err := c.b.Get(ctx, v.Key, o)
 	if err != nil {
 		return err
 	}

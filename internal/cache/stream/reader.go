@@ -202,10 +202,10 @@ func (r *Reader) usable() error {
 // direct reads dst at pos with one pinned GET, without buffering.
 func (r *Reader) direct(ctx context.Context, dst []byte, pos int64) (int, error) {
 	n, err := r.getInto(ctx, dst, pos, nil)
+	r.keep(dst[:n], pos)
 	if err != nil {
 		return n, r.failed(err)
 	}
-	r.keep(dst[:n], pos)
 	return n, nil
 }
 
