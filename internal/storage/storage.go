@@ -105,6 +105,10 @@ type ListOptions struct {
 	ContinuationToken string // from the previous page's NextToken
 	StartAfter        string // only keys after this one (first page only)
 	MaxKeys           int    // 0 means the store's default (1000 on S3)
+	// NoMetadata says the caller needs no user metadata: a store that
+	// must ask for it at a cost may leave it out (objects then carry nil
+	// Metadata, as without Caps.ListMetadata).
+	NoMetadata bool
 }
 
 // ListPage is one page of a listing.

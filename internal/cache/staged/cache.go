@@ -87,8 +87,9 @@ type Cache struct {
 	stop chan struct{}
 	bg   sync.WaitGroup
 
-	mu    sync.Mutex
-	items map[string]*cacheItem // clean copies not in use, by key
+	mu     sync.Mutex
+	items  map[string]*cacheItem // clean copies not in use, by key
+	closed bool                  // Close began: no new background work
 
 	preload atomic.Pointer[preloadState] // the running or last preload
 }
@@ -165,12 +166,14 @@ func Open(ctx context.Context, b storage.Backend, o Options) (*Cache, error) {
 
 // Close stops the background eviction and gives the directory up.
 func (c *Cache) Close() {
-	select {
-	case <-c.stop:
+	c.mu.Lock()
+	closed := c.closed
+	c.closed = true
+	c.mu.Unlock()
+	if closed {
 		return
-	default:
-		close(c.stop)
 	}
+	close(c.stop)
 	c.bg.Wait()
 	c.lock.Close()
 }

@@ -101,7 +101,19 @@ func (c *Cache) StartPreload(ctx context.Context, o PreloadOptions) error {
 		}
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
-	c.bg.Add(1)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		p.cancel()
+		err := errors.New("the mount is closing")
+		p.mu.Lock()
+		p.status.Running, p.status.Ended, p.status.Err = false, time.Now(), err.Error()
+		p.mu.Unlock()
+		close(p.done)
+		return err
+	}
+	c.bg.Add(1) // under mu: Close waits for it, or refuses it
+	c.mu.Unlock()
 	go func() {
 		defer c.bg.Done()
 		defer close(p.done)
@@ -150,7 +162,9 @@ func (c *Cache) runPreload(ctx context.Context, p *preloadState, o PreloadOption
 	}
 	g.Go(func() error {
 		defer close(work)
-		lo := storage.ListOptions{Prefix: o.Prefix}
+		// Sizes and ETags are all a preload needs; MinIO's listing
+		// metadata costs the server a read per object.
+		lo := storage.ListOptions{Prefix: o.Prefix, NoMetadata: true}
 		for {
 			page, err := c.b.List(gctx, lo)
 			if err != nil {

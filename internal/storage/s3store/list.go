@@ -34,7 +34,7 @@ func (s *Store) List(ctx context.Context, opts storage.ListOptions) (storage.Lis
 	}
 	var raw listRaw
 	var optFns []func(*s3.Options)
-	askMeta := !s.noListMeta.Load()
+	askMeta := !s.noListMeta.Load() && !opts.NoMetadata
 	if askMeta {
 		optFns = append(optFns, listMetaOptions(&raw))
 	}
