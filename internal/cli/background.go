@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 // The background protocol: the parent starts itself again with
@@ -146,11 +147,11 @@ func waitExit(exited <-chan error, d time.Duration) error {
 
 // cleanupAfterKill detaches a mount the killed child may have left.
 func (a *app) cleanupAfterKill(mnt string) {
-	entries, err := readMountInfo(a.mountinfo)
+	entries, err := mounttab.Read(a.mountinfo)
 	if err != nil {
 		return
 	}
-	if e, ok := findMount(entries, mnt); ok && e.ours() {
+	if e, ok := mounttab.Find(entries, mnt); ok && e.Ours() {
 		_ = unmountPath(mnt, true)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 func TestMountList(t *testing.T) {
@@ -33,19 +34,19 @@ func TestMountList(t *testing.T) {
 func TestParseMountInfo(t *testing.T) {
 	for _, tc := range []struct {
 		line string
-		want mountEntry
+		want mounttab.Entry
 		ok   bool
 	}{
 		{`36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue`,
-			mountEntry{Point: "/mnt/parent", FSType: "ext3", Source: "/dev/root"}, true},
+			mounttab.Entry{Point: "/mnt/parent", FSType: "ext3", Source: "/dev/root"}, true},
 		{`36 35 98:0 / /a\134b\011c rw - fuse.cloudfuse cloudfuse:x\040y rw`,
-			mountEntry{Point: `/a\b` + "\tc", FSType: "fuse.cloudfuse", Source: "cloudfuse:x y"}, true},
+			mounttab.Entry{Point: `/a\b` + "\tc", FSType: "fuse.cloudfuse", Source: "cloudfuse:x y"}, true},
 		{`36 35 98:0 / /x rw shared:1 master:2 - tmpfs tmpfs rw`,
-			mountEntry{Point: "/x", FSType: "tmpfs", Source: "tmpfs"}, true},
-		{`garbage`, mountEntry{}, false},
-		{`36 35 98:0 / /x rw no separator here`, mountEntry{}, false},
+			mounttab.Entry{Point: "/x", FSType: "tmpfs", Source: "tmpfs"}, true},
+		{`garbage`, mounttab.Entry{}, false},
+		{`36 35 98:0 / /x rw no separator here`, mounttab.Entry{}, false},
 	} {
-		got, ok := parseMountInfoLine(tc.line)
+		got, ok := mounttab.ParseLine(tc.line)
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("%q: got %+v %v, want %+v %v", tc.line, got, ok, tc.want, tc.ok)
 		}

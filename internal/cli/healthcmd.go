@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/a9de3765/cloudfuse/internal/health"
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 func (a *app) healthCmd() *cobra.Command {
@@ -94,21 +95,21 @@ func (a *app) findOurMount(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	entries, err := readMountInfo(a.mountinfo)
+	entries, err := mounttab.Read(a.mountinfo)
 	if err != nil {
 		return "", err
 	}
-	e, ok := findMount(entries, abs)
+	e, ok := mounttab.Find(entries, abs)
 	if !ok {
 		if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
 			abs = real
-			e, ok = findMount(entries, abs)
+			e, ok = mounttab.Find(entries, abs)
 		}
 	}
 	switch {
 	case !ok:
 		return "", fmt.Errorf("%s is not mounted", abs)
-	case !e.ours():
+	case !e.Ours():
 		return "", fmt.Errorf("%s is not a cloudfuse mount (it is %s)", abs, e.FSType)
 	}
 	return abs, nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 func (a *app) mountListCmd() *cobra.Command {
@@ -16,13 +18,13 @@ func (a *app) mountListCmd() *cobra.Command {
 			"that cloudfuse unmount cleans up).",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := readMountInfo(a.mountinfo)
+			entries, err := mounttab.Read(a.mountinfo)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			for _, e := range entries {
-				if !e.ours() {
+				if !e.Ours() {
 					continue
 				}
 				st, ok := a.readState(e.Point)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 	"github.com/a9de3765/cloudfuse/internal/storage/azstore"
 	"github.com/a9de3765/cloudfuse/internal/storage/s3store"
 )
@@ -91,7 +92,7 @@ func (a *app) mountAll(ctx context.Context, cmd *cobra.Command, m mountArgs, pat
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return fmt.Errorf("mount path %s: %w", base, unwrapPath(err))
 	}
-	entries, err := readMountInfo(a.mountinfo)
+	entries, err := mounttab.Read(a.mountinfo)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func (a *app) mountAll(ctx context.Context, cmd *cobra.Command, m mountArgs, pat
 	var failed []string
 	for i, name := range selected {
 		dir := filepath.Join(base, name)
-		if e, ok := findMount(entries, dir); ok {
+		if e, ok := mounttab.Find(entries, dir); ok {
 			fmt.Fprintf(out, "skipped %s: %s is already mounted (%s)\n", name, dir, e.Source)
 			continue
 		}

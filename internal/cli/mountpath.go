@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 // unwrapPath drops the *fs.PathError wrapper whose path the message
@@ -45,12 +46,12 @@ func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = real
 	}
-	entries, err := readMountInfo(a.mountinfo)
+	entries, err := mounttab.Read(a.mountinfo)
 	if err != nil {
 		return "", err
 	}
-	if e, ok := findMount(entries, abs); ok {
-		if e.ours() {
+	if e, ok := mounttab.Find(entries, abs); ok {
+		if e.Ours() {
 			return "", fmt.Errorf("mount path %s is already a mount point (of %s); run: cloudfuse unmount %s", abs, e.Source, abs)
 		}
 		return "", fmt.Errorf("mount path %s is already a mount point (%s)", abs, e.FSType)
@@ -79,13 +80,13 @@ func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
 // overlappingMount finds a cloudfuse mount whose mount point is inside
 // path or contains it. Mounting there would hide one mount under the other
 // or serve a directory from two daemons.
-func overlappingMount(entries []mountEntry, path string) (mountEntry, bool) {
+func overlappingMount(entries []mounttab.Entry, path string) (mounttab.Entry, bool) {
 	for _, e := range entries {
-		if e.ours() && (within(path, e.Point) || within(e.Point, path)) {
+		if e.Ours() && (within(path, e.Point) || within(e.Point, path)) {
 			return e, true
 		}
 	}
-	return mountEntry{}, false
+	return mounttab.Entry{}, false
 }
 
 // within says whether path is strictly inside dir.

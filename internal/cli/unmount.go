@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 func (a *app) unmountCmd() *cobra.Command {
@@ -78,14 +80,14 @@ func (a *app) unmount(cmd *cobra.Command, path string, lazy bool) error {
 // unmountAll unmounts every cloudfuse mount in the mount table, going on
 // past failures.
 func (a *app) unmountAll(cmd *cobra.Command, lazy bool) error {
-	entries, err := readMountInfo(a.mountinfo)
+	entries, err := mounttab.Read(a.mountinfo)
 	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
 	var points []string
 	for _, e := range entries {
-		if e.ours() && !seen[e.Point] {
+		if e.Ours() && !seen[e.Point] {
 			seen[e.Point] = true
 			points = append(points, e.Point)
 		}

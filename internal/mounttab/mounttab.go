@@ -1,4 +1,7 @@
-package cli
+// Package mounttab reads the kernel's mount table (/proc/self/mountinfo)
+// and recognises cloudfuse mounts in it; the CLI and the CSI driver share
+// it.
+package mounttab
 
 import (
 	"bufio"
@@ -8,32 +11,32 @@ import (
 	"strings"
 )
 
-// fsType is the filesystem type our mounts show in the mount table
+// FSType is the filesystem type our mounts show in the mount table
 // (go-fuse's subtype "cloudfuse" under the kernel's "fuse").
-const fsType = "fuse.cloudfuse"
+const FSType = "fuse.cloudfuse"
 
-// mountEntry is one line of /proc/self/mountinfo.
-type mountEntry struct {
+// Entry is one line of /proc/self/mountinfo.
+type Entry struct {
 	Point  string // mount point, unescaped
 	FSType string // e.g. "fuse.cloudfuse"
 	Source string // e.g. "cloudfuse:bucket"
 }
 
-// ours says whether the entry is a cloudfuse mount.
-func (e mountEntry) ours() bool { return e.FSType == fsType }
+// Ours says whether the entry is a cloudfuse mount.
+func (e Entry) Ours() bool { return e.FSType == FSType }
 
-// readMountInfo parses a mountinfo file (see proc(5)).
-func readMountInfo(path string) ([]mountEntry, error) {
+// Read parses a mountinfo file (see proc(5)).
+func Read(path string) ([]Entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the mount table: %w", err)
 	}
 	defer f.Close()
-	var out []mountEntry
+	var out []Entry
 	s := bufio.NewScanner(f)
 	s.Buffer(make([]byte, 64<<10), 1<<20)
 	for s.Scan() {
-		if e, ok := parseMountInfoLine(s.Text()); ok {
+		if e, ok := ParseLine(s.Text()); ok {
 			out = append(out, e)
 		}
 	}
@@ -43,12 +46,12 @@ func readMountInfo(path string) ([]mountEntry, error) {
 	return out, nil
 }
 
-// parseMountInfoLine parses
+// ParseLine parses
 //
 //	36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue
 //
 // where the optional fields end at "-".
-func parseMountInfoLine(line string) (mountEntry, bool) {
+func ParseLine(line string) (Entry, bool) {
 	fields := strings.Fields(line)
 	sep := -1
 	for i := 6; i < len(fields); i++ {
@@ -58,9 +61,9 @@ func parseMountInfoLine(line string) (mountEntry, bool) {
 		}
 	}
 	if len(fields) < 5 || sep < 0 || sep+2 >= len(fields) {
-		return mountEntry{}, false
+		return Entry{}, false
 	}
-	return mountEntry{
+	return Entry{
 		Point:  unescapeOctal(fields[4]),
 		FSType: fields[sep+1],
 		Source: unescapeOctal(fields[sep+2]),
@@ -87,10 +90,10 @@ func unescapeOctal(s string) string {
 	return b.String()
 }
 
-// findMount returns the mount table entry for the mount point path (an
+// Find returns the mount table entry for the mount point path (an
 // absolute, symlink-free path), the last one if several are stacked.
-func findMount(entries []mountEntry, path string) (mountEntry, bool) {
-	var found mountEntry
+func Find(entries []Entry, path string) (Entry, bool) {
+	var found Entry
 	ok := false
 	for _, e := range entries {
 		if e.Point == path {
