@@ -76,9 +76,21 @@ func backgroundMount(t *testing.T, dir string, args ...string) int {
 // daemonPID finds the daemon of the mount at dir in `mount list`.
 func daemonPID(t *testing.T, dir string) int {
 	t.Helper()
-	out, code := cloudfuse(t, "mount", "list")
-	if code != 0 {
-		t.Fatalf("mount list: %s", out)
+	return daemonPIDIn(t, dir, "")
+}
+
+// daemonPIDIn is daemonPID for mounts recorded in the runtime directory
+// run ("" for the default one).
+func daemonPIDIn(t *testing.T, dir, run string) int {
+	t.Helper()
+	cmd := exec.Command(binary, "mount", "list")
+	if run != "" {
+		cmd.Env = append(os.Environ(), "CLOUDFUSE_RUNTIME_DIR="+run)
+	}
+	outb, err := cmd.CombinedOutput()
+	out := string(outb)
+	if err != nil {
+		t.Fatalf("mount list: %v %s", err, out)
 	}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Split(line, "\t")
