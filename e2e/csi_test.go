@@ -47,7 +47,7 @@ func startCSI(t *testing.T, dir string) *csiDriver {
 	t.Helper()
 	sock := filepath.Join(dir, "csi.sock")
 	cmd := exec.Command(binary, "csi", "--endpoint=unix://"+sock, "--node-id=node-1", "--mode=all",
-		"--state-dir="+filepath.Join(dir, "state"), "--log-level=LOG_DEBUG")
+		"--state-dir="+filepath.Join(dir, "state"), "--log-level=LOG_DEBUG", "--check-interval=500ms")
 	logf, err := os.OpenFile(filepath.Join(dir, "csi.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +267,22 @@ func TestCSIRestart(t *testing.T) {
 			}
 			if got := mustRead(t, filepath.Join(target, "after.txt")); got != "written after the restart" {
 				t.Errorf("read after the remount: %q", got)
+			}
+			// Again, and nobody publishes: the driver finds the dead
+			// daemon itself and mounts again.
+			pid = daemonPIDIn(t, target, filepath.Join(stateDir, "run"))
+			syscall.Kill(pid, syscall.SIGKILL)
+			waitGone(t, pid)
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				data, err := os.ReadFile(filepath.Join(target, "during.txt"))
+				if err == nil && string(data) == "written while the driver was down" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the dead mount was not mounted again: %v", err)
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
 			if _, err := node.NodeUnpublishVolume(t.Context(), &csipb.NodeUnpublishVolumeRequest{
 				VolumeId: "static-pv-1", TargetPath: target}); err != nil {

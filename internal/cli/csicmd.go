@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ import (
 
 func (a *app) csiCmd() *cobra.Command {
 	var endpoint, nodeID, mode, stateDir, logLevel string
+	var check time.Duration
 	cmd := &cobra.Command{
 		Use:   "csi --endpoint=unix:///csi/csi.sock --node-id=NODE",
 		Short: "Run the Kubernetes CSI driver (node and controller services)",
@@ -29,7 +31,7 @@ func (a *app) csiCmd() *cobra.Command {
 			"  cloudfuse csi --endpoint=unix:///csi/csi.sock --mode=controller",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runCSI(cmd.Context(), endpoint, nodeID, mode, stateDir, logLevel)
+			return a.runCSI(cmd.Context(), endpoint, nodeID, mode, stateDir, logLevel, check)
 		},
 	}
 	f := cmd.Flags()
@@ -38,10 +40,11 @@ func (a *app) csiCmd() *cobra.Command {
 	f.StringVar(&mode, "mode", "all", "services to serve: node, controller or all")
 	f.StringVar(&stateDir, "state-dir", "/var/lib/cloudfuse-csi", "per-volume configs, caches and logs of the node's mounts")
 	f.StringVar(&logLevel, "log-level", "LOG_INFO", "LOG_ERR, LOG_WARNING, LOG_INFO or LOG_DEBUG (to stderr)")
+	f.DurationVar(&check, "check-interval", 30*time.Second, "how often the node looks for published volumes whose daemon died, and mounts them again")
 	return cmd
 }
 
-func (a *app) runCSI(ctx context.Context, endpoint, nodeID, mode, stateDir, logLevel string) error {
+func (a *app) runCSI(ctx context.Context, endpoint, nodeID, mode, stateDir, logLevel string, check time.Duration) error {
 	o := csi.Options{Version: versionString(), NodeID: nodeID, StateDir: stateDir}
 	switch mode {
 	case "node":
@@ -81,7 +84,13 @@ func (a *app) runCSI(ctx context.Context, endpoint, nodeID, mode, stateDir, logL
 	if err != nil {
 		return usageError{err}
 	}
+	if check <= 0 {
+		return usageError{fmt.Errorf("--check-interval: expected a positive duration, got %s", check)}
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if o.Node {
+		go d.Watch(ctx, check)
+	}
 	return d.Serve(ctx, endpoint)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	csipb "github.com/container-storage-interface/spec/lib/go/csi"
 	"google.golang.org/grpc/codes"
@@ -103,6 +105,32 @@ func (d *Driver) mount(ctx context.Context, v volume, target string, readOnly bo
 	if err := writePrivate(cfgPath, cfg); err != nil {
 		return status.Errorf(codes.Internal, "writing the mount's config: %v", err)
 	}
+	rec, err := json.Marshal(mountRecord{Target: target, Args: args})
+	if err == nil {
+		err = writePrivate(filepath.Join(dir, "mount.json"), rec)
+	}
+	if err != nil {
+		return status.Errorf(codes.Internal, "recording the mount: %v", err)
+	}
+	if err := d.runMount(ctx, dir, target, args); err != nil {
+		return err
+	}
+	d.log.Info("volume mounted", "target", target, "store", v.store, "bucket", v.bucket, "prefix", v.prefix,
+		"read_only", readOnly)
+	return nil
+}
+
+// mountRecord is what the driver keeps of a published volume to mount it
+// again when its daemon dies: its target and flags (the config is beside
+// it).
+type mountRecord struct {
+	Target string   `json:"target"`
+	Args   []string `json:"args"`
+}
+
+// runMount runs cloudfuse mount for the config in the state directory.
+func (d *Driver) runMount(ctx context.Context, dir, target string, args []string) error {
+	cfgPath := filepath.Join(dir, "config.yaml")
 	cmd := exec.CommandContext(ctx, d.o.Binary, append([]string{"mount", target, "--config-file=" + cfgPath}, args...)...)
 	cmd.Env = append(os.Environ(), "CLOUDFUSE_RUNTIME_DIR="+filepath.Join(d.o.StateDir, "run"))
 	// A daemon of its own session: it outlives the driver.
@@ -110,9 +138,53 @@ func (d *Driver) mount(ctx context.Context, v volume, target string, readOnly bo
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return status.Errorf(codes.Internal, "cloudfuse mount %s: %s", target, lastLine(out, err))
 	}
-	d.log.Info("volume mounted", "target", target, "store", v.store, "bucket", v.bucket, "prefix", v.prefix,
-		"read_only", readOnly)
 	return nil
+}
+
+// Watch mounts again, every interval until ctx ends, the published
+// volumes whose daemon died (the mount answers ENOTCONN), so a crashed
+// daemon does not leave a pod's volume broken. It looks once at once, for
+// the mounts an earlier run of the driver made.
+func (d *Driver) Watch(ctx context.Context, interval time.Duration) {
+	for {
+		d.remountDead(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// remountDead mounts again each recorded volume whose mount is stale.
+func (d *Driver) remountDead(ctx context.Context) {
+	dirs, _ := filepath.Glob(filepath.Join(d.o.StateDir, "volumes", "*"))
+	for _, dir := range dirs {
+		data, err := os.ReadFile(filepath.Join(dir, "mount.json"))
+		if err != nil {
+			continue
+		}
+		var rec mountRecord
+		if json.Unmarshal(data, &rec) != nil || d.volumeDir(rec.Target) != dir {
+			continue
+		}
+		func() {
+			defer d.targets.lock(rec.Target)()
+			if st, err := d.mountState(rec.Target); err != nil || st != mountedStale {
+				return
+			}
+			d.log.Warn("the daemon of a published volume died; mounting it again", "target", rec.Target)
+			err := d.unmount(ctx, rec.Target)
+			if err == nil {
+				err = d.runMount(ctx, dir, rec.Target, rec.Args)
+			}
+			if err != nil {
+				d.log.Error("mounting a volume again failed; the next check tries again", "target", rec.Target, "err", err)
+				return
+			}
+			d.log.Info("volume mounted again", "target", rec.Target)
+		}()
+	}
 }
 
 func writePrivate(path string, data []byte) error {
