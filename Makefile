@@ -55,6 +55,14 @@ bench-s3: servers
 # cloudfuse side by side with rclone mount, s3fs and the raw S3 SDK on one
 # MinIO (bench/run.sh; BENCH_SIZE_MB=512 for a quick run; see
 # docs/performance.md).
+# The Debian package: dist/cloudfuse_<VERSION>_<arch>.deb (static binary,
+# mount.fuse.cloudfuse link, cloudfuse@.service, sample configs).
+VERSION ?= 0.1.0
+.PHONY: package
+package:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/cloudfuse-static ./cmd/cloudfuse
+	$(GO) run ./scripts/package -binary bin/cloudfuse-static -version $(VERSION) -out dist
+
 .PHONY: bench bench-data
 bench:
 	bench/run.sh
