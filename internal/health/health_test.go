@@ -368,3 +368,42 @@ func TestRotatingFileCompresses(t *testing.T) {
 		t.Errorf("files %v, want log, log.1.gz and log.2.gz", names)
 	}
 }
+
+// A preload and the disk tier show in every format: the text summary,
+// the Prometheus text and the JSON snapshot.
+func TestPreloadAndDiskTierInEveryFormat(t *testing.T) {
+	started := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := New(Options{
+		Preload: func() (Preload, bool) {
+			return Preload{Dir: "data", Running: true, Started: started, Listed: true, Files: 40, FilesDone: 10,
+				Bytes: 40 << 20, BytesDone: 10 << 20, BytesPerSec: 5 << 20, ETASeconds: 6}, true
+		},
+		DiskTier: func() (DiskTier, bool) {
+			return DiskTier{Dir: "/c/blocks", Blocks: 3, Bytes: 3 << 20, MaxBytes: 1 << 30, Hits: 7, Corrupt: 1}, true
+		},
+	})
+	s := m.Snapshot()
+	var text, prom strings.Builder
+	if err := WriteSummary(&text, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePrometheus(&prom, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"preload  /data running: 10/40 files, 10.0 MiB/40.0 MiB (25%)", "ETA 6s",
+		"disk     3.0 MiB in 3 blocks", "7 hits", "1 corrupt"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, text.String())
+		}
+	}
+	for _, want := range []string{`cloudfuse_preload_files_done{dir="/data"} 10`,
+		"cloudfuse_disk_tier_hits_total 7", "cloudfuse_disk_tier_corrupt_total 1"} {
+		if !strings.Contains(prom.String(), want) {
+			t.Errorf("Prometheus text lacks %q:\n%s", want, prom.String())
+		}
+	}
+	data, _ := json.Marshal(s)
+	if !strings.Contains(string(data), `"files_done":10`) || !strings.Contains(string(data), `"corrupt":1`) {
+		t.Errorf("JSON: %s", data)
+	}
+}
