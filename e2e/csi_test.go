@@ -313,3 +313,58 @@ func TestCSIRestart(t *testing.T) {
 		})
 	}
 }
+
+// A StorageClass with bucketPerVolume gives each volume a bucket (or
+// container) of its own: created by CreateVolume, mounted whole, emptied
+// and deleted by DeleteVolume.
+func TestCSIBucketPerVolume(t *testing.T) {
+	for _, store := range []string{"s3", "azure"} {
+		t.Run(store, func(t *testing.T) {
+			_, attrs, creds := csiVolume(t, store)
+			dir := t.TempDir()
+			node, ctrl := csiClient(t, startCSI(t, dir).sock)
+			params := map[string]string{"bucketPerVolume": "true", "bucketName": "cfe2e"}
+			if a := attrs["storageAccount"]; a != "" {
+				params["storageAccount"] = a
+			}
+			name := "pvc-" + strings.TrimPrefix(randomName(""), "-")
+			vol, err := ctrl.CreateVolume(t.Context(), &csipb.CreateVolumeRequest{Name: name, Parameters: params,
+				Secrets: creds, VolumeCapabilities: []*csipb.VolumeCapability{fsCapability()}})
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			id := vol.GetVolume().GetVolumeId()
+			if _, err := ctrl.CreateVolume(t.Context(), &csipb.CreateVolumeRequest{Name: name, Parameters: params,
+				Secrets: creds, VolumeCapabilities: []*csipb.VolumeCapability{fsCapability()}}); err != nil {
+				t.Fatalf("create again: %v", err)
+			}
+			target := filepath.Join(dir, "pods", "p", "vol")
+			if _, err := node.NodePublishVolume(t.Context(), &csipb.NodePublishVolumeRequest{VolumeId: id,
+				TargetPath: target, VolumeCapability: fsCapability(), VolumeContext: vol.GetVolume().GetVolumeContext(),
+				Secrets: creds}); err != nil {
+				t.Fatalf("publish: %v", err)
+			}
+			mustWrite(t, filepath.Join(target, "in-its-own-bucket.txt"), "x")
+			if _, err := node.NodeUnpublishVolume(t.Context(), &csipb.NodeUnpublishVolumeRequest{VolumeId: id,
+				TargetPath: target}); err != nil {
+				t.Fatalf("unpublish: %v", err)
+			}
+			caps := []*csipb.VolumeCapability{fsCapability()}
+			if _, err := ctrl.ValidateVolumeCapabilities(t.Context(), &csipb.ValidateVolumeCapabilitiesRequest{
+				VolumeId: id, VolumeCapabilities: caps, Secrets: creds}); err != nil {
+				t.Fatalf("validate an existing volume: %v", err)
+			}
+			if _, err := ctrl.DeleteVolume(t.Context(), &csipb.DeleteVolumeRequest{VolumeId: id, Secrets: creds}); err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			_, err = ctrl.ValidateVolumeCapabilities(t.Context(), &csipb.ValidateVolumeCapabilitiesRequest{
+				VolumeId: id, VolumeCapabilities: caps, Secrets: creds})
+			if status.Code(err) != codes.NotFound {
+				t.Errorf("after delete the volume's bucket answers %v, want NotFound", err)
+			}
+			if _, err := ctrl.DeleteVolume(t.Context(), &csipb.DeleteVolumeRequest{VolumeId: id, Secrets: creds}); err != nil {
+				t.Errorf("delete again: %v", err)
+			}
+		})
+	}
+}

@@ -63,11 +63,25 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csipb.CreateVolumeReques
 	id := volumeID{store: v.store, bucket: v.bucket, account: v.account, retain: v.onDelete == "retain",
 		prefix: strings.Trim(v.prefix+"/"+req.GetName(), "/")}
 	size := req.GetCapacityRange().GetRequiredBytes()
+	if v.perVolume == "true" {
+		id.bucket, id.prefix, id.ownBucket = bucketName(v.bucket, req.GetName()), "", true
+		v.bucket = id.bucket
+	}
 	b, err := d.openStore(ctx, v)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Close()
+	if id.ownBucket {
+		bm, ok := b.(storage.BucketMaker)
+		if !ok {
+			return nil, status.Error(codes.Unimplemented, "this store cannot create buckets: drop bucketPerVolume")
+		}
+		if err := bm.CreateBucket(ctx); err != nil {
+			return nil, storeError("creating the volume's bucket", err)
+		}
+		return d.created(req, id, size), nil
+	}
 	key, md := markerOf(v.store, id.prefix)
 	switch obj, err := b.Head(ctx, key); {
 	case err == nil:
@@ -82,6 +96,12 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csipb.CreateVolumeReques
 	default:
 		return nil, storeError("looking the volume up", err)
 	}
+	return d.created(req, id, size), nil
+}
+
+// created is the answer to a CreateVolume: the ID and, as the volume's
+// context, the class's parameters less Kubernetes' own.
+func (d *Driver) created(req *csipb.CreateVolumeRequest, id volumeID, size int64) *csipb.CreateVolumeResponse {
 	vctx := map[string]string{}
 	for k, val := range req.GetParameters() {
 		if !strings.HasPrefix(k, "csi.storage.k8s.io/") {
@@ -90,7 +110,34 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csipb.CreateVolumeReques
 	}
 	return &csipb.CreateVolumeResponse{Volume: &csipb.Volume{
 		VolumeId: id.String(), CapacityBytes: size, VolumeContext: vctx,
-	}}, nil
+	}}
+}
+
+// bucketName is the bucket of a volume of its own: the class's name
+// prefix and the volume's name, in the characters bucket and container
+// names allow (lower case letters, digits, single hyphens; 3 to 63). A
+// long prefix is cut, never the volume's name, which keeps names unique.
+func bucketName(prefix, volume string) string {
+	clean := func(s string) string {
+		var b strings.Builder
+		for _, r := range strings.ToLower(s) {
+			switch {
+			case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+				b.WriteRune(r)
+			case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+				b.WriteByte('-')
+			}
+		}
+		return strings.Trim(b.String(), "-")
+	}
+	p, v := clean(prefix), clean(volume)
+	if len(v) >= 62 || p == "" {
+		return strings.Trim(v[max(0, len(v)-63):], "-")
+	}
+	if room := 63 - 1 - len(v); len(p) > room {
+		p = strings.TrimRight(p[:room], "-")
+	}
+	return p + "-" + v
 }
 
 // DeleteVolume removes every object of the volume's prefix, unless the
@@ -109,27 +156,50 @@ func (d *Driver) DeleteVolume(ctx context.Context, req *csipb.DeleteVolumeReques
 		return nil, err
 	}
 	defer b.Close()
-	lo := storage.ListOptions{Prefix: id.prefix + "/", NoMetadata: true}
-	for {
-		page, err := b.List(ctx, lo)
-		if err != nil {
-			return nil, storeError("listing the volume", err)
+	if id.ownBucket {
+		bm, ok := b.(storage.BucketMaker)
+		if !ok {
+			return nil, status.Error(codes.Unimplemented, "this store cannot delete buckets")
 		}
-		for _, o := range page.Objects {
-			if err := b.Delete(ctx, o.Key); err != nil && !errors.Is(err, storage.ErrNotFound) {
-				return nil, storeError("deleting "+o.Key, err)
+		if err := emptyPrefix(ctx, b, ""); err != nil {
+			if errors.Is(err, storage.ErrNoBucket) {
+				return &csipb.DeleteVolumeResponse{}, nil
 			}
+			return nil, storeError("emptying the volume's bucket", err)
 		}
-		if page.NextToken == "" {
-			break
+		if err := bm.DeleteBucket(ctx); err != nil {
+			return nil, storeError("deleting the volume's bucket", err)
 		}
-		lo.ContinuationToken = page.NextToken
+		return &csipb.DeleteVolumeResponse{}, nil
+	}
+	if err := emptyPrefix(ctx, b, id.prefix+"/"); err != nil {
+		return nil, storeError("emptying the volume's prefix", err)
 	}
 	key, _ := markerOf(id.store, id.prefix)
 	if err := b.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, storeError("deleting the volume's marker", err)
 	}
 	return &csipb.DeleteVolumeResponse{}, nil
+}
+
+// emptyPrefix deletes every object under prefix; errors are the store's.
+func emptyPrefix(ctx context.Context, b storage.Backend, prefix string) error {
+	lo := storage.ListOptions{Prefix: prefix, NoMetadata: true}
+	for {
+		page, err := b.List(ctx, lo)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Objects {
+			if err := b.Delete(ctx, o.Key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+		}
+		if page.NextToken == "" {
+			return nil
+		}
+		lo.ContinuationToken = page.NextToken
+	}
 }
 
 // ValidateVolumeCapabilities confirms filesystem capabilities of a volume
@@ -150,8 +220,7 @@ func (d *Driver) ValidateVolumeCapabilities(ctx context.Context, req *csipb.Vali
 		return nil, err
 	}
 	defer b.Close()
-	key, _ := markerOf(id.store, id.prefix)
-	if _, err := b.Head(ctx, key); errors.Is(err, storage.ErrNotFound) {
+	if err := volumeExists(ctx, b, id); errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrNoBucket) {
 		return nil, status.Errorf(codes.NotFound, "volume %q does not exist", req.GetVolumeId())
 	} else if err != nil {
 		return nil, storeError("looking the volume up", err)
@@ -165,6 +234,18 @@ func (d *Driver) ValidateVolumeCapabilities(ctx context.Context, req *csipb.Vali
 		VolumeContext: req.GetVolumeContext(), VolumeCapabilities: req.GetVolumeCapabilities(),
 		Parameters: req.GetParameters(),
 	}}, nil
+}
+
+// volumeExists is nil when the volume's marker, or its own bucket, is
+// there.
+func volumeExists(ctx context.Context, b storage.Backend, id volumeID) error {
+	if id.ownBucket {
+		_, err := b.List(ctx, storage.ListOptions{MaxKeys: 1, NoMetadata: true})
+		return err
+	}
+	key, _ := markerOf(id.store, id.prefix)
+	_, err := b.Head(ctx, key)
+	return err
 }
 
 // storeOfID opens the store of a provisioned volume with the Secret's

@@ -11,34 +11,54 @@ import (
 //	v1|s3|<bucket>||<flags>|<prefix>
 //	v1|azure|<container>|<account>|<flags>|<prefix>
 //
-// flags is "" or "retain" (DeleteVolume keeps the data). The endpoint and
+// flags is a comma list of "retain" (DeleteVolume keeps the data) and
+// "bucket" (the volume is a bucket of its own, and prefix is empty). The
+// endpoint and
 // region come from the Secret or the volume's attributes. A static
 // volume's handle is whatever the PersistentVolume says; its attributes
 // name the store.
 type volumeID struct {
 	store, bucket, account, prefix string
-	retain                         bool
+	retain, ownBucket              bool
 }
 
 const idVersion = "v1"
 
 func (id volumeID) String() string {
-	flags := ""
+	var flags []string
 	if id.retain {
-		flags = "retain"
+		flags = append(flags, "retain")
 	}
-	return strings.Join([]string{idVersion, id.store, id.bucket, id.account, flags, id.prefix}, "|")
+	if id.ownBucket {
+		flags = append(flags, "bucket")
+	}
+	return strings.Join([]string{idVersion, id.store, id.bucket, id.account, strings.Join(flags, ","), id.prefix}, "|")
 }
 
 // parseVolumeID reads an ID made by String; ok is false for any other
 // handle (a static volume's).
 func parseVolumeID(s string) (volumeID, bool) {
 	f := strings.SplitN(s, "|", 6)
-	if len(f) != 6 || f[0] != idVersion || (f[1] != "s3" && f[1] != "azure") || f[2] == "" ||
-		(f[4] != "" && f[4] != "retain") || f[5] == "" {
+	if len(f) != 6 || f[0] != idVersion || (f[1] != "s3" && f[1] != "azure") || f[2] == "" {
 		return volumeID{}, false
 	}
-	return volumeID{store: f[1], bucket: f[2], account: f[3], retain: f[4] == "retain", prefix: f[5]}, true
+	id := volumeID{store: f[1], bucket: f[2], account: f[3], prefix: f[5]}
+	if f[4] != "" {
+		for _, fl := range strings.Split(f[4], ",") {
+			switch fl {
+			case "retain":
+				id.retain = true
+			case "bucket":
+				id.ownBucket = true
+			default:
+				return volumeID{}, false
+			}
+		}
+	}
+	if (id.prefix == "") != id.ownBucket {
+		return volumeID{}, false
+	}
+	return id, true
 }
 
 // volumeOf is the volume a publish names: its attributes and Secret, with

@@ -102,3 +102,25 @@ func TestVolumeID(t *testing.T) {
 		}
 	}
 }
+
+// A volume of its own gets a bucket name both stores accept, and its ID
+// says so.
+func TestBucketPerVolume(t *testing.T) {
+	for prefix, want := range map[string]string{
+		"my-vols":  "my-vols-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		"My_Vols.": "my-vols-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		strings.Repeat("x", 40): strings.Repeat("x", 22) + "-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+	} {
+		got := bucketName(prefix, "pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+		if got != want || len(got) > 63 {
+			t.Errorf("bucketName(%q) = %q, want %q", prefix, got, want)
+		}
+	}
+	id := volumeID{store: "s3", bucket: "b-pvc-1", ownBucket: true, retain: true}
+	if got, ok := parseVolumeID(id.String()); !ok || got != id {
+		t.Errorf("%q parsed as %+v %v", id.String(), got, ok)
+	}
+	if _, ok := parseVolumeID("v1|s3|b||bucket|p"); ok {
+		t.Error("a volume of its own bucket with a prefix was accepted")
+	}
+}

@@ -28,19 +28,21 @@ type volume struct {
 	accKey    string // Azure account key
 	sas       string
 	onDelete  string // controller: "retain" keeps a deleted volume's data
+	perVolume string // controller: "true" gives each volume a bucket of its own
 }
 
 // attribute names, lower case, by field.
 var attrNames = map[string][]string{
-	"store":    {"store", "protocol"},
-	"bucket":   {"bucketname", "bucket", "containername", "container"},
-	"account":  {"accountname", "storageaccount", "azurestorageaccountname"},
-	"endpoint": {"endpoint", "endpointurl", "endpoint-url"},
-	"region":   {"region"},
-	"prefix":   {"subdirectory", "prefix", "subdir"},
-	"dataPath": {"datapath", "data-path"},
-	"authMode": {"authmode", "mode"},
-	"onDelete": {"ondelete"},
+	"store":     {"store", "protocol"},
+	"bucket":    {"bucketname", "bucket", "containername", "container"},
+	"account":   {"accountname", "storageaccount", "azurestorageaccountname"},
+	"endpoint":  {"endpoint", "endpointurl", "endpoint-url"},
+	"region":    {"region"},
+	"prefix":    {"subdirectory", "prefix", "subdir"},
+	"dataPath":  {"datapath", "data-path"},
+	"authMode":  {"authmode", "mode"},
+	"onDelete":  {"ondelete"},
+	"perVolume": {"bucketpervolume", "containerpervolume"},
 	// Secrets.
 	"keyID":     {"accesskeyid", "access_key_id", "key_id", "awsaccesskeyid"},
 	"secretKey": {"secretaccesskey", "secret_access_key", "access_key", "awssecretaccesskey"},
@@ -57,7 +59,7 @@ func parseVolume(attrs, secrets map[string]string) (volume, error) {
 	fields := map[string]*string{
 		"store": &v.store, "bucket": &v.bucket, "account": &v.account, "endpoint": &v.endpoint,
 		"region": &v.region, "prefix": &v.prefix, "dataPath": &v.dataPath, "authMode": &v.authMode,
-		"onDelete": &v.onDelete, "keyID": &v.keyID, "secretKey": &v.secretKey, "token": &v.token, "accKey": &v.accKey, "sas": &v.sas,
+		"onDelete": &v.onDelete, "perVolume": &v.perVolume, "keyID": &v.keyID, "secretKey": &v.secretKey, "token": &v.token, "accKey": &v.accKey, "sas": &v.sas,
 	}
 	byName := map[string]string{}
 	for f, names := range attrNames {
@@ -74,7 +76,7 @@ func parseVolume(attrs, secrets map[string]string) (volume, error) {
 			case strings.HasPrefix(k, "csi.storage.k8s.io/") || ignoreUnknown:
 				// Set by Kubernetes (pod info, provisioner names).
 			default:
-				return fmt.Errorf("unknown %s %q (known: store, bucketName, containerName, accountName, endpoint, region, subdirectory, dataPath, authMode, onDelete)", what, k)
+				return fmt.Errorf("unknown %s %q (known: store, bucketName, containerName, accountName, endpoint, region, subdirectory, dataPath, authMode, onDelete, bucketPerVolume)", what, k)
 			}
 		}
 		return nil
@@ -98,6 +100,14 @@ func parseVolume(attrs, secrets map[string]string) (volume, error) {
 	case "s3", "azure":
 	default:
 		return v, fmt.Errorf("store %q: expected s3 or azure", v.store)
+	}
+	switch strings.ToLower(v.perVolume) {
+	case "", "false":
+		v.perVolume = ""
+	case "true":
+		v.perVolume = "true"
+	default:
+		return v, fmt.Errorf("bucketPerVolume %q: expected true or false", v.perVolume)
 	}
 	switch v.onDelete {
 	case "", "delete", "retain":

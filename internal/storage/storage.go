@@ -86,6 +86,15 @@ type Renamer interface {
 	Rename(ctx context.Context, src, dst string, dir bool) error
 }
 
+// BucketMaker is implemented by stores that can create and delete the
+// bucket (container) they are opened on; the CSI controller uses it for a
+// bucket per volume. Creating one that exists and deleting one that is
+// gone succeed; deleting one that is not empty fails.
+type BucketMaker interface {
+	CreateBucket(ctx context.Context) error
+	DeleteBucket(ctx context.Context) error
+}
+
 // Object is one stored object.
 type Object struct {
 	Key          string
