@@ -107,8 +107,8 @@ func TestVolumeID(t *testing.T) {
 // says so.
 func TestBucketPerVolume(t *testing.T) {
 	for prefix, want := range map[string]string{
-		"my-vols":  "my-vols-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
-		"My_Vols.": "my-vols-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		"my-vols":               "my-vols-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		"My_Vols.":              "my-vols-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
 		strings.Repeat("x", 40): strings.Repeat("x", 22) + "-pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789",
 	} {
 		got := bucketName(prefix, "pvc-0a1b2c3d-4e5f-6789-abcd-ef0123456789")
