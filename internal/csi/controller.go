@@ -33,6 +33,7 @@ func (d *Driver) ControllerGetCapabilities(context.Context, *csipb.ControllerGet
 	var caps []*csipb.ControllerServiceCapability
 	for _, c := range []csipb.ControllerServiceCapability_RPC_Type{
 		csipb.ControllerServiceCapability_RPC_CREATE_DELETE_VOLUME,
+		csipb.ControllerServiceCapability_RPC_SINGLE_NODE_MULTI_WRITER,
 	} {
 		caps = append(caps, &csipb.ControllerServiceCapability{Type: &csipb.ControllerServiceCapability_Rpc{
 			Rpc: &csipb.ControllerServiceCapability_RPC{Type: c}}})

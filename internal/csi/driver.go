@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	csipb "github.com/container-storage-interface/spec/lib/go/csi"
 	"google.golang.org/grpc"
@@ -56,6 +57,9 @@ type Driver struct {
 	o       Options
 	log     *slog.Logger
 	targets targetLocks // node calls, one target at a time
+	// singleWriter makes the check that a single-writer volume is not
+	// published elsewhere, and its publish, one step.
+	singleWriter sync.Mutex
 }
 
 // New checks o and returns a Driver.

@@ -68,6 +68,16 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csipb.NodePublishVo
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	target := filepath.Clean(req.GetTargetPath())
+	if req.GetVolumeCapability().GetAccessMode().GetMode() == csipb.VolumeCapability_AccessMode_SINGLE_NODE_SINGLE_WRITER {
+		// One target at a time for a single-writer volume: the check and
+		// the record of this publish are one step.
+		d.singleWriter.Lock()
+		defer d.singleWriter.Unlock()
+		if other := d.publishedAt(req.GetVolumeId(), target); other != "" {
+			return nil, status.Errorf(codes.FailedPrecondition,
+				"volume %q is single-writer and already published at %s", req.GetVolumeId(), other)
+		}
+	}
 	defer d.targets.lock(target)()
 	switch st, err := d.mountState(target); {
 	case err != nil:
@@ -80,14 +90,44 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csipb.NodePublishVo
 			return nil, err
 		}
 	}
-	if err := d.mount(ctx, v, target, readOnly, args); err != nil {
+	if err := d.mount(ctx, v, req.GetVolumeId(), target, readOnly, args); err != nil {
 		return nil, err
 	}
 	return &csipb.NodePublishVolumeResponse{}, nil
 }
 
+// publishedAt is another target where the volume is published and
+// mounted, or "".
+func (d *Driver) publishedAt(volumeID, target string) string {
+	for _, rec := range d.records() {
+		if rec.VolumeID == volumeID && rec.Target != target {
+			if st, err := d.mountState(rec.Target); err == nil && st != notMounted {
+				return rec.Target
+			}
+		}
+	}
+	return ""
+}
+
+// records reads the records of the published volumes.
+func (d *Driver) records() []mountRecord {
+	dirs, _ := filepath.Glob(filepath.Join(d.o.StateDir, "volumes", "*"))
+	var out []mountRecord
+	for _, dir := range dirs {
+		data, err := os.ReadFile(filepath.Join(dir, "mount.json"))
+		if err != nil {
+			continue
+		}
+		var rec mountRecord
+		if json.Unmarshal(data, &rec) == nil && d.volumeDir(rec.Target) == dir {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
 // mount writes the volume's config and runs cloudfuse mount.
-func (d *Driver) mount(ctx context.Context, v volume, target string, readOnly bool, args []string) error {
+func (d *Driver) mount(ctx context.Context, v volume, volumeID, target string, readOnly bool, args []string) error {
 	if err := os.MkdirAll(target, 0o750); err != nil {
 		return status.Errorf(codes.Internal, "creating the target path: %v", err)
 	}
@@ -105,7 +145,7 @@ func (d *Driver) mount(ctx context.Context, v volume, target string, readOnly bo
 	if err := writePrivate(cfgPath, cfg); err != nil {
 		return status.Errorf(codes.Internal, "writing the mount's config: %v", err)
 	}
-	rec, err := json.Marshal(mountRecord{Target: target, Args: args})
+	rec, err := json.Marshal(mountRecord{VolumeID: volumeID, Target: target, Args: args})
 	if err == nil {
 		err = writePrivate(filepath.Join(dir, "mount.json"), rec)
 	}
@@ -124,8 +164,9 @@ func (d *Driver) mount(ctx context.Context, v volume, target string, readOnly bo
 // again when its daemon dies: its target and flags (the config is beside
 // it).
 type mountRecord struct {
-	Target string   `json:"target"`
-	Args   []string `json:"args"`
+	VolumeID string   `json:"volume_id"`
+	Target   string   `json:"target"`
+	Args     []string `json:"args"`
 }
 
 // runMount runs cloudfuse mount for the config in the state directory.
@@ -158,16 +199,8 @@ func (d *Driver) Watch(ctx context.Context, interval time.Duration) {
 
 // remountDead mounts again each recorded volume whose mount is stale.
 func (d *Driver) remountDead(ctx context.Context) {
-	dirs, _ := filepath.Glob(filepath.Join(d.o.StateDir, "volumes", "*"))
-	for _, dir := range dirs {
-		data, err := os.ReadFile(filepath.Join(dir, "mount.json"))
-		if err != nil {
-			continue
-		}
-		var rec mountRecord
-		if json.Unmarshal(data, &rec) != nil || d.volumeDir(rec.Target) != dir {
-			continue
-		}
+	for _, rec := range d.records() {
+		dir := d.volumeDir(rec.Target)
 		func() {
 			defer d.targets.lock(rec.Target)()
 			if st, err := d.mountState(rec.Target); err != nil || st != mountedStale {
@@ -272,11 +305,14 @@ func (d *Driver) volumeDir(target string) string {
 	return filepath.Join(d.o.StateDir, "volumes", hex.EncodeToString(sum[:12]))
 }
 
-// NodeGetCapabilities: no staging, no stats. SINGLE_NODE_MULTI_WRITER is
-// not announced: the node does not refuse a second publish of a
-// single-writer volume on the same node, which that capability promises.
+// NodeGetCapabilities: no staging, no stats; the single-node access
+// modes tell one writer from several (a SINGLE_NODE_SINGLE_WRITER volume
+// is published at one target at a time).
 func (d *Driver) NodeGetCapabilities(context.Context, *csipb.NodeGetCapabilitiesRequest) (*csipb.NodeGetCapabilitiesResponse, error) {
-	return &csipb.NodeGetCapabilitiesResponse{}, nil
+	return &csipb.NodeGetCapabilitiesResponse{Capabilities: []*csipb.NodeServiceCapability{{
+		Type: &csipb.NodeServiceCapability_Rpc{Rpc: &csipb.NodeServiceCapability_RPC{
+			Type: csipb.NodeServiceCapability_RPC_SINGLE_NODE_MULTI_WRITER}},
+	}}}, nil
 }
 
 // NodeGetInfo names the node.
