@@ -46,21 +46,30 @@ func TestDiskTierMount(t *testing.T) {
 				storePut(t, b, k, v)
 			}
 			m := mountWith(t, b, section, mountOpts{dataPath: "block_cache", blockCache: "  disk-size-mb: 256\n"})
-			epoch := func() int64 {
-				m.remount() // nothing in memory or in the kernel's page cache
-				before := storeGets(t, m)
+			// epoch reads every file after a remount (nothing in memory or
+			// in the kernel's page cache) and returns the GETs and bytes
+			// it cost the store.
+			epoch := func() (int64, int64) {
+				m.remount()
+				before := healthJSON(t, m.Dir).Store["get"]
 				for k, v := range want {
 					if got := mustRead(t, m.path(k)); got != v {
 						t.Fatalf("%s: wrong bytes (%d of %d)", k, len(got), len(v))
 					}
 				}
-				return storeGets(t, m) - before
+				after := healthJSON(t, m.Dir).Store["get"]
+				return after.Count - before.Count, after.Bytes - before.Bytes
 			}
-			if n := epoch(); n == 0 {
+			n1, b1 := epoch()
+			if n1 == 0 {
 				t.Fatal("the first epoch sent no GET")
 			}
-			if n := epoch(); n != 0 {
-				t.Errorf("the second epoch sent %d GETs; disk tier %+v", n, diskTierOf(t, m))
+			// A read-ahead part that began or ended inside a block leaves
+			// that block to the next epoch: allow a few, not the data.
+			n2, b2 := epoch()
+			t.Logf("epoch 1: %d GETs, %d bytes; epoch 2: %d GETs, %d bytes", n1, b1, n2, b2)
+			if b2*10 > b1 {
+				t.Errorf("the second epoch read %d of %d bytes from the store; disk tier %+v", b2, b1, diskTierOf(t, m))
 			}
 			if d := diskTierOf(t, m); d.Hits < 30 || d.Corrupt != 0 {
 				t.Errorf("disk tier after the second epoch: %+v", d)
@@ -81,8 +90,8 @@ func TestDiskTierMount(t *testing.T) {
 			if err := os.WriteFile(files[7], data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if n := epoch(); n != 1 {
-				t.Errorf("with one block corrupted the epoch sent %d GETs, want 1", n)
+			if n, b := epoch(); n < 1 || b < 1<<20 || b > 4<<20 {
+				t.Errorf("with one block corrupted the epoch sent %d GETs of %d bytes, want the block's", n, b)
 			}
 			if d := diskTierOf(t, m); d.Corrupt != 1 {
 				t.Errorf("disk tier after the corrupted block: %+v", d)
