@@ -33,6 +33,8 @@
 #                           network rather than against the CPU; needs root
 #                           and tc, and slows everything on loopback until
 #                           the run ends
+#   BENCH_AWS_LISTING=1     cloudfuse lists as on Amazon S3, without MinIO's
+#                           listing metadata (s3storage.list-metadata: false)
 #   BENCH_WARM_MB           memory touched once before measuring (default:
 #                           three quarters of what is available)
 #   BENCH_STEP_TIMEOUT=1800 bound on any one timed step (seconds)
@@ -190,6 +192,7 @@ done
 		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
 	[ "$ROUNDS" = 1 ] || printf '# %d rounds, each workload its median\n' "$ROUNDS"
 	[ -z "$NET_MBIT" ] || printf '# loopback limited to %s Mbit/s\n' "$NET_MBIT"
+	[ "${BENCH_AWS_LISTING:-0}" = 0 ] || printf '# cloudfuse lists without MinIO metadata, as on Amazon S3\n'
 	"$BT" report "$RESULTS"
 } | tee "$WORK/table.txt"
 "$BT" report -format markdown "$RESULTS" >"$WORK/table.md"

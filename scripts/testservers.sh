@@ -174,7 +174,7 @@ start_minio() {
 		port=$(free_port)
 		mkdir -p "$state/minio-data" "$state/minio-certs"
 		MINIO_ROOT_USER=$S3_ACCESS_KEY MINIO_ROOT_PASSWORD=$S3_SECRET_KEY \
-			MINIO_UPDATE=off MINIO_CALLHOME_ENABLE=off MINIO_BROWSER=off \
+			MINIO_UPDATE=off MINIO_CALLHOME_ENABLE=off MINIO_BROWSER=off MINIO_PROMETHEUS_AUTH_TYPE=public \
 			"$MINIO_BIN" server "$state/minio-data" \
 			--address "127.0.0.1:$port" --certs-dir "$state/minio-certs" --quiet \
 			</dev/null >"$state/minio.log" 2>&1 &

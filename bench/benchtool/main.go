@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"report":      {"print the results table from a results file", cmdReport},
 		"seed-set":    {"upload a set of equal objects under a prefix (skips it when there)", cmdSeedSet},
 		"download":    {"download a prefix into local files with the SDK; prints bytes and seconds", cmdDownload},
+		"requests":    {"print MinIO's request totals by kind, or with -since the requests made after an earlier output", cmdRequests},
 	}
 }
 

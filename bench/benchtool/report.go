@@ -165,6 +165,9 @@ func buildTable(rs []result) []tableRow {
 			if g.ok > 1 {
 				notes = append(notes, fmt.Sprintf("median of %d: %s-%s", g.ok, formatRate(g.lo), formatRate(g.hi)))
 			}
+			if r.requests != "" {
+				notes = append(notes, "store: "+r.requests)
+			}
 			row.note = strings.Join(notes, "; ")
 			out = append(out, row)
 		}

@@ -23,13 +23,58 @@ func TestResultLineRoundTrips(t *testing.T) {
 	}
 }
 
+// The store's requests ride along as an eighth field and reach the note.
+func TestRequestsReachTheTable(t *testing.T) {
+	r := result{tool: "s3fs", workload: "ls-l", unit: unitOps, amount: 10, elapsed: time.Second, status: "ok",
+		requests: "13 LIST, 2 HEAD"}
+	got, err := parseResult(r.String())
+	if err != nil || got != r {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	rows := tableOf(t, r.String())
+	if len(rows) != 1 || !strings.Contains(rows[0].note, "store: 13 LIST, 2 HEAD") {
+		t.Fatalf("rows %+v", rows)
+	}
+}
+
+// MinIO's counters are read by API and grouped by kind; -since gives the
+// difference.
+func TestRequestCounts(t *testing.T) {
+	metrics := `# HELP minio_api_requests_total Total number of requests in the current MinIO server instance
+minio_api_requests_total{name="ListObjectsV2",server="127.0.0.1:9000",type="s3"} 13
+minio_api_requests_total{name="HeadObject",server="127.0.0.1:9000",type="s3"} 2
+minio_api_requests_total{name="HeadBucket",server="127.0.0.1:9000",type="s3"} 1
+minio_api_requests_total{name="GetObject",server="127.0.0.1:9000",type="s3"} 4e+00
+minio_api_requests_total{name="PutBucket",server="127.0.0.1:9000",type="s3"} 1
+minio_api_requests_errors_total{name="GetObject",server="127.0.0.1:9000",type="s3"} 9
+`
+	c, err := parseRequests(strings.NewReader(metrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c["LIST"] != 13 || c["HEAD"] != 3 || c["GET"] != 4 || c["OTHER"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	back, err := parseCounts(c.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := requestCounts{"LIST": 10, "HEAD": 3}
+	if got := back.since(before); got != "3 LIST, 4 GET, 1 OTHER" {
+		t.Errorf("since: %q", got)
+	}
+	if got := back.since(back); got != "no requests" {
+		t.Errorf("since itself: %q", got)
+	}
+}
+
 func TestParseResultRejectsBadLines(t *testing.T) {
 	for _, line := range []string{
-		"a\tb\tMiB/s\t1\t2\t3",            // six fields
-		"a\tb\tGB/s\t1\t2\t3\tok",         // unknown unit
-		"a\tb\tops/s\tx\t2\t3\tok",        // amount not a number
-		"a\tb\tops/s\t1\t-2\t3\tok",       // negative time
-		"a\tb\tops/s\t1\t2\t3\tok\textra", // eight fields
+		"a\tb\tMiB/s\t1\t2\t3",           // six fields
+		"a\tb\tGB/s\t1\t2\t3\tok",        // unknown unit
+		"a\tb\tops/s\tx\t2\t3\tok",       // amount not a number
+		"a\tb\tops/s\t1\t-2\t3\tok",      // negative time
+		"a\tb\tops/s\t1\t2\t3\tok\tx\ty", // nine fields
 	} {
 		if _, err := parseResult(line); err == nil {
 			t.Errorf("parseResult(%q) succeeded", line)

@@ -46,6 +46,8 @@ s3storage:
   region: $CLOUDFUSE_TEST_S3_REGION
   use-path-style: true
 YAML
+	# As on Amazon S3: listings carry no user metadata.
+	[ "${BENCH_AWS_LISTING:-0}" = 0 ] || echo "  list-metadata: false"
 }
 
 # cf_config_file: whole files staged in a local cache directory.

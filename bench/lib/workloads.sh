@@ -155,11 +155,16 @@ wl_delete_small() {
 	AMOUNT=$FILES
 }
 
-# record TOOL WORKLOAD AMOUNT NANOS RSS_KIB STATUS: one line of results.
+# record TOOL WORKLOAD AMOUNT NANOS RSS_KIB STATUS [REQUESTS]: one line of
+# results.
 record() {
 	local status
 	status=$(printf '%s' "$6" | tr '\t\n' '  ')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(wl_unit "$2")" "$3" "$4" "$5" "${status:-failed}" >>"$RESULTS"
+	if [ -n "${7:-}" ]; then
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(wl_unit "$2")" "$3" "$4" "$5" "${status:-failed}" "$7" >>"$RESULTS"
+	else
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(wl_unit "$2")" "$3" "$4" "$5" "${status:-failed}" >>"$RESULTS"
+	fi
 }
 
 # run_workload TOOL WORKLOAD: fresh caches, fresh mount, one measurement.
@@ -172,6 +177,10 @@ run_workload() {
 		record "$tool" "$wl" 0 0 0 "mount failed (see $DAEMON_LOG)"
 		return 0
 	fi
+	# The store's own counters, from after mounting to after unmounting
+	# (so uploads finished at unmount count): every tool the same way.
+	local req0 reqs=''
+	req0=$("$BT" requests 2>/dev/null) || req0=''
 	if "$fn"; then
 		rss=$(peak_rss_kib "$DAEMON_PID")
 	else
@@ -179,11 +188,12 @@ run_workload() {
 		AMOUNT=0 T0=0 T1=0
 	fi
 	unmount_tool
+	[ -z "$req0" ] || reqs=$("$BT" requests -since "$req0" 2>/dev/null) || reqs=''
 	if declare -F "after_${fn#wl_}" >/dev/null; then "after_${fn#wl_}" || log "cleanup after $wl: $WL_ERROR"; fi
-	record "$tool" "$wl" "$AMOUNT" $((T1 - T0)) "$rss" "$status"
+	record "$tool" "$wl" "$AMOUNT" $((T1 - T0)) "$rss" "$status" "$reqs"
 	if [ "$status" = ok ]; then
 		log "$tool $wl: $(awk -v a="$AMOUNT" -v ns=$((T1 - T0)) -v u="$(wl_unit "$wl")" \
-			'BEGIN { v = a / (ns / 1e9); if (u == "MiB/s") v /= 1048576; printf "%.1f %s in %.2fs", v, u, ns / 1e9 }'), peak RSS $((rss / 1024)) MiB"
+			'BEGIN { v = a / (ns / 1e9); if (u == "MiB/s") v /= 1048576; printf "%.1f %s in %.2fs", v, u, ns / 1e9 }'), peak RSS $((rss / 1024)) MiB${reqs:+, store: $reqs}"
 	else
 		log "$tool $wl failed: $status"
 	fi
