@@ -87,9 +87,10 @@ type Cache struct {
 	stop chan struct{}
 	bg   sync.WaitGroup
 
-	mu     sync.Mutex
-	items  map[string]*cacheItem // clean copies not in use, by key
-	closed bool                  // Close began: no new background work
+	mu        sync.Mutex
+	items     map[string]*cacheItem // clean copies not in use, by key
+	itemBytes int64                 // their total size (setItem, unsetItem)
+	closed    bool                  // Close began: no new background work
 
 	preload atomic.Pointer[preloadState] // the running or last preload
 }
@@ -201,11 +202,10 @@ func (c *Cache) dataPath(name string) string { return filepath.Join(c.dataDir(),
 func (c *Cache) take(key, etag string) *cacheItem {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	it, ok := c.items[key]
-	if !ok {
+	it := c.unsetItem(key)
+	if it == nil {
 		return nil
 	}
-	delete(c.items, key)
 	if it.etag != etag || etag == "" {
 		c.discard(it)
 		return nil
@@ -223,8 +223,7 @@ func (c *Cache) put(key, etag, path string, size int64) {
 	it := &cacheItem{key: key, etag: etag, path: path, size: size, lastUse: time.Now()}
 	c.remember(it)
 	c.mu.Lock()
-	old := c.items[key]
-	c.items[key] = it
+	old := c.setItem(it)
 	c.mu.Unlock()
 	if old != nil && old.path != path {
 		c.discard(old)
@@ -235,12 +234,32 @@ func (c *Cache) put(key, etag, path string, size int64) {
 // replaced).
 func (c *Cache) Drop(key string) {
 	c.mu.Lock()
-	it := c.items[key]
-	delete(c.items, key)
+	it := c.unsetItem(key)
 	c.mu.Unlock()
 	if it != nil {
 		c.discard(it)
 	}
+}
+
+// setItem keeps it as the clean copy of its key and returns the copy it
+// replaces, if any; unsetItem removes the copy of key and returns it.
+// Both keep itemBytes. Caller holds c.mu.
+func (c *Cache) setItem(it *cacheItem) (old *cacheItem) {
+	if old = c.items[it.key]; old != nil {
+		c.itemBytes -= old.size
+	}
+	c.items[it.key] = it
+	c.itemBytes += it.size
+	return old
+}
+
+func (c *Cache) unsetItem(key string) *cacheItem {
+	it := c.items[key]
+	if it != nil {
+		delete(c.items, key)
+		c.itemBytes -= it.size
+	}
+	return it
 }
 
 // evict removes copies unused for longer than the timeout, then the least
@@ -248,18 +267,17 @@ func (c *Cache) Drop(key string) {
 func (c *Cache) evict(now time.Time) {
 	c.mu.Lock()
 	var victims []*cacheItem
-	var total int64
 	rest := make([]*cacheItem, 0, len(c.items))
 	room := func() bool { return c.opts.MaxEviction <= 0 || len(victims) < c.opts.MaxEviction }
 	for k, it := range c.items {
 		if !it.pinned && now.Sub(it.lastUse) >= c.opts.Timeout && room() {
 			victims = append(victims, it)
-			delete(c.items, k)
+			c.unsetItem(k)
 			continue
 		}
-		total += it.size
 		rest = append(rest, it)
 	}
+	total := c.itemBytes
 	sort.Slice(rest, func(i, j int) bool { return rest[i].lastUse.Before(rest[j].lastUse) })
 	// Past the high threshold, free down to the low one (of max-size when
 	// set, and of the cache disk).
@@ -274,7 +292,7 @@ func (c *Cache) evict(now time.Time) {
 	for len(rest) > 0 && free > 0 && room() {
 		it := rest[0]
 		rest = rest[1:]
-		delete(c.items, it.key)
+		c.unsetItem(it.key)
 		victims = append(victims, it)
 		free -= it.size
 	}
@@ -314,7 +332,7 @@ func (c *Cache) room(n int64) error {
 func (c *Cache) evictAll() bool {
 	c.mu.Lock()
 	items := c.items
-	c.items = map[string]*cacheItem{}
+	c.items, c.itemBytes = map[string]*cacheItem{}, 0
 	c.mu.Unlock()
 	for _, it := range items {
 		c.discard(it)

@@ -31,7 +31,7 @@ func TestEvictionPassIsBounded(t *testing.T) {
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c.items[key] = &cacheItem{key: key, path: p, size: 1, lastUse: old}
+		c.setItem(&cacheItem{key: key, path: p, size: 1, lastUse: old})
 	}
 	c.mu.Unlock()
 	for _, want := range []int{4, 1, 0} {

@@ -64,7 +64,8 @@ func (c *Cache) discard(it *cacheItem) {
 }
 
 // loadClean takes back the clean copies an earlier mount kept and marks
-// their data in keep. Records without matching data, and all records
+// their data in keep. It runs in Open, before anything else uses the
+// cache. Records without matching data, and all records
 // when copies are not persisted, are removed. Copies count as used now:
 // their timeout runs from this mount.
 func (c *Cache) loadClean(keep map[string]bool) {
@@ -86,10 +87,9 @@ func (c *Cache) loadClean(keep map[string]bool) {
 			continue
 		}
 		it.lastUse = now
-		if old := c.items[it.key]; old != nil {
+		if old := c.setItem(it); old != nil {
 			c.discard(old)
 		}
-		c.items[it.key] = it
 		keep[data] = true
 	}
 	if len(c.items) > 0 {

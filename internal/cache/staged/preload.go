@@ -254,10 +254,7 @@ func (c *Cache) preloadRoom(n int64) error {
 	high := int64(c.opts.High)
 	if c.opts.MaxBytes > 0 {
 		c.mu.Lock()
-		var total int64
-		for _, it := range c.items {
-			total += it.size
-		}
+		total := c.itemBytes
 		c.mu.Unlock()
 		if (total+n)*100 > c.opts.MaxBytes*high {
 			return fmt.Errorf("%w: %d MiB cached and the next file is %d MiB, past %d%% of file_cache.max-size-mb (%d MiB)",
