@@ -18,7 +18,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"log/slog"
@@ -144,11 +143,23 @@ func (t *Tier) name(key, etag string, idx int64) string {
 func (t *Tier) path(name string) string { return filepath.Join(t.o.Dir, name[:2], name) }
 
 // Has says whether the block is on disk (unchecked).
-func (t *Tier) Has(key, etag string, idx int64) bool {
+func (t *Tier) Has(key, etag string, idx int64) bool { return t.has(t.name(key, etag, idx)) }
+
+func (t *Tier) has(name string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	_, ok := t.index[t.name(key, etag, idx)]
+	_, ok := t.index[name]
 	return ok
+}
+
+// unlink takes a block out of the index and the LRU; its file stays.
+// Caller holds t.mu.
+func (t *Tier) unlink(e *list.Element) *block {
+	b := e.Value.(*block)
+	t.lru.Remove(e)
+	delete(t.index, b.name)
+	t.bytes -= b.size
+	return b
 }
 
 // Read copies bytes [off, off+len(dst)) of the block idx of the version
@@ -227,7 +238,7 @@ func (t *Tier) readBlock(name string, buf []byte) error {
 func (t *Tier) Write(key, etag string, idx int64, data []byte) {
 	name := t.name(key, etag, idx)
 	size := int64(len(data)) + crcLen
-	if size > t.o.MaxBytes || t.Has(key, etag, idx) {
+	if size > t.o.MaxBytes || t.has(name) {
 		return
 	}
 	if err := t.writeBlock(name, data); err != nil {
@@ -237,8 +248,7 @@ func (t *Tier) Write(key, etag string, idx int64, data []byte) {
 	t.writes.Add(1)
 	t.mu.Lock()
 	if old, ok := t.index[name]; ok {
-		t.bytes -= old.Value.(*block).size
-		t.lru.Remove(old)
+		t.unlink(old)
 	}
 	t.index[name] = t.lru.PushFront(&block{name: name, size: size, lastUse: time.Now()})
 	t.bytes += size
@@ -283,12 +293,7 @@ func (t *Tier) writeBlock(name string, data []byte) error {
 func (t *Tier) overflow() []string {
 	var out []string
 	for t.bytes > t.o.MaxBytes {
-		e := t.lru.Back()
-		b := e.Value.(*block)
-		t.lru.Remove(e)
-		delete(t.index, b.name)
-		t.bytes -= b.size
-		out = append(out, b.name)
+		out = append(out, t.unlink(t.lru.Back()).name)
 	}
 	return out
 }
@@ -305,9 +310,7 @@ func (t *Tier) remove(names []string) {
 func (t *Tier) drop(name string) {
 	t.mu.Lock()
 	if e, ok := t.index[name]; ok {
-		t.bytes -= e.Value.(*block).size
-		t.lru.Remove(e)
-		delete(t.index, name)
+		t.unlink(e)
 	}
 	t.mu.Unlock()
 	os.Remove(t.path(name))
@@ -382,22 +385,8 @@ func (t *Tier) expired(now time.Time) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []string
-	for e := t.lru.Back(); e != nil; {
-		b := e.Value.(*block)
-		if now.Sub(b.lastUse) < t.o.Timeout {
-			break
-		}
-		prev := e.Prev()
-		t.lru.Remove(e)
-		delete(t.index, b.name)
-		t.bytes -= b.size
-		out = append(out, b.name)
-		e = prev
+	for e := t.lru.Back(); e != nil && now.Sub(e.Value.(*block).lastUse) >= t.o.Timeout; e = t.lru.Back() {
+		out = append(out, t.unlink(e).name)
 	}
 	return out
-}
-
-func (s Stats) String() string {
-	return fmt.Sprintf("%d blocks, %d bytes of %d; %d hits, %d misses, %d corrupt", s.Blocks, s.Bytes, s.MaxBytes,
-		s.Hits, s.Misses, s.Corrupt)
 }
