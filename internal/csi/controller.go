@@ -74,9 +74,9 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csipb.CreateVolumeReques
 	}
 	defer b.Close()
 	if id.ownBucket {
-		bm, ok := b.(storage.BucketMaker)
-		if !ok {
-			return nil, status.Error(codes.Unimplemented, "this store cannot create buckets: drop bucketPerVolume")
+		bm, err := bucketMaker(b)
+		if err != nil {
+			return nil, err
 		}
 		if err := bm.CreateBucket(ctx); err != nil {
 			return nil, storeError("creating the volume's bucket", err)
@@ -158,9 +158,9 @@ func (d *Driver) DeleteVolume(ctx context.Context, req *csipb.DeleteVolumeReques
 	}
 	defer b.Close()
 	if id.ownBucket {
-		bm, ok := b.(storage.BucketMaker)
-		if !ok {
-			return nil, status.Error(codes.Unimplemented, "this store cannot delete buckets")
+		bm, err := bucketMaker(b)
+		if err != nil {
+			return nil, err
 		}
 		if err := emptyPrefix(ctx, b, ""); err != nil {
 			if errors.Is(err, storage.ErrNoBucket) {
@@ -181,6 +181,16 @@ func (d *Driver) DeleteVolume(ctx context.Context, req *csipb.DeleteVolumeReques
 		return nil, storeError("deleting the volume's marker", err)
 	}
 	return &csipb.DeleteVolumeResponse{}, nil
+}
+
+// bucketMaker is b's way to create and delete its bucket, for volumes of
+// their own (bucketPerVolume).
+func bucketMaker(b storage.Backend) (storage.BucketMaker, error) {
+	bm, ok := b.(storage.BucketMaker)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "this store cannot create or delete buckets: drop bucketPerVolume")
+	}
+	return bm, nil
 }
 
 // emptyPrefix deletes every object under prefix; errors are the store's.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -96,9 +95,6 @@ func (p Preload) prometheus(w *promWriter) {
 	gauge("cloudfuse_preload_bytes_done", "Bytes the preload has loaded or found cached.", float64(p.BytesDone))
 }
 
-// errPreload carries the daemon's answer to a refused preload.
-var errPreload = errors.New("preload refused")
-
 // StartPreload asks the daemon listening on socket to preload r.Dir.
 func StartPreload(ctx context.Context, socket string, r PreloadRequest) error {
 	body, err := json.Marshal(r)
@@ -119,7 +115,7 @@ func StartPreload(ctx context.Context, socket string, r PreloadRequest) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return fmt.Errorf("%w: %s", errPreload, strings.TrimSpace(string(msg)))
+		return fmt.Errorf("preload refused: %s", strings.TrimSpace(string(msg)))
 	}
 	return nil
 }
