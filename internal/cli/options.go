@@ -38,10 +38,12 @@ func cacheDir(cfg *config.Config) string {
 			return cfg.BlockCache.Path
 		}
 	}
-	if cfg.FileCache.Path != "" {
-		return cfg.FileCache.Path
-	}
-	return filepath.Join(workDir(cfg), "file_cache")
+	return fileCachePath(cfg)
+}
+
+// fileCachePath is file_cache.path, else ~/.cloudfuse/file_cache.
+func fileCachePath(cfg *config.Config) string {
+	return cmp.Or(cfg.FileCache.Path, filepath.Join(workDir(cfg), "file_cache"))
 }
 
 // persistCache says whether clean copies in the file cache are kept for
@@ -146,10 +148,7 @@ func diskTier(cfg *config.Config, part int64) disktier.Options {
 	if cfg.DataPath() != config.CompBlockCache || (bc.Path == "" && bc.DiskSizeMB <= 0) {
 		return disktier.Options{}
 	}
-	base := bc.Path
-	if base == "" {
-		base = cmp.Or(cfg.FileCache.Path, filepath.Join(workDir(cfg), "file_cache"))
-	}
+	base := cmp.Or(bc.Path, fileCachePath(cfg))
 	dir := filepath.Join(base, "blocks")
 	size := bc.DiskSizeMB << 20
 	if size <= 0 {

@@ -99,9 +99,13 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csipb.NodePublishVo
 // publishedAt is another target where the volume is published and
 // mounted, or "".
 func (d *Driver) publishedAt(volumeID, target string) string {
+	entries, err := mounttab.Read(d.o.MountInfo)
+	if err != nil {
+		return ""
+	}
 	for _, rec := range d.records() {
 		if rec.VolumeID == volumeID && rec.Target != target {
-			if st, err := d.mountState(rec.Target); err == nil && st != notMounted {
+			if e, ok := mounttab.Find(entries, rec.Target); ok && e.Ours() {
 				return rec.Target
 			}
 		}
