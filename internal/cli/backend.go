@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -171,17 +172,48 @@ func checkStore(ctx context.Context, cfg *config.Config, s *store, log *slog.Log
 		return nil
 	}
 	log.Error("store check failed", "kind", s.kind, "name", s.name, "endpoint", s.where, "err", err)
+	var netErr net.Error
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
-		return fmt.Errorf("%s %q at %s did not answer within %s (is the endpoint right and the store up? %s)",
-			s.kind, s.name, s.where, within, shortErr(err))
+		return config.BlameKey(cfg.Storage()+".endpoint", fmt.Errorf("%s %q at %s did not answer within %s (is the endpoint right and the store up? %s)",
+			s.kind, s.name, s.where, within, shortErr(err)))
 	case errors.Is(err, storage.ErrNoBucket):
-		return fmt.Errorf("%s %q does not exist at %s", s.kind, s.name, s.where)
+		return config.BlameKey(storeKey(cfg, keyStoreContainer), fmt.Errorf("%s %q does not exist at %s", s.kind, s.name, s.where))
 	case errors.Is(err, storage.ErrPermission):
-		return fmt.Errorf("%s %q at %s: access denied, check the credentials (%s)", s.kind, s.name, s.where, shortErr(err))
+		return config.BlameKey(credentialKey(cfg, err), fmt.Errorf("%s %q at %s: access denied, check the credentials (%s)", s.kind, s.name, s.where, shortErr(err)))
+	case errors.As(err, &netErr):
+		return config.BlameKey(cfg.Storage()+".endpoint", fmt.Errorf("%s %q at %s: %s", s.kind, s.name, s.where, shortErr(err)))
 	default:
 		return fmt.Errorf("%s %q at %s: %s", s.kind, s.name, s.where, shortErr(err))
 	}
+}
+
+// credentialKey is the config key a refused credential most likely sits
+// in, so a form can show the error beside it: the key ID when the store
+// does not know it, else the secret of the configured way to sign in.
+func credentialKey(cfg *config.Config, err error) string {
+	if cfg.Storage() == config.CompAzure {
+		switch cfg.Azure.Mode {
+		case config.AuthSAS:
+			return "azstorage.sas"
+		case config.AuthSPN:
+			return "azstorage.clientsecret"
+		case config.AuthMSI, config.AuthAzCLI, config.AuthWorkloadIdentity:
+			return "azstorage.mode"
+		case config.AuthAuto:
+			if cfg.Azure.AccountKey == "" && cfg.Azure.SAS != "" {
+				return "azstorage.sas"
+			}
+		}
+		return "azstorage.account-key"
+	}
+	switch {
+	case cfg.S3.KeyID == "" && cfg.S3.Profile != "":
+		return "s3storage.profile"
+	case strings.Contains(err.Error(), "InvalidAccessKeyId"):
+		return "s3storage.key-id"
+	}
+	return "s3storage.secret-key"
 }
 
 // checkWithin is how long the store check at mount may take: two seconds

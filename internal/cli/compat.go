@@ -144,15 +144,25 @@ func logCompatibility(cfg *config.Config, log *slog.Logger) {
 	case "":
 		log.Warn("no file_cache, block_cache or stream in components; staging files in the file cache", "dir", cacheDir(cfg))
 	}
-	same := sameAsOurs(cfg)
-	inert := inertKeys()
-	for _, k := range config.Keys() {
-		why, ok := inert[k.Key]
-		if ok && cfg.IsSet(k.Key) && !same[k.Key] {
-			log.Warn("setting has no effect here", "key", k.Key, "from", cfg.Origin(k.Key), "why", why)
-		}
+	for _, w := range noEffect(cfg) {
+		log.Warn("setting has no effect here", "key", w.Key, "from", w.Origin, "why", w.Msg)
 	}
 	if cfg.Libfuse.FuseTrace && slogLevel(cfg.Logging.Level) > slog.LevelDebug {
 		log.Warn("libfuse.fuse-trace logs at LOG_TRACE; raise logging.level to see it")
 	}
+}
+
+// noEffect lists the keys set in cfg that change nothing here, each with
+// where it was set and why.
+func noEffect(cfg *config.Config) []config.Warning {
+	same := sameAsOurs(cfg)
+	inert := inertKeys()
+	var out []config.Warning
+	for _, k := range config.Keys() {
+		why, ok := inert[k.Key]
+		if ok && cfg.IsSet(k.Key) && !same[k.Key] {
+			out = append(out, config.Warning{Origin: cfg.Origin(k.Key), Key: k.Key, Msg: why})
+		}
+	}
+	return out
 }

@@ -39,6 +39,18 @@ type logDest struct {
 	path string // for "file"
 }
 
+// String says where the log goes: the file's absolute path, or "none",
+// "stderr" or "syslog".
+func (d logDest) String() string {
+	switch d.kind {
+	case "file":
+		return absPath(d.path)
+	case "discard":
+		return "none"
+	}
+	return d.kind
+}
+
 // workDir is Cloudfuse's default working directory for the log and cache.
 func workDir(cfg *config.Config) string {
 	if cfg.DefaultWorkingDir != "" {

@@ -30,12 +30,12 @@ type daemonHealth struct {
 // 127.0.0.1:metrics-port and to the output file. Failures of the optional
 // parts are logged and do not stop the mount; a socket that cannot be
 // served only costs `cloudfuse health`.
-func (a *app) startHealth(cfg *config.Config, mon *health.Monitor, s *store, mnt string, log *slog.Logger) *daemonHealth {
+func (a *app) startHealth(cfg *config.Config, mon *health.Monitor, s *store, mnt string, dest logDest, log *slog.Logger) *daemonHealth {
 	h := &daemonHealth{a: a, mnt: mnt}
 	start, _ := procStartTime(os.Getpid())
 	h.state = mountState{
 		Mountpoint: mnt, Source: mountSource(cfg), Store: storeText(s), Config: absPath(cfg.File()),
-		PID: os.Getpid(), PIDStart: start, Started: time.Now(), Version: versionString(),
+		PID: os.Getpid(), PIDStart: start, Started: time.Now(), Version: versionString(), Log: dest.String(),
 	}
 	if err := a.prepareRuntimeDir(); err != nil {
 		log.Warn("health socket not available", "err", err)

@@ -19,6 +19,10 @@ import (
 	"github.com/a9de3765/cloudfuse/internal/storage/filter"
 )
 
+// mountPathOperand names the mount path where an error is blamed on
+// what the user gave (config.KeyError), as the GUI's field is named.
+const mountPathOperand = "mount-path"
+
 // defaultConfigFile is read when --config-file is not given, as Cloudfuse
 // does.
 const defaultConfigFile = "config.yaml"
@@ -154,7 +158,7 @@ func (a *app) mountWith(ctx context.Context, fs *pflag.FlagSet, m mountArgs, pat
 	}
 	mnt, err := a.checkMountPath(path, cfg)
 	if err != nil {
-		return err
+		return config.BlameKey(mountPathOperand, err)
 	}
 	switch {
 	case m.dryRun:

@@ -34,6 +34,9 @@ type mountState struct {
 	MetricsAddr string    `json:"metrics_addr,omitempty"`
 	Started     time.Time `json:"started"`
 	Version     string    `json:"version"`
+	// Log is where the daemon logs: a file path, or "syslog", "stderr"
+	// or "none".
+	Log string `json:"log,omitempty"`
 }
 
 // runtimeDir is $CLOUDFUSE_RUNTIME_DIR, else $XDG_RUNTIME_DIR/cloudfuse,

@@ -34,7 +34,8 @@ import (
 // watch-config) applies its new credentials.
 func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warning, mnt string, extra []string,
 	notify *notifier, reload func() (*config.Config, error)) error {
-	log, closer, err := newLogger(cfg, logDestination(cfg, notify == nil), a.stderr)
+	dest := logDestination(cfg, notify == nil)
+	log, closer, err := newLogger(cfg, dest, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		b.Close()
 		return fmt.Errorf("file cache (file_cache.path): %w", err)
 	}
-	hl := a.startHealth(cfg, mon, s, mnt, log)
+	hl := a.startHealth(cfg, mon, s, mnt, dest, log)
 	defer hl.stop()
 	// Recorded before the kernel shows the mount, so `cloudfuse health`
 	// works as soon as the mount appears.

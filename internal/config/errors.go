@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Error is a configuration value that cannot be used. Origin says where the
 // value came from: "config.yaml:12" for a line of the file, "--flag-name"
@@ -50,4 +53,37 @@ const MinimalExample = `"components: [libfuse, file_cache, attr_cache, s3storage
 
 func (e *NoFileError) Error() string {
 	return fmt.Sprintf("config file %s not found; a minimal one has two lines: %s", e.Path, MinimalExample)
+}
+
+// KeyError blames one key (or a command-line operand such as
+// "mount-path") for Err without changing its message, so a form can show
+// the error beside the field that holds the key.
+type KeyError struct {
+	Key string
+	Err error
+}
+
+func (e KeyError) Error() string { return e.Err.Error() }
+func (e KeyError) Unwrap() error { return e.Err }
+
+// BlameKey returns err blamed on key; nil stays nil.
+func BlameKey(key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return KeyError{Key: key, Err: err}
+}
+
+// BlamedKey returns the key err is blamed on: a KeyError's, else an
+// Error's; "" when none.
+func BlamedKey(err error) string {
+	var ke KeyError
+	if errors.As(err, &ke) {
+		return ke.Key
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce.Key
+	}
+	return ""
 }

@@ -180,3 +180,68 @@ func findPair(n *yaml.Node, seg string, names []string) (k, v *yaml.Node) {
 	}
 	return nil, nil
 }
+
+// DeleteKey returns data without the dotted key, keeping the rest of the
+// document and its comments; a section left empty goes too. A key that is
+// not in the file is no error.
+func DeleteKey(data []byte, key string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError("config", data, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return data, nil
+	}
+	path := key
+	if f := newSchema().find(key); f != nil {
+		path = f.path
+	}
+	if !deletePath(resolve(doc.Content[0]), path, strings.Split(path, ".")) {
+		return data, nil
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// deletePath removes segs from mapping n, and a section it empties; it
+// says whether anything went.
+func deletePath(n *yaml.Node, key string, segs []string) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	k, v := findPair(n, segs[0], aliasesOf(key, segs[0]))
+	if k == nil {
+		return false
+	}
+	if len(segs) > 1 {
+		sect := resolve(v)
+		if !deletePath(sect, key, segs[1:]) {
+			return false
+		}
+		if len(sect.Content) > 0 {
+			return true
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i] == k {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			break
+		}
+	}
+	return true
+}
+
+// IsSecret says whether key holds a secret (a key, a SAS token, a client
+// secret) that is never shown back or logged.
+func IsSecret(key string) bool {
+	f := newSchema().find(key)
+	return f != nil && f.secret
+}

@@ -107,3 +107,34 @@ func TestSecretsAndClone(t *testing.T) {
 		t.Errorf("clone shares state: %q %q %q", cfg.S3.BucketName, cfg.Origin("s3storage.bucket-name"), d.Origin("s3storage.bucket-name"))
 	}
 }
+
+func TestDeleteKey(t *testing.T) {
+	in := []byte("# mine\ncomponents: [libfuse, s3storage]\ns3storage:\n  bucket-name: b # the bucket\n  key-id: K\nfile_cache:\n  path: /c\n")
+	out, err := DeleteKey(in, "s3storage.key-id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GetKey(out, "s3storage.key-id"); err == nil {
+		t.Fatalf("key-id still there:\n%s", out)
+	}
+	if v, _ := GetKey(out, "s3storage.bucket-name"); v != "b" {
+		t.Fatalf("bucket-name = %q:\n%s", v, out)
+	}
+	if !strings.Contains(string(out), "# the bucket") || !strings.Contains(string(out), "# mine") {
+		t.Fatalf("comments lost:\n%s", out)
+	}
+	out, err = DeleteKey(out, "file_cache.path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "file_cache") {
+		t.Fatalf("empty section kept:\n%s", out)
+	}
+	same, err := DeleteKey(out, "attr_cache.timeout-sec")
+	if err != nil || string(same) != string(out) {
+		t.Fatalf("deleting an absent key changed the file: %v\n%s", err, same)
+	}
+	if !IsSecret("s3storage.secret-key") || !IsSecret("azstorage.account-key") || IsSecret("s3storage.bucket-name") {
+		t.Fatal("IsSecret is wrong")
+	}
+}
