@@ -4,6 +4,7 @@
 #   make build      build bin/cloudfuse
 #   make test       gofmt, go vet, staticcheck, then every test with -race
 #                   against MinIO and Azurite started on 127.0.0.1 for the run
+#   make screenshots  the GUI's screenshots in docs/images (browser test)
 #   make bench-s3   raw S3 throughput on MinIO (the baseline for the mount)
 
 SHELL := bash
@@ -62,6 +63,11 @@ VERSION ?= 0.1.0
 package:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/cloudfuse-static ./cmd/cloudfuse
 	$(GO) run ./scripts/package -binary bin/cloudfuse-static -version $(VERSION) -out dist
+
+# The GUI's screenshots in docs/images, taken by the browser test.
+.PHONY: screenshots
+screenshots: servers
+	$(TESTSERVERS) run env CLOUDFUSE_UI_SCREENSHOTS=$(CURDIR)/docs/images $(GO) test -count=1 -run '^TestGUI$$' ./e2e
 
 .PHONY: bench bench-data
 bench:

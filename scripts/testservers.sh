@@ -51,11 +51,11 @@ as_root() {
 }
 
 # ensure_packages installs the Debian packages the tests use when missing:
-# fuse3 (fusermount3), rsync, curl, git, fio, attr (setfattr, getfattr) and
-# s3fs (the special-file interoperability test).
+# fuse3 (fusermount3), rsync, curl, git, fio, attr (setfattr, getfattr),
+# s3fs (the special-file interoperability test) and chromium (the GUI test).
 ensure_packages() {
 	local missing=() cmd pkg
-	for pair in fusermount3:fuse3 rsync:rsync curl:curl git:git setpriv:util-linux fio:fio setfattr:attr s3fs:s3fs; do
+	for pair in fusermount3:fuse3 rsync:rsync curl:curl git:git setpriv:util-linux fio:fio setfattr:attr s3fs:s3fs chromium:chromium; do
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 	done

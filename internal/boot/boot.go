@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/a9de3765/cloudfuse/internal/atomicfile"
 )
 
 // Unit is one mount at boot.
@@ -99,12 +101,12 @@ func Install(dir string, u Unit, passphrase string) (string, error) {
 		return "", err
 	}
 	if u.Secure && passphrase != "" {
-		if err := writeFile(u.EnvFile(dir), []byte(PassphraseEnv+"="+passphrase+"\n"), 0o600); err != nil {
+		if err := atomicfile.Write(u.EnvFile(dir), []byte(PassphraseEnv+"="+passphrase+"\n"), 0o600); err != nil {
 			return "", err
 		}
 	}
 	path := filepath.Join(dir, u.Name())
-	return path, writeFile(path, []byte(u.Text(dir)), 0o644)
+	return path, atomicfile.Write(path, []byte(u.Text(dir)), 0o644)
 }
 
 // Remove deletes the unit and its environment file from dir.
@@ -115,32 +117,6 @@ func Remove(dir string, u Unit) error {
 	}
 	if e := os.Remove(u.EnvFile(dir)); e != nil && !os.IsNotExist(e) && err == nil {
 		err = e
-	}
-	return err
-}
-
-// writeFile writes data to path atomically with mode perm.
-func writeFile(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/a9de3765/cloudfuse/internal/atomicfile"
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
@@ -104,7 +105,7 @@ func (a *app) genConfig(cmd *cobra.Command, g genArgs) error {
 	if _, err := os.Stat(g.output); err == nil && !g.force {
 		return fmt.Errorf("%s exists; use --force to replace it", g.output)
 	}
-	if err := writeFileAtomic(g.output, data, 0o600); err != nil {
+	if err := atomicfile.Write(g.output, data, 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", g.output)

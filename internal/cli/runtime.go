@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/atomicfile"
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
@@ -83,7 +84,7 @@ func (a *app) writeState(st mountState) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(a.statePath(st.Mountpoint), append(data, '\n'), 0o600)
+	return atomicfile.Write(a.statePath(st.Mountpoint), append(data, '\n'), 0o600)
 }
 
 // readState returns the record of the mount at mnt, if any.
@@ -147,40 +148,4 @@ func procStat(pid int) (state, start string, err error) {
 		return "", "", errors.New("unexpected /proc stat format")
 	}
 	return f[0], f[19], nil // f[0] is field 3, so field 22 is f[19]
-}
-
-// writeFileAtomic writes data to path through a temporary file in the
-// same directory, synced and renamed into place, so readers see the old
-// file or the new one and a failure leaves no partial file behind.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	return nil
 }

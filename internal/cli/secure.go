@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/a9de3765/cloudfuse/internal/atomicfile"
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
@@ -146,7 +147,7 @@ func (a *app) secureEncrypt(cmd *cobra.Command, s *secureArgs) error {
 		_, err := cmd.OutOrStdout().Write(enc)
 		return err
 	}
-	if err := writeFileAtomic(out, enc, 0o600); err != nil {
+	if err := atomicfile.Write(out, enc, 0o600); err != nil {
 		return err
 	}
 	if sameFile(out, s.configFile) {
@@ -180,7 +181,7 @@ func (a *app) secureDecrypt(cmd *cobra.Command, s secureArgs) error {
 		_, err := cmd.OutOrStdout().Write(plain)
 		return err
 	}
-	if err := writeFileAtomic(out, plain, 0o600); err != nil {
+	if err := atomicfile.Write(out, plain, 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "decrypted %s to %s\n", s.configFile, out)
@@ -233,7 +234,7 @@ func (a *app) secureSet(cmd *cobra.Command, s secureArgs) error {
 	if out == "" {
 		out = s.configFile
 	}
-	if err := writeFileAtomic(out, enc, 0o600); err != nil {
+	if err := atomicfile.Write(out, enc, 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "set %s in %s\n", s.key, out)

@@ -59,7 +59,7 @@ func (a *app) ui(cmd *cobra.Command, address string, port int, noBrowser bool) e
 	if err != nil {
 		return fmt.Errorf("cannot find the cloudfuse executable: %w", err)
 	}
-	o := ui.Options{Host: uiHost{a}, Executable: exe, KDF: a.kdf, Opener: desktopOpener(a.getenv)}
+	o := ui.Options{Host: uiHost{a}, Executable: exe, KDF: a.kdf, Opener: desktopOpener(a.getenv), Version: versionString()}
 	o.UnitDir, o.UserUnits, o.Systemctl = unitSetup(a.getenv)
 	srv, err := ui.New(o)
 	if err != nil {

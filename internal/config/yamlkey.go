@@ -100,19 +100,14 @@ func SetKey(data []byte, key, value string) ([]byte, error) {
 			}
 		}
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	out, err := encode(&doc)
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Close(); err != nil {
+	if _, _, err := parse("config", out); err != nil {
 		return nil, err
 	}
-	if _, _, err := parse("config", buf.Bytes()); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return out, nil
 }
 
 // valueNode builds the YAML node for a value given as text.
@@ -199,16 +194,7 @@ func DeleteKey(data []byte, key string) ([]byte, error) {
 	if !deletePath(resolve(doc.Content[0]), path, strings.Split(path, ".")) {
 		return data, nil
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encode(&doc)
 }
 
 // deletePath removes segs from mapping n, and a section it empties; it
@@ -244,4 +230,18 @@ func deletePath(n *yaml.Node, key string, segs []string) bool {
 func IsSecret(key string) bool {
 	f := newSchema().find(key)
 	return f != nil && f.secret
+}
+
+// encode writes doc as YAML indented by two spaces, as the samples are.
+func encode(doc *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

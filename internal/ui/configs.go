@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a9de3765/cloudfuse/internal/atomicfile"
 	"github.com/a9de3765/cloudfuse/internal/boot"
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
@@ -271,37 +272,10 @@ func (s *Server) save(v formValues) (string, []string, error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return "", warns, config.BlameKey(fSavePath, err)
 	}
-	if err := writeFileAtomic(p, data, 0o600); err != nil {
+	if err := atomicfile.Write(p, data, 0o600); err != nil {
 		return "", warns, config.BlameKey(fSavePath, err)
 	}
 	return p, warns, nil
-}
-
-// writeFileAtomic writes data to path under a temporary name and renames
-// it, so a failure leaves the old file whole and nothing half-written.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }
 
 func (s *Server) apiSave(w http.ResponseWriter, r *http.Request) {
@@ -319,6 +293,16 @@ func (s *Server) apiSave(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, result{OK: true, Message: "saved " + p, Warnings: warns, Saved: p})
 }
 
+// saveToMount checks the mount directory is given and saves the config,
+// for an action that mounts it.
+func (s *Server) saveToMount(v formValues) (mnt, file string, warns []string, err error) {
+	if mnt, err = mountPath(v); err != nil {
+		return "", "", nil, err
+	}
+	file, warns, err = s.save(v)
+	return mnt, file, warns, err
+}
+
 // apiMount saves the config, runs the dry run, then mounts in the
 // background as `cloudfuse mount` does.
 func (s *Server) apiMount(w http.ResponseWriter, r *http.Request) {
@@ -327,12 +311,7 @@ func (s *Server) apiMount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := req.Values
-	mnt, err := mountPath(v)
-	var file string
-	var warns []string
-	if err == nil {
-		file, warns, err = s.save(v)
-	}
+	mnt, file, warns, err := s.saveToMount(v)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
 		defer cancel()
@@ -359,12 +338,8 @@ func (s *Server) apiBoot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := req.Values
-	mnt, err := mountPath(v)
-	var file, unit string
-	var warns []string
-	if err == nil {
-		file, warns, err = s.save(v)
-	}
+	mnt, file, warns, err := s.saveToMount(v)
+	var unit string
 	u := boot.Unit{Exe: s.opts.Executable, MountPath: mnt, ConfigFile: file, Secure: v[fEncrypt] == "true", User: s.opts.UserUnits}
 	if err == nil {
 		unit, err = boot.Install(s.opts.UnitDir, u, v[fPassphrase])

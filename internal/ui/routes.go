@@ -12,10 +12,11 @@ var assets embed.FS
 
 // page is what a page template gets.
 type page struct {
-	Title  string
-	Nav    string
-	CSRF   string
-	Groups []group
+	Version string
+	Title   string
+	Nav     string
+	CSRF    string
+	Groups  []group
 }
 
 func (s *Server) routes() {
@@ -25,7 +26,7 @@ func (s *Server) routes() {
 	}).ParseFS(assets, "assets/*.html"))
 	render := func(name string, p page) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) {
-			p.CSRF = s.csrf
+			p.CSRF, p.Version = s.csrf, s.opts.Version
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			if err := tmpl.ExecuteTemplate(w, name, p); err != nil {
 				s.opts.Log.Error("ui: rendering a page", "page", name, "err", err)

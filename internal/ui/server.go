@@ -76,6 +76,8 @@ type Options struct {
 	Executable string
 	// KDF is the cost of encrypting a config.
 	KDF config.KDFParams
+	// Version is shown in the page header.
+	Version string
 }
 
 // Server is the web application.

@@ -39,7 +39,7 @@ function ms(n) { return n >= 1000 ? (n / 1000).toFixed(1) + " s" : num(n) + " ms
 const HISTORY = 90;
 const COLORS = ["#2f6fdf", "#e07b00", "#c62828"];
 const CHARTS = [
-  { id: "throughput", title: "Throughput", series: [["read_bps", "read"], ["write_bps", "write"]], fmt: rate },
+  { id: "throughput", title: "Throughput", series: [["read_bps", "read"], ["write_bps", "write"]], fmt: rate, head: (s) => s.read_bps + s.write_bps },
   { id: "ops", title: "Operations", series: [["ops_per_sec", "ops/s"]], fmt: (n) => num(n) + "/s" },
   { id: "store", title: "Store requests", series: [["store_requests_per_sec", "requests/s"], ["store_errors_per_sec", "errors/s"]], fmt: (n) => num(n) + "/s" },
   { id: "latency", title: "Latency", series: [["p50_ms", "p50"], ["p99_ms", "p99"]], fmt: ms },
@@ -62,7 +62,7 @@ function drawChart(canvas, hist, def) {
   def.series.forEach(([k], i) => {
     g.strokeStyle = COLORS[i]; g.lineWidth = 1.6; g.beginPath();
     hist.forEach((p, j) => {
-      const x = w - (hist.length - 1 - j) * (w / (HISTORY - 1));
+      const x = j * (w / (Math.max(hist.length, 2) - 1));
       const y = h - 2 - ((p[k] || 0) / top) * (h - 6);
       if (j === 0) g.moveTo(x, y); else g.lineTo(x, y);
     });
@@ -141,9 +141,10 @@ function mountsPage(root) {
     if (s.ok === false) return;
     c.hist.push(s);
     if (c.hist.length > HISTORY) c.hist.shift();
+    c.el.dataset.samples = String(c.hist.length);
     for (const def of CHARTS) {
       const box = c.el.querySelector('[data-chart="' + def.id + '"]');
-      box.querySelector(".now").textContent = def.fmt(s[def.series[0][0]] || 0);
+      box.querySelector(".now").textContent = def.fmt(def.head ? def.head(s) : s[def.series[0][0]] || 0);
       for (const [k] of def.series) box.querySelector('[data-metric="' + k + '"]').textContent = def.fmt(s[k] || 0);
       drawChart(box.querySelector("canvas"), c.hist, def);
     }
