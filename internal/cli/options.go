@@ -7,12 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/config"
-	"github.com/a9de3765/cloudfuse/internal/fusefs"
+	"github.com/a9de3765/cloudfuse/internal/diskspace"
+	"github.com/a9de3765/cloudfuse/internal/fsrules"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
 )
 
@@ -165,9 +164,8 @@ const diskBlock = 1 << 20
 // dir (or its nearest existing parent), 0 when unknown.
 func freeSpace(dir string) int64 {
 	for ; ; dir = filepath.Dir(dir) {
-		var st unix.Statfs_t
-		if err := unix.Statfs(dir, &st); err == nil {
-			return int64(st.Bavail) * int64(st.Bsize)
+		if u, err := diskspace.Of(dir); err == nil {
+			return u.Avail
 		}
 		if dir == filepath.Dir(dir) {
 			return 0
@@ -211,8 +209,8 @@ func streamPrefetch(cfg *config.Config) int {
 }
 
 // fuseOptions maps the config to kernel mount options.
-func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Logger) fusefs.Options {
-	o := fusefs.Options{
+func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Logger) fsrules.Options {
+	o := fsrules.Options{
 		AttrTimeout:           seconds(cfg.Libfuse.AttributeExpirationSec),
 		EntryTimeout:          seconds(cfg.Libfuse.EntryExpirationSec),
 		NegativeTimeout:       seconds(cfg.Libfuse.NegativeEntryExpirationSec),

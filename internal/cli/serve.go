@@ -5,20 +5,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/hanwen/go-fuse/v2/fuse"
-	"golang.org/x/sys/unix"
-
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
 	"github.com/a9de3765/cloudfuse/internal/config"
-	"github.com/a9de3765/cloudfuse/internal/fusefs"
 	"github.com/a9de3765/cloudfuse/internal/health"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 	"github.com/a9de3765/cloudfuse/internal/storage/filter"
@@ -105,7 +99,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	hl.record(log)
 	fo := fuseOptions(cfg, mountSource(cfg), extra, log)
 	fo.Observer = mon
-	srv, err := fusefs.Mount(mnt, v, fo)
+	srv, err := mountFrontend(mnt, v, fo)
 	if err != nil {
 		// vfs.Close flushes nothing here (nothing was written) and closes
 		// the store.
@@ -149,9 +143,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	return nil
 }
 
-// unmountServer asks the kernel to unmount, retrying while the mount is
-// busy, and detaches it lazily if it stays busy.
-func unmountServer(srv *fuse.Server, mnt string, log *slog.Logger) {
+// unmountServer asks the FUSE library to unmount, retrying while the
+// mount is busy, and detaches it lazily if it stays busy.
+func unmountServer(srv served, mnt string, log *slog.Logger) {
 	var err error
 	for i := 0; i < 5; i++ {
 		if err = srv.Unmount(); err == nil {
@@ -160,13 +154,8 @@ func unmountServer(srv *fuse.Server, mnt string, log *slog.Logger) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	log.Warn("unmount failed, detaching lazily", "mountpoint", mnt, "err", err)
-	if os.Geteuid() == 0 {
-		if err := unix.Unmount(mnt, unix.MNT_DETACH); err == nil {
-			return
-		}
-	}
-	if out, err := exec.Command("fusermount3", "-u", "-z", mnt).CombinedOutput(); err != nil {
-		log.Error("lazy unmount failed", "mountpoint", mnt, "err", err, "output", string(out))
+	if err := detachMount(mnt); err != nil {
+		log.Error("lazy unmount failed", "mountpoint", mnt, "err", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/a9de3765/cloudfuse/internal/fsrules"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
 )
 
@@ -110,7 +111,7 @@ func (n *node) child(name string) string {
 }
 
 func (n *node) fail(op, p string, err error) syscall.Errno {
-	en := toErrno(err)
+	en := fsrules.Errno(err)
 	if o := n.m.opts.Observer; o != nil {
 		o.FuseError(op, en)
 	}
@@ -126,7 +127,7 @@ func (n *node) fail(op, p string, err error) syscall.Errno {
 func fillAttr(a vfs.Attr, out *fuse.Attr) {
 	out.Mode = modeOf(a)
 	out.Size = uint64(a.Size)
-	out.Blocks = (uint64(a.Size) + 511) / 512
+	out.Blocks = fsrules.Blocks(a.Size)
 	out.Blksize = 4096
 	out.Owner = fuse.Owner{Uid: a.UID, Gid: a.GID}
 	// A directory's count would be 2 + its subdirectories, which only a
@@ -137,7 +138,7 @@ func fillAttr(a vfs.Attr, out *fuse.Attr) {
 	out.SetTimes(&a.Atime, &a.Mtime, &a.Ctime)
 }
 
-func modeOf(a vfs.Attr) uint32 { return a.Kind.TypeBits() | a.Mode }
+func modeOf(a vfs.Attr) uint32 { return fsrules.Mode(a) }
 
 func typeOf(a vfs.Attr) uint32 { return modeOf(a) & syscall.S_IFMT }
 
@@ -170,7 +171,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 	p := n.child(name)
 	a, err := n.m.v.Lookup(ctx, p)
 	if err != nil {
-		if en := toErrno(err); en == syscall.ENOENT {
+		if en := fsrules.Errno(err); en == syscall.ENOENT {
 			if o := n.m.opts.Observer; o != nil {
 				o.FuseError("lookup", en)
 			}
@@ -418,14 +419,7 @@ func (m *mount) openFlags(h *vfs.Handle) uint32 {
 	return 0
 }
 
-func openFlags(flags uint32) vfs.OpenFlags {
-	acc := flags & syscall.O_ACCMODE
-	return vfs.OpenFlags{
-		Write:    acc == syscall.O_WRONLY || acc == syscall.O_RDWR,
-		Truncate: flags&syscall.O_TRUNC != 0,
-		Excl:     flags&syscall.O_EXCL != 0,
-	}
-}
+func openFlags(flags uint32) vfs.OpenFlags { return decodeFlags(flags).VFS() }
 
 // Symlink creates a symbolic link.
 func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -517,14 +511,7 @@ func detach(ctx context.Context) context.Context { return context.WithoutCancel(
 // directory keeps the setgid bit.
 func (n *node) inherit(ctx context.Context, gid, mode uint32, dir bool) (uint32, uint32) {
 	p, _ := n.path()
-	a, err := n.m.v.Lookup(ctx, p)
-	if err != nil || a.Mode&syscall.S_ISGID == 0 {
-		return gid, mode
-	}
-	if dir {
-		mode |= syscall.S_ISGID
-	}
-	return a.GID, mode
+	return fsrules.Inherit(ctx, n.m.v, p, gid, mode, dir)
 }
 
 func caller(ctx context.Context) (uid, gid uint32) {

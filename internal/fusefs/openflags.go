@@ -2,50 +2,41 @@ package fusefs
 
 import (
 	"syscall"
+
+	"github.com/a9de3765/cloudfuse/internal/fsrules"
 )
 
-// checkOpenFlags applies the rule BlobFuse2 and Cloudfuse document for
-// the kernel writeback cache: the kernel then reads pages of files opened
-// write-only and keeps appending writes in its cache, so with
-// StrictOpenFlags (ignore-open-flags: false) an open or create with
-// O_WRONLY or O_APPEND fails with EINVAL. By default (ignore-open-flags:
-// true) such opens proceed: writes arrive with explicit offsets, and the
-// kernel places appended data at the end of the file itself.
-//
-// The flags are logged at debug level as the kernel sent them; with the
-// writeback cache on, Linux passes O_WRONLY and O_APPEND through.
+// decodeFlags reads the kernel's open flags.
+func decodeFlags(flags uint32) fsrules.Flags {
+	f := fsrules.Flags{
+		Append: flags&syscall.O_APPEND != 0,
+		Trunc:  flags&syscall.O_TRUNC != 0,
+		Creat:  flags&syscall.O_CREAT != 0,
+		Excl:   flags&syscall.O_EXCL != 0,
+	}
+	switch flags & syscall.O_ACCMODE {
+	case syscall.O_WRONLY:
+		f.Access = fsrules.WriteOnly
+	case syscall.O_RDWR:
+		f.Access = fsrules.ReadWrite
+	}
+	return f
+}
+
+// checkOpenFlags refuses with EINVAL what fsrules.RefusedUnderWriteback
+// refuses. The flags are logged at debug level as the kernel sent them;
+// with the writeback cache on, Linux passes O_WRONLY and O_APPEND through.
 func (m *mount) checkOpenFlags(op, p string, flags uint32) syscall.Errno {
-	wronly := flags&syscall.O_ACCMODE == syscall.O_WRONLY
-	appnd := flags&syscall.O_APPEND != 0
-	m.log.Debug("open flags", "op", op, "path", p, "flags", flagsString(flags), "writeback_cache", m.writeback)
-	if !m.writeback || !m.opts.StrictOpenFlags || (!wronly && !appnd) {
+	f := decodeFlags(flags)
+	m.log.Debug("open flags", "op", op, "path", p, "flags", f.String(), "writeback_cache", m.writeback)
+	if !f.RefusedUnderWriteback(m.writeback, m.opts.StrictOpenFlags) {
 		return 0
 	}
 	m.log.Error("open with O_WRONLY or O_APPEND refused while the kernel writeback cache is on; "+
 		"mount with --ignore-open-flags=true or --disable-writeback-cache=true to allow it",
-		"op", op, "path", p, "flags", flagsString(flags))
+		"op", op, "path", p, "flags", f.String())
 	if o := m.opts.Observer; o != nil {
 		o.FuseError(op, syscall.EINVAL)
 	}
 	return syscall.EINVAL
-}
-
-// flagsString names the open flags that matter here, for logs.
-func flagsString(flags uint32) string {
-	s := "O_RDONLY"
-	switch flags & syscall.O_ACCMODE {
-	case syscall.O_WRONLY:
-		s = "O_WRONLY"
-	case syscall.O_RDWR:
-		s = "O_RDWR"
-	}
-	for _, f := range []struct {
-		bit  uint32
-		name string
-	}{{syscall.O_APPEND, "O_APPEND"}, {syscall.O_TRUNC, "O_TRUNC"}, {syscall.O_CREAT, "O_CREAT"}, {syscall.O_EXCL, "O_EXCL"}} {
-		if flags&f.bit != 0 {
-			s += "|" + f.name
-		}
-	}
-	return s
 }

@@ -23,7 +23,7 @@ func TestCheckOpenFlags(t *testing.T) {
 	} {
 		m := &mount{opts: Options{StrictOpenFlags: c.strict}, writeback: c.writeback, log: slog.New(slog.DiscardHandler)}
 		if got := m.checkOpenFlags("open", "f", c.flags); got != c.want {
-			t.Errorf("strict=%v writeback=%v flags=%s: %v, want %v", c.strict, c.writeback, flagsString(c.flags), got, c.want)
+			t.Errorf("strict=%v writeback=%v flags=%s: %v, want %v", c.strict, c.writeback, decodeFlags(c.flags), got, c.want)
 		}
 	}
 }

@@ -1,48 +1,10 @@
 package fusefs
 
-import (
-	"log/slog"
-	"syscall"
-	"time"
-)
+import "github.com/a9de3765/cloudfuse/internal/fsrules"
 
-// Options configures the kernel side of a mount.
-type Options struct {
-	// Kernel caching windows (libfuse attribute-expiration-sec,
-	// entry-expiration-sec, negative-entry-expiration-sec).
-	AttrTimeout, EntryTimeout, NegativeTimeout time.Duration
-	AllowOther                                 bool
-	// NoDefaultPermissions turns off kernel permission checks against
-	// the mode, owner and group of each entry (the FUSE default_permissions
-	// option, on by default).
-	NoDefaultPermissions bool
-	ReadOnly             bool
-	// FSName is the mount source shown in /proc/mounts ("cloudfuse:bucket").
-	FSName string
-	// DisableWritebackCache turns off the kernel's writeback cache.
-	DisableWritebackCache bool
-	// DirectIO bypasses the kernel page cache for file data.
-	DirectIO bool
-	// DisableXattrs answers every extended-attribute call with ENOSYS so
-	// the kernel stops asking: no round trip per write(2) for its
-	// security.capability probe, and no user.* attributes.
-	DisableXattrs bool
-	// StrictOpenFlags refuses, with EINVAL, an open or create with
-	// O_WRONLY or O_APPEND while the kernel writeback cache is on, as
-	// BlobFuse2 and Cloudfuse do with ignore-open-flags: false.
-	StrictOpenFlags bool
-	// Options are extra "-o" mount options passed through to the kernel.
-	Options []string
-	Debug   bool
-	Logger  *slog.Logger
-	// Observer, if set, is told about every operation (health monitor).
-	Observer Observer
-}
+// Options configures the kernel side of a mount (shared with the cgofuse
+// frontend).
+type Options = fsrules.Options
 
 // Observer receives per-operation counts, latencies, errors and bytes.
-// Methods are called concurrently and must not block.
-type Observer interface {
-	FuseOp(op string, d time.Duration)
-	FuseError(op string, errno syscall.Errno)
-	FuseBytes(op string, n int)
-}
+type Observer = fsrules.Observer

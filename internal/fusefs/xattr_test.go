@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/a9de3765/cloudfuse/internal/fsrules"
 	"github.com/a9de3765/cloudfuse/internal/vfs"
 )
 
@@ -23,8 +24,8 @@ func TestErrnoOfXattrErrors(t *testing.T) {
 		{vfs.ErrExist, syscall.EEXIST},
 		{vfs.ErrPerm, syscall.EPERM},
 	} {
-		if got := toErrno(c.err); got != c.want {
-			t.Errorf("toErrno(%v) = %v, want %v", c.err, got, c.want)
+		if got := fsrules.Errno(c.err); got != c.want {
+			t.Errorf("fsrules.Errno(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

@@ -8,15 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // ErrInUse says another live mount holds the cache directory.
 var ErrInUse = errors.New("cache directory in use by another mount")
 
 // Lock makes this process the one owner of dir for as long as the
-// returned file stays open: an exclusive flock(2) on dir/lock, which the
-// kernel drops when the process dies however it dies. owner (the
+// returned file stays open: an exclusive lock on dir/lock (flock(2), or
+// LockFileEx on Windows), which the kernel drops when the process dies
+// however it dies. owner (the
 // mountpoint) is written into the file so a mount refused can name the
 // one holding it. What a cache keeps there (journal records, blocks) is
 // thus only ever taken over by a mount whose predecessor is gone.
@@ -26,9 +26,9 @@ func Lock(dir, owner string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLocked) {
 			holder, _ := os.ReadFile(path)
 			return nil, fmt.Errorf("%w: %s is held by %s; give each mount its own file_cache.path (--tmp-path)",
 				ErrInUse, dir, describeHolder(string(holder)))

@@ -24,6 +24,7 @@ import (
 
 	"github.com/a9de3765/cloudfuse/internal/cache/dirlock"
 	"github.com/a9de3765/cloudfuse/internal/cache/stream"
+	"github.com/a9de3765/cloudfuse/internal/diskspace"
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -344,12 +345,11 @@ func (c *Cache) evictAll() bool {
 // (used counts what the caller cannot use: blocks less those available),
 // or 0, 0 when it cannot tell.
 func diskUsage(dir string) (used, size int64) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
+	u, err := diskspace.Of(dir)
+	if err != nil {
 		return 0, 0
 	}
-	bs := int64(st.Bsize)
-	return int64(st.Blocks-st.Bavail) * bs, int64(st.Blocks) * bs
+	return u.Used(), u.Total
 }
 
 // writeJournal records a dirty file (write to a temporary name, rename).

@@ -1,4 +1,4 @@
-package fusefs
+package fsrules
 
 import (
 	"fmt"
@@ -28,8 +28,8 @@ func TestErrnoOfStoreFailures(t *testing.T) {
 		{fmt.Errorf("%w: x", vfs.ErrNoSpace), syscall.ENOSPC},
 		{fmt.Errorf("something else"), syscall.EIO},
 	} {
-		if got := toErrno(c.err); got != c.want {
-			t.Errorf("toErrno(%v) = %v, want %v", c.err, got, c.want)
+		if got := Errno(c.err); got != c.want {
+			t.Errorf("Errno(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

@@ -1,4 +1,7 @@
-package fusefs
+// Package fsrules holds what both FUSE frontends (go-fuse and cgofuse)
+// decide the same way: the errno of an error, the meaning and checks of
+// open flags, and the type bits of a mode.
+package fsrules
 
 import (
 	"context"
@@ -45,8 +48,10 @@ var errnoTable = []struct {
 	{storage.ErrPrecondition, syscall.ESTALE},
 }
 
-// toErrno maps err to an errno; unknown errors and store failures are EIO.
-func toErrno(err error) syscall.Errno {
+// Errno maps err to an errno; unknown errors and store failures are EIO.
+// Both frontends answer with it: go-fuse as it is, cgofuse through its
+// own constants.
+func Errno(err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
