@@ -45,6 +45,11 @@ func TestMain(m *testing.M) {
 		binary = b // a test of this package running another part of it
 	} else {
 		build := exec.Command("go", "build", "-o", binary, "../cmd/cloudfuse")
+		if frontend() == "cgofuse" {
+			// The second frontend: cgofuse over libfuse3 (cgo).
+			build = exec.Command("go", "build", "-tags", "cgofuse,fuse3", "-o", binary, "../cmd/cloudfuse")
+			build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		}
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "build cloudfuse:", err)
@@ -54,6 +59,27 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// frontendEnv picks the FUSE frontend the binary under test is built
+// with: "go-fuse" (the default, the release binary) or "cgofuse" (the
+// frontend of Windows, on libfuse3 here). make test runs the filesystem
+// and POSIX tests through both.
+const frontendEnv = "CLOUDFUSE_E2E_FRONTEND"
+
+func frontend() string {
+	if f := os.Getenv(frontendEnv); f != "" {
+		return f
+	}
+	return "go-fuse"
+}
+
+// skipOnFrontend skips a test that cannot apply to frontend f, saying why.
+func skipOnFrontend(t *testing.T, f, why string) {
+	t.Helper()
+	if frontend() == f {
+		t.Skipf("not through %s: %s", f, why)
+	}
 }
 
 // requireEnv returns the named variables, skipping the test when the test

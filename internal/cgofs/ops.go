@@ -115,7 +115,16 @@ func (f *fileSystem) Readlink(path string) (int, string) {
 }
 
 func (f *fileSystem) Rename(oldpath, newpath string) int {
-	return f.rename(oldpath, newpath, vfs.RenameFlags{})
+	return f.Rename3(oldpath, newpath, 0)
+}
+
+// Rename3 is rename with renameat2(2)'s flags (FUSE3).
+func (f *fileSystem) Rename3(oldpath, newpath string, flags uint32) int {
+	const noReplace, exchange = 1, 2
+	if flags&^(noReplace|exchange) != 0 {
+		return -fuse.EINVAL
+	}
+	return f.rename(oldpath, newpath, vfs.RenameFlags{NoReplace: flags&noReplace != 0, Exchange: flags&exchange != 0})
 }
 
 func (f *fileSystem) rename(oldpath, newpath string, fl vfs.RenameFlags) int {
@@ -137,12 +146,18 @@ func (f *fileSystem) setattr(op, path string, fh uint64, s vfs.SetAttr) int {
 	return 0
 }
 
-func (f *fileSystem) Chmod(path string, mode uint32) int {
+func (f *fileSystem) Chmod(path string, mode uint32) int { return f.Chmod3(path, mode, noHandle) }
+
+// Chmod3 is chmod through the open file fh when there is one (FUSE3).
+func (f *fileSystem) Chmod3(path string, mode uint32, fh uint64) int {
 	m := mode & vfs.ModePerm
-	return f.setattr("chmod", path, noHandle, vfs.SetAttr{Mode: &m})
+	return f.setattr("chmod", path, fh, vfs.SetAttr{Mode: &m})
 }
 
-func (f *fileSystem) Chown(path string, uid, gid uint32) int {
+func (f *fileSystem) Chown(path string, uid, gid uint32) int { return f.Chown3(path, uid, gid, noHandle) }
+
+// Chown3 is chown through the open file fh when there is one (FUSE3).
+func (f *fileSystem) Chown3(path string, uid, gid uint32, fh uint64) int {
 	var s vfs.SetAttr
 	// ^0 means "leave as it is", as chown(2)'s -1.
 	if uid != ^uint32(0) {
@@ -151,19 +166,34 @@ func (f *fileSystem) Chown(path string, uid, gid uint32) int {
 	if gid != ^uint32(0) {
 		s.GID = &gid
 	}
-	return f.setattr("chown", path, noHandle, s)
+	return f.setattr("chown", path, fh, s)
 }
 
 func (f *fileSystem) Utimens(path string, tmsp []fuse.Timespec) int {
+	return f.Utimens3(path, tmsp, noHandle)
+}
+
+// Utimens3 sets atime and mtime, each of which may be UTIME_NOW or
+// UTIME_OMIT (FUSE3).
+func (f *fileSystem) Utimens3(path string, tmsp []fuse.Timespec, fh uint64) int {
 	var s vfs.SetAttr
+	now := time.Now()
+	pick := func(ts fuse.Timespec) *time.Time {
+		switch ts.Nsec {
+		case fuse.UTIME_OMIT:
+			return nil
+		case fuse.UTIME_NOW:
+			return &now
+		}
+		t := ts.Time()
+		return &t
+	}
 	if len(tmsp) == 2 {
-		a, m := tmsp[0].Time(), tmsp[1].Time()
-		s.Atime, s.Mtime = &a, &m
+		s.Atime, s.Mtime = pick(tmsp[0]), pick(tmsp[1])
 	} else {
-		now := time.Now()
 		s.Atime, s.Mtime = &now, &now
 	}
-	return f.setattr("utimens", path, noHandle, s)
+	return f.setattr("utimens", path, fh, s)
 }
 
 func (f *fileSystem) Truncate(path string, size int64, fh uint64) int {

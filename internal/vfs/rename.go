@@ -3,6 +3,7 @@ package vfs
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -127,12 +128,24 @@ func (v *FS) renameFile(ctx context.Context, oldp, newp string, src, dst *node) 
 		}
 		v.dropIdle(f)
 	} else {
-		obj, err := v.moveObject(ctx, src.key, newKey)
+		// A rename changes the file's ctime, as on a disk: the copy
+		// carries the new one when the store copies (a store that renames
+		// in place keeps the stored metadata as it is).
+		nn := *src
+		var md map[string]string
+		if _, atomic := v.b.(storage.Renamer); !atomic && src.meta != nil {
+			md = maps.Clone(src.meta)
+			nn.Ctime = fsNow()
+			md[metaCtime] = formatTime(nn.Ctime, v.opts.Layout)
+		}
+		obj, err := v.moveObject(ctx, src.key, newKey, md)
 		if err != nil {
 			return err
 		}
-		nn := *src
-		nn.key, nn.etag = newKey, obj.ETag
+		nn.key, nn.etag, nn.meta = newKey, obj.ETag, md
+		if md == nil {
+			nn.meta = src.meta
+		}
 		n = &nn
 	}
 	// The replaced object goes, unless an upload already overwrote it; a
@@ -186,7 +199,7 @@ func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) err
 		}
 		return storeErr(v.b.Delete(ctx, oldKey))
 	}
-	obj, err := v.moveObject(ctx, oldKey, newKey)
+	obj, err := v.moveObject(ctx, oldKey, newKey, nil)
 	if err != nil {
 		return err
 	}
@@ -200,8 +213,8 @@ func (v *FS) moveOpenFile(ctx context.Context, f *file, oldp, newKey string) err
 }
 
 // moveObject renames one key: atomically where the store can, otherwise
-// copy then delete.
-func (v *FS) moveObject(ctx context.Context, from, to string) (storage.Object, error) {
+// copy then delete. md, if not nil, replaces the copy's metadata.
+func (v *FS) moveObject(ctx context.Context, from, to string, md map[string]string) (storage.Object, error) {
 	if r, ok := v.b.(storage.Renamer); ok {
 		if err := r.Rename(ctx, from, to, false); err != nil {
 			return storage.Object{}, storeErr(err)
@@ -209,7 +222,7 @@ func (v *FS) moveObject(ctx context.Context, from, to string) (storage.Object, e
 		obj, err := v.b.Head(ctx, to)
 		return obj, storeErr(err)
 	}
-	obj, err := v.b.Copy(ctx, from, to, storage.CopyOptions{})
+	obj, err := v.b.Copy(ctx, from, to, storage.CopyOptions{Metadata: md})
 	if err != nil {
 		return storage.Object{}, storeErr(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -813,5 +814,29 @@ func TestRmdirNamesHiddenKeys(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "d/./x") {
 		t.Fatalf("the log does not name the hidden key:\n%s", logs.String())
+	}
+}
+
+// A rename moves the file's ctime on, in the cache and in the stored
+// copy, as on a disk; everything else of its metadata stays.
+func TestRenameMovesCtime(t *testing.T) {
+	b := newMem()
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	put(t, b, "f", "x", map[string]string{metaCtime: strconv.FormatInt(old.Unix(), 10), "user.k": "v", metaMode: strconv.Itoa(0o100600)})
+	v := newTestFS(t, b)
+	ctx := context.Background()
+	if a, err := v.Lookup(ctx, "f"); err != nil || !a.Ctime.Equal(old) {
+		t.Fatalf("before: %v %v", a.Ctime, err)
+	}
+	if err := v.Rename(ctx, "f", "g", RenameFlags{}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := v.Lookup(ctx, "g")
+	if err != nil || !a.Ctime.After(old) || a.Mode != 0o600 {
+		t.Fatalf("after: ctime %v mode %o %v", a.Ctime, a.Mode, err)
+	}
+	_, obj := get(t, b, "g")
+	if obj.Metadata[metaCtime] == strconv.FormatInt(old.Unix(), 10) || obj.Metadata["user.k"] != "v" || obj.Metadata[metaMode] != strconv.Itoa(0o100600) {
+		t.Fatalf("stored metadata %v", obj.Metadata)
 	}
 }
