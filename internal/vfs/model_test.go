@@ -793,8 +793,8 @@ func (r *modelRun) recovered(unfinished map[string][]byte) {
 	for _, k := range storeKeys(r.t, r.mem) {
 		p, _, ok := strings.Cut(k, ".conflict-")
 		data, want := unfinished[p]
-		if !ok || !want {
-			continue
+		if !ok || !want || r.m.files[k] != nil {
+			continue // not a copy, or one an earlier crash saved
 		}
 		got, err := r.storeData(k)
 		if err != nil || !bytes.Equal(got, data) {

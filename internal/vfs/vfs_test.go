@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -838,5 +839,42 @@ func TestRenameMovesCtime(t *testing.T) {
 	_, obj := get(t, b, "g")
 	if obj.Metadata[metaCtime] == strconv.FormatInt(old.Unix(), 10) || obj.Metadata["user.k"] != "v" || obj.Metadata[metaMode] != strconv.Itoa(0o100600) {
 		t.Fatalf("stored metadata %v", obj.Metadata)
+	}
+}
+
+// Two runs killed while writing the same file, recovered in the same
+// second, keep both recovered copies: the second never replaces the
+// first.
+func TestSecondRecoveredCopyKeepsTheFirst(t *testing.T) {
+	b := newMem()
+	dir := t.TempDir()
+	ctx := context.Background()
+	for _, data := range []string{"first run", "second run"} {
+		v, err := testNew(ctx, keepOpen{b}, Options{CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := v.Create(ctx, "ckpt", OpenFlags{Write: true, Truncate: true}, 0o644, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Write(ctx, []byte(data), 0); err != nil {
+			t.Fatal(err)
+		}
+		dir = killed(t, dir)
+	}
+	v, err := testNew(ctx, keepOpen{b}, Options{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close(ctx)
+	var copies []string
+	for _, k := range storeKeys(t, b) {
+		data, _ := get(t, b, k)
+		copies = append(copies, data)
+	}
+	slices.Sort(copies)
+	if len(copies) != 2 || copies[0] != "first run" || copies[1] != "second run" {
+		t.Fatalf("recovered copies %q", copies)
 	}
 }

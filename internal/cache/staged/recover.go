@@ -66,7 +66,10 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 				return nil
 			}
 		}
-		key := conflictName(rec.Key)
+		key, err := c.conflictKey(ctx, rec.Key)
+		if err != nil {
+			return err
+		}
 		if _, err := c.putFile(ctx, key, lf, st.Size(), rec.Meta); err != nil {
 			return err
 		}
@@ -91,7 +94,9 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 			c.log.Info("pending change from an earlier run was already uploaded", "path", key)
 			return nil
 		}
-		key = conflictName(rec.Key)
+		if key, err = c.conflictKey(ctx, rec.Key); err != nil {
+			return err
+		}
 		c.log.Warn("object changed while an edit was pending; saved the edit as a conflict copy",
 			"path", rec.Key, "conflict_copy", key)
 	}
@@ -134,7 +139,28 @@ func (c *Cache) holdsData(ctx context.Context, key string, obj storage.Object, r
 }
 
 // conflictName is the key of a copy saved beside key instead of replacing
-// it: "<key>.conflict-<UTC time>".
-func conflictName(key string) string {
-	return fmt.Sprintf("%s.conflict-%s", key, time.Now().UTC().Format("20060102T150405Z"))
+// it: "<key>.conflict-<UTC time>", and "-<n>" after it for the n-th copy
+// saved in the same second.
+func conflictName(key string, now time.Time, n int) string {
+	name := fmt.Sprintf("%s.conflict-%s", key, now.UTC().Format("20060102T150405Z"))
+	if n > 1 {
+		name += fmt.Sprintf("-%d", n)
+	}
+	return name
+}
+
+// conflictKey is the first conflict name for key that no object holds
+// yet: a copy saved after another in the same second never replaces it.
+func (c *Cache) conflictKey(ctx context.Context, key string) (string, error) {
+	now := time.Now()
+	for n := 1; ; n++ {
+		name := conflictName(key, now, n)
+		_, err := c.b.Head(ctx, name)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			return name, nil
+		case err != nil:
+			return "", err
+		}
+	}
 }
