@@ -16,7 +16,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSIO
 TESTSERVERS := scripts/testservers.sh
 GO_TEST_FLAGS ?= -race -count=1 -timeout 45m
 
-.PHONY: demo build test servers fmt-check vet staticcheck go-test bench-s3
+.PHONY: demo build test servers fmt-check vet staticcheck go-test bench-s3 windows
 
 # The quick start: build, start a local MinIO with a bucket, mount it.
 demo:
@@ -25,8 +25,19 @@ demo:
 build:
 	$(GO) build -o bin/cloudfuse ./cmd/cloudfuse
 
-test: servers fmt-check vet staticcheck
+# The filesystem and POSIX tests run a second time through the cgofuse
+# frontend (the one Windows uses), built with libfuse3 here.
+FRONTEND_TESTS := ^(TestEveryOperation|TestEditExistingObject|TestObjectsWrittenBehindTheMount|TestRenameDirectoryOf500Files|TestCopyTreeAndTarRoundTrip|TestOneGiBFileWithDD|TestGitInsideMount|TestOpenUnlinkedFileStaysReadable|TestPOSIX|TestXattr.*|TestInodeNumbers|TestParityFS.*|TestSpecialFilesAndNamesOnBothDataPaths|TestDeviceNodeOpen)$$
+
+test: servers fmt-check vet staticcheck windows
 	$(TESTSERVERS) run $(GO) test $(GO_TEST_FLAGS) ./...
+	$(TESTSERVERS) run env CLOUDFUSE_E2E_FRONTEND=cgofuse $(GO) test -count=1 -timeout 30m -run '$(FRONTEND_TESTS)' ./e2e
+
+# The Windows binary builds (without cgo, on WinFsp through cgofuse) and
+# passes go vet.
+windows:
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/cloudfuse
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
 
 # Install fuse3, MinIO and Azurite when missing (cached after the first run).
 servers:

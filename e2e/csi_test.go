@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // The CSI driver (cloudfuse csi) under csi-test's sanity suite, on MinIO,

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // The block cache's disk tier (block_cache.path, disk-size-mb).

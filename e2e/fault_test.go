@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Fault tests: the mount talks to its store through a proxy that cuts

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Blob filters (BlobFuse2's --filter) on a mount of each store.

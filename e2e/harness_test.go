@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e mounts the built cloudfuse binary on real servers (MinIO and
 // Azurite on 127.0.0.1, started by scripts/testservers.sh) and drives the
 // mount with ordinary system calls and tools. The daemon always runs in a

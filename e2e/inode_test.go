@@ -114,7 +114,10 @@ func TestInodeNumbers(t *testing.T) {
 						t.Errorf("%s: d_ino %d, st_ino %d", name, ino, st)
 					}
 				}
-				if got := dirInos(t, dir)["."]; got != inoOf(t, dir) {
+				if got := dirInos(t, dir)["."]; got != inoOf(t, dir) && frontend() != "cgofuse" {
+					// libfuse's path API gives "." an unknown inode number
+					// unless use_ino, which cannot keep an inode across a
+					// rename there; the go-fuse frontend keeps both.
 					t.Errorf(". has d_ino %d, the directory st_ino %d", got, inoOf(t, dir))
 				}
 				// rename keeps the inode; a new file at the old name gets its own.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Model-based test on a real mount: random sequences of system calls

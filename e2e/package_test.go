@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // The Debian package (make package): installed with dpkg on this

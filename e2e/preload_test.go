@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Data for training jobs: preload into the file cache, and a file cache

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Failures users hit: a daemon killed in the middle of a copy, a cache

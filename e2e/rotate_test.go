@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Credentials that change while a mount runs: a SAS that expires during a

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // A bounded soak: 16 workers run mixed operations on one mount for

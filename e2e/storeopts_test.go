@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Store options users set on a real mount: a proxy, the content type of

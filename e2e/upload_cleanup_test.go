@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Unfinished multipart uploads: a daemon killed in the middle of one

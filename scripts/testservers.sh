@@ -59,6 +59,8 @@ ensure_packages() {
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 	done
+	# libfuse3-dev: the cgofuse frontend's test build links libfuse3.
+	dpkg -s libfuse3-dev >/dev/null 2>&1 || missing+=(libfuse3-dev)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive

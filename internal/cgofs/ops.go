@@ -154,7 +154,9 @@ func (f *fileSystem) Chmod3(path string, mode uint32, fh uint64) int {
 	return f.setattr("chmod", path, fh, vfs.SetAttr{Mode: &m})
 }
 
-func (f *fileSystem) Chown(path string, uid, gid uint32) int { return f.Chown3(path, uid, gid, noHandle) }
+func (f *fileSystem) Chown(path string, uid, gid uint32) int {
+	return f.Chown3(path, uid, gid, noHandle)
+}
 
 // Chown3 is chown through the open file fh when there is one (FUSE3).
 func (f *fileSystem) Chown3(path string, uid, gid uint32, fh uint64) int {
@@ -337,8 +339,12 @@ func (f *fileSystem) Releasedir(path string, fh uint64) int {
 }
 
 // Extended attributes: user.* names are object metadata; others are
-// refused without a store request, as in the go-fuse frontend.
+// refused without a store request, as in the go-fuse frontend. With
+// DisableXattrs every call is ENOSYS, so the kernel stops asking.
 func (f *fileSystem) Getxattr(path, name string) (int, []byte) {
+	if f.opts.DisableXattrs {
+		return -fuse.ENOSYS, nil
+	}
 	if !vfs.IsUserXattr(name) {
 		return -fuse.ENODATA, nil
 	}
@@ -352,6 +358,9 @@ func (f *fileSystem) Getxattr(path, name string) (int, []byte) {
 }
 
 func (f *fileSystem) Setxattr(path, name string, value []byte, flags int) int {
+	if f.opts.DisableXattrs {
+		return -fuse.ENOSYS
+	}
 	if !vfs.IsUserXattr(name) {
 		return -fuse.ENOTSUP
 	}
@@ -364,6 +373,9 @@ func (f *fileSystem) Setxattr(path, name string, value []byte, flags int) int {
 }
 
 func (f *fileSystem) Removexattr(path, name string) int {
+	if f.opts.DisableXattrs {
+		return -fuse.ENOSYS
+	}
 	if !vfs.IsUserXattr(name) {
 		return -fuse.ENODATA
 	}
@@ -376,6 +388,9 @@ func (f *fileSystem) Removexattr(path, name string) int {
 }
 
 func (f *fileSystem) Listxattr(path string, fill func(name string) bool) int {
+	if f.opts.DisableXattrs {
+		return -fuse.ENOSYS
+	}
 	defer f.observe("listxattr", time.Now())
 	p := rel(path)
 	names, err := f.v.Listxattr(ctx(), p, nil)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
@@ -23,7 +22,6 @@ import (
 const (
 	notifyMounted = "mounted"
 	notifyError   = "error "
-	childFD       = 3 // first of exec.Cmd.ExtraFiles
 )
 
 // notifier is the child's end of the pipe.
@@ -87,16 +85,13 @@ func (a *app) spawn(ctx context.Context, cfg *config.Config, mnt string, args, e
 	}
 	defer devnull.Close()
 
-	args = append(append([]string(nil), args...), "--foreground", fmt.Sprintf("--notify-fd=%d", childFD))
-	cmd := exec.Command(exe, args...)
+	cmd := exec.Command(exe)
+	fd := passNotify(cmd, w)
+	cmd.Args = append(append([]string{exe}, args...), "--foreground", fmt.Sprintf("--notify-fd=%d", fd))
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, out, out
-	cmd.ExtraFiles = []*os.File{w}
-	// A session of its own: no controlling terminal, no signals from the
-	// shell that started it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return fmt.Errorf("starting the daemon: %w", err)
@@ -147,12 +142,12 @@ func waitExit(exited <-chan error, d time.Duration) error {
 
 // cleanupAfterKill detaches a mount the killed child may have left.
 func (a *app) cleanupAfterKill(mnt string) {
-	entries, err := mounttab.Read(a.mountinfo)
+	entries, err := a.mountTable()
 	if err != nil {
 		return
 	}
 	if e, ok := mounttab.Find(entries, mnt); ok && e.Ours() {
-		_ = unmountPath(mnt, true)
+		_ = a.unmountPath(mnt, true)
 	}
 }
 

@@ -95,7 +95,7 @@ func (a *app) findOurMount(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	entries, err := mounttab.Read(a.mountinfo)
+	entries, err := a.mountTable()
 	if err != nil {
 		return "", err
 	}

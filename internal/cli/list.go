@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 func (a *app) mountListCmd() *cobra.Command {
@@ -18,7 +16,7 @@ func (a *app) mountListCmd() *cobra.Command {
 			"that cloudfuse unmount cleans up).",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := mounttab.Read(a.mountinfo)
+			entries, err := a.mountTable()
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"log/syslog"
 	"os"
 	"path/filepath"
 
@@ -90,11 +89,11 @@ func newLogger(cfg *config.Config, dest logDest, stderr io.Writer, extraSecrets 
 	case "stderr":
 		return wrap(slog.NewTextHandler(stderr, opts)), io.NopCloser(nil), nil
 	case "syslog":
-		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, "cloudfuse")
+		w, c, err := openSystemLog()
 		if err != nil {
 			return nil, nil, fmt.Errorf("logging.type syslog: cannot reach the system log: %w", err)
 		}
-		return wrap(&syslogHandler{w: w, opts: opts}), w, nil
+		return wrap(&syslogHandler{w: w, opts: opts}), c, nil
 	default:
 		if err := os.MkdirAll(filepath.Dir(dest.path), 0o755); err != nil {
 			return nil, nil, fmt.Errorf("log file %s: %w", dest.path, unwrapPath(err))

@@ -92,7 +92,7 @@ func (a *app) mountAll(ctx context.Context, cmd *cobra.Command, m mountArgs, pat
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return fmt.Errorf("mount path %s: %w", base, unwrapPath(err))
 	}
-	entries, err := mounttab.Read(a.mountinfo)
+	entries, err := a.mountTable()
 	if err != nil {
 		return err
 	}

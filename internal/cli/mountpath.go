@@ -46,7 +46,7 @@ func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = real
 	}
-	entries, err := mounttab.Read(a.mountinfo)
+	entries, err := a.mountTable()
 	if err != nil {
 		return "", err
 	}

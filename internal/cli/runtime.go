@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/atomicfile"
@@ -93,8 +92,17 @@ func (a *app) readState(mnt string) (mountState, bool) {
 	if err != nil {
 		return mountState{}, false
 	}
+	st, ok := parseState(data)
+	if !ok || st.Mountpoint != mnt {
+		return mountState{}, false
+	}
+	return st, true
+}
+
+// parseState reads a mount record.
+func parseState(data []byte) (mountState, bool) {
 	var st mountState
-	if json.Unmarshal(data, &st) != nil || st.Mountpoint != mnt {
+	if json.Unmarshal(data, &st) != nil || st.Mountpoint == "" {
 		return mountState{}, false
 	}
 	return st, true
@@ -113,7 +121,7 @@ func (st mountState) alive() bool {
 	if st.PID <= 0 {
 		return false
 	}
-	if err := syscall.Kill(st.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+	if !processExists(st.PID) {
 		return false
 	}
 	state, start, err := procStat(st.PID)

@@ -3,11 +3,13 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -68,7 +70,24 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	preload := func(r health.PreloadRequest) error {
 		return v.Preload(context.Background(), r.Dir, cmp.Or(r.Workers, vo.UploadConcurrency))
 	}
+	// The mount unmounts on request (POST /unmount on the health socket):
+	// how `cloudfuse unmount` stops a mount where there is no unmount
+	// command (Windows).
+	var live struct {
+		sync.Mutex
+		srv served
+	}
+	unmountOnRequest := func() error {
+		live.Lock()
+		srv := live.srv
+		live.Unlock()
+		if srv == nil {
+			return errors.New("the mount is not up yet")
+		}
+		return srv.Unmount()
+	}
 	mon := health.New(health.Options{
+		Unmount: unmountOnRequest,
 		Mount: health.MountInfo{Mountpoint: mnt, Source: mountSource(cfg), Store: storeText(s),
 			Config: absPath(cfg.File()), Version: versionString()},
 		Cache:        cacheStats(cfg),
@@ -106,6 +125,9 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 		_ = v.Close(context.Background())
 		return err
 	}
+	live.Lock()
+	live.srv = srv
+	live.Unlock()
 	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg))
 	if cfg.Preload {
 		if err := preload(health.PreloadRequest{}); err != nil {

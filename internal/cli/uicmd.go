@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
-	"github.com/a9de3765/cloudfuse/internal/mounttab"
 	"github.com/a9de3765/cloudfuse/internal/ui"
 )
 
@@ -140,7 +139,7 @@ type uiHost struct{ a *app }
 
 // Mounts lists the cloudfuse mounts as `mount list` does.
 func (h uiHost) Mounts() ([]ui.Mount, error) {
-	entries, err := mounttab.Read(h.a.mountinfo)
+	entries, err := h.a.mountTable()
 	if err != nil {
 		return nil, err
 	}

@@ -3,15 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
-
-	"github.com/a9de3765/cloudfuse/internal/mounttab"
 )
 
 func (a *app) unmountCmd() *cobra.Command {
@@ -54,7 +49,7 @@ func (a *app) unmount(cmd *cobra.Command, path string, lazy bool) error {
 	}
 	st, hasState := a.readState(mnt)
 	dead := hasState && !st.alive()
-	if err := unmountPath(mnt, lazy); err != nil {
+	if err := a.unmountPath(mnt, lazy); err != nil {
 		if errors.Is(err, errBusy) {
 			return fmt.Errorf("unmount %s: the mount is busy: %s; close them, or use --lazy", mnt, busyText(mnt))
 		}
@@ -80,7 +75,7 @@ func (a *app) unmount(cmd *cobra.Command, path string, lazy bool) error {
 // unmountAll unmounts every cloudfuse mount in the mount table, going on
 // past failures.
 func (a *app) unmountAll(cmd *cobra.Command, lazy bool) error {
-	entries, err := mounttab.Read(a.mountinfo)
+	entries, err := a.mountTable()
 	if err != nil {
 		return err
 	}
@@ -116,49 +111,6 @@ func (a *app) unmountAll(cmd *cobra.Command, lazy bool) error {
 
 // errBusy marks an unmount refused because the mount is in use.
 var errBusy = errors.New("busy")
-
-// unmountPath unmounts with fusermount3 (or fusermount), falling back to
-// umount(2) when running as root.
-func unmountPath(path string, lazy bool) error {
-	var tried []string
-	for _, prog := range []string{"fusermount3", "fusermount"} {
-		bin, err := exec.LookPath(prog)
-		if err != nil {
-			continue
-		}
-		args := []string{"-u"}
-		if lazy {
-			args = append(args, "-z")
-		}
-		out, err := exec.Command(bin, append(args, path)...).CombinedOutput()
-		if err == nil {
-			return nil
-		}
-		if strings.Contains(string(out), "busy") {
-			return errBusy
-		}
-		tried = append(tried, fmt.Sprintf("%s: %s", prog, strings.TrimSpace(firstNonEmpty(string(out), err.Error()))))
-		break
-	}
-	if os.Geteuid() == 0 {
-		flags := 0
-		if lazy {
-			flags = unix.MNT_DETACH
-		}
-		err := unix.Unmount(path, flags)
-		if err == nil {
-			return nil
-		}
-		if errors.Is(err, unix.EBUSY) {
-			return errBusy
-		}
-		tried = append(tried, fmt.Sprintf("umount: %v", err))
-	}
-	if len(tried) == 0 {
-		return fmt.Errorf("unmount %s: fusermount3 not found (install fuse3) and not running as root", path)
-	}
-	return fmt.Errorf("unmount %s: %s", path, strings.Join(tried, "; "))
-}
 
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package csi is cloudfuse's Kubernetes CSI driver: the Identity, Node
 // and Controller services of the Container Storage Interface over gRPC on
 // a unix socket. A volume is an S3 bucket or an Azure container and a

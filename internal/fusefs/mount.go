@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package fusefs adapts vfs to the kernel through go-fuse: one node per
 // inode, paths resolved from the inode tree, errors mapped in errno.go.
 package fusefs

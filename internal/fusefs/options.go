@@ -1,3 +1,5 @@
+//go:build linux
+
 package fusefs
 
 import "github.com/a9de3765/cloudfuse/internal/fsrules"

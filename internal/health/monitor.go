@@ -40,6 +40,9 @@ type Options struct {
 	DiskTier func() (DiskTier, bool)
 	// StartPreload, if set, starts a preload (POST /preload).
 	StartPreload func(PreloadRequest) error
+	// Unmount, if set, unmounts the mount (POST /unmount); it fails while
+	// the mount is busy.
+	Unmount func() error
 }
 
 // Monitor collects the numbers of one mount. It is the fusefs.Observer of

@@ -18,9 +18,11 @@ import (
 //	GET /stats    the Snapshot as JSON
 //	POST /preload start a preload (PreloadRequest as JSON): 202, or 409
 //	              with the reason
+//	POST /unmount unmount: 200, or 409 with the reason (busy)
 func Handler(m *Monitor) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /preload", servePreload(m.opts.StartPreload))
+	mux.HandleFunc("POST /unmount", serveUnmount(m.opts.Unmount))
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		_ = WritePrometheus(w, m.Snapshot())

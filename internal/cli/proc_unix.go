@@ -1,0 +1,37 @@
+//go:build unix
+
+package cli
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// childFD is where the daemon finds the notify pipe: the first of
+// exec.Cmd.ExtraFiles.
+const childFD = 3
+
+// passNotify hands w to the daemon cmd starts, detached from the caller's
+// session (no controlling terminal, no signals from the shell), and
+// returns the descriptor the daemon finds it at.
+func passNotify(cmd *exec.Cmd, w *os.File) int {
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return childFD
+}
+
+// processExists says whether process pid exists (maybe as a zombie).
+func processExists(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// isConsole says whether f is a terminal.
+func isConsole(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
