@@ -27,7 +27,7 @@ build:
 
 # The filesystem and POSIX tests run a second time through the cgofuse
 # frontend (the one Windows uses), built with libfuse3 here.
-FRONTEND_TESTS := ^(TestEveryOperation|TestEditExistingObject|TestObjectsWrittenBehindTheMount|TestRenameDirectoryOf500Files|TestCopyTreeAndTarRoundTrip|TestOneGiBFileWithDD|TestGitInsideMount|TestOpenUnlinkedFileStaysReadable|TestPOSIX|TestXattr.*|TestInodeNumbers|TestParityFS.*|TestSpecialFilesAndNamesOnBothDataPaths|TestDeviceNodeOpen)$$
+FRONTEND_TESTS := ^(TestEveryOperation|TestEditExistingObject|TestObjectsWrittenBehindTheMount|TestRenameDirectoryOf500Files|TestCopyTreeAndTarRoundTrip|TestOneGiBFileWithDD|TestGitInsideMount|TestOpenUnlinkedFileStaysReadable|TestPOSIX|TestXattr.*|TestInodeNumbers|TestParityFS.*|TestSpecialFilesAndNamesOnBothDataPaths|TestDeviceNodeOpen|TestWindowsNames)$$
 
 test: servers fmt-check vet staticcheck windows
 	$(TESTSERVERS) run $(GO) test $(GO_TEST_FLAGS) ./...

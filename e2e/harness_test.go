@@ -122,9 +122,14 @@ func targets() []target {
 
 // forEachTarget runs body once per store, each on a fresh mount.
 func forEachTarget(t *testing.T, body func(t *testing.T, m *mnt)) {
+	forEachTargetWith(t, mountOpts{}, body)
+}
+
+// forEachTargetWith is forEachTarget with mount options.
+func forEachTargetWith(t *testing.T, o mountOpts, body func(t *testing.T, m *mnt)) {
 	for _, tg := range targets() {
 		t.Run(tg.name, func(t *testing.T) {
-			m := mountTarget(t, tg, mountOpts{})
+			m := mountTarget(t, tg, o)
 			m.target = tg
 			body(t, m)
 		})

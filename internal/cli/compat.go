@@ -23,9 +23,8 @@ const (
 // "no effect" (TestDocTableMatchesCode checks it).
 func inertKeys() map[string]string {
 	return map[string]string{
-		"allow-root":                    "the FUSE library offers only allow_other; set allow-other to let root (and everyone) in",
-		"lazy-write":                    "a file is uploaded before close returns, so an error reaches the application; there is no upload after close",
-		"restricted-characters-windows": whyWindows,
+		"allow-root": "the FUSE library offers only allow_other; set allow-other to let root (and everyone) in",
+		"lazy-write": "a file is uploaded before close returns, so an error reaches the application; there is no upload after close",
 
 		"logging.track-time":   "the time of single operations is not logged",
 		"logging.goroutine-id": "log lines carry no goroutine ids",
@@ -113,7 +112,6 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"attr_cache.no-cache-on-list":              !cfg.AttrCache.NoCacheOnList,
 		"attr_cache.no-cache-dirs":                 !cfg.AttrCache.NoCacheDirs,
 		"azstorage.tier":                           cfg.Azure.Tier == config.TierNone,
-		"restricted-characters-windows":            !cfg.RestrictedCharactersWindows,
 		"allow-root":                               !cfg.AllowRoot,
 		"lazy-write":                               !cfg.LazyWrite,
 		"logging.track-time":                       !cfg.Logging.TrackTime,

@@ -183,8 +183,9 @@ func unmountServer(srv served, mnt string, log *slog.Logger) {
 
 // storeView is the store as the filesystem sees it: only what the blob
 // filter shows (decided on the store's own keys, tags included), counted
-// by the health monitor, new objects typed by their extension, and the
-// mounted subdirectory as the root.
+// by the health monitor, new objects typed by their extension, the
+// mounted subdirectory as the root, and names Windows refuses shown with
+// look-alike characters (restricted-characters-windows).
 func storeView(cfg *config.Config, raw storage.Backend, mon *health.Monitor, log *slog.Logger) (storage.Backend, error) {
 	if f := cfg.Filter(); f != "" {
 		e, err := filter.Parse(f) // checked at load
@@ -200,6 +201,10 @@ func storeView(cfg *config.Config, raw storage.Backend, mon *health.Monitor, log
 	}
 	if sub := config.CleanSubdirectory(cfg.Subdirectory()); sub != "" {
 		b = wrap.Prefix(b, sub)
+	}
+	if cfg.RestrictedCharactersWindows {
+		b = wrap.WindowsNames(b)
+		log.Info(`restricted-characters-windows: names with \ : * ? " < > | or a trailing dot or space show with look-alike characters`)
 	}
 	return b, nil
 }
