@@ -55,7 +55,7 @@ func workDir(cfg *config.Config) string {
 	if cfg.DefaultWorkingDir != "" {
 		return cfg.DefaultWorkingDir
 	}
-	return config.ExpandPath("~/.cloudfuse")
+	return defaultWorkDir()
 }
 
 // logDestination picks the log destination: nothing for LOG_OFF or type

@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
 // childFD is where the daemon finds the notify pipe: the first of
@@ -34,4 +36,17 @@ func processExists(pid int) bool {
 func isConsole(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// defaultWorkDir is Cloudfuse's default working directory for the log and
+// cache: ~/.cloudfuse.
+func defaultWorkDir() string { return config.ExpandPath("~/.cloudfuse") }
+
+// defaultRuntimeDir is where daemons record themselves: /run/cloudfuse
+// for root, ~/.cloudfuse/run for other users.
+func defaultRuntimeDir() string {
+	if os.Geteuid() == 0 {
+		return "/run/cloudfuse"
+	}
+	return config.ExpandPath("~/.cloudfuse/run")
 }

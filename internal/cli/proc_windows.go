@@ -3,9 +3,12 @@ package cli
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
 // passNotify hands w to the daemon cmd starts, detached from the caller's
@@ -38,3 +41,16 @@ func isConsole(f *os.File) bool {
 	var mode uint32
 	return windows.GetConsoleMode(windows.Handle(f.Fd()), &mode) == nil
 }
+
+// defaultWorkDir is the working directory for the log and cache:
+// %LOCALAPPDATA%\cloudfuse, else ~/.cloudfuse.
+func defaultWorkDir() string {
+	if d := os.Getenv("LOCALAPPDATA"); d != "" {
+		return filepath.Join(d, "cloudfuse")
+	}
+	return config.ExpandPath("~/.cloudfuse")
+}
+
+// defaultRuntimeDir is where daemons record themselves: run under the
+// working directory.
+func defaultRuntimeDir() string { return filepath.Join(defaultWorkDir(), "run") }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/atomicfile"
-	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
 // runtimeDirEnv overrides where running daemons record themselves.
@@ -48,10 +47,7 @@ func (a *app) runtimeDir() string {
 	if d := a.getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "cloudfuse")
 	}
-	if os.Geteuid() == 0 {
-		return "/run/cloudfuse"
-	}
-	return config.ExpandPath("~/.cloudfuse/run")
+	return defaultRuntimeDir()
 }
 
 // stateID names the files of the mount at the absolute path mnt.
