@@ -20,6 +20,7 @@ type Unit struct {
 	ConfigFile string // absolute
 	Secure     bool   // the config file is encrypted: read the passphrase from the environment file
 	User       bool   // a user unit (systemctl --user), not a system one
+	RunAs      string // a system unit's User=, "" for root
 }
 
 // PassphraseEnv is the variable the environment file sets for an
@@ -61,6 +62,9 @@ func (u Unit) Text(dir string) string {
 		b.WriteString("Wants=network-online.target\nAfter=network-online.target\n")
 	}
 	b.WriteString("\n[Service]\nType=simple\n")
+	if u.RunAs != "" && !u.User {
+		fmt.Fprintf(&b, "User=%s\n", u.RunAs)
+	}
 	fmt.Fprintf(&b, "EnvironmentFile=-%s\n", u.EnvFile(dir))
 	fmt.Fprintf(&b, "ExecStartPre=/bin/mkdir -p %s\n", quoteArg(u.MountPath))
 	fmt.Fprintf(&b, "ExecStartPre=-%s unmount %s\n", quoteArg(u.Exe), quoteArg(u.MountPath))

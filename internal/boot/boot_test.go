@@ -53,3 +53,14 @@ func TestInstallRefusesRelativePaths(t *testing.T) {
 		t.Fatalf("left behind: %v", left)
 	}
 }
+
+func TestUnitRunsAsTheGivenUser(t *testing.T) {
+	u := Unit{Exe: "/bin/cloudfuse", MountPath: "/mnt/p", ConfigFile: "/c.yaml", RunAs: "alice"}
+	if text := u.Text("/etc/systemd/system"); !strings.Contains(text, "\nUser=alice\n") {
+		t.Fatalf("unit:\n%s", text)
+	}
+	u.User = true
+	if text := u.Text("/home/alice/.config/systemd/user"); strings.Contains(text, "User=") || !strings.Contains(text, "WantedBy=default.target") {
+		t.Fatalf("user unit:\n%s", text)
+	}
+}

@@ -153,16 +153,13 @@ type inertFlag struct {
 func inertFlags() map[string]inertFlag {
 	const whyPreloadTuning = "tunes BlobFuse2's preload; cloudfuse preloads as many files at once as the store's concurrency (cloudfuse preload --workers sets it)"
 	return map[string]inertFlag{
-		"pre-mount-validate":    {why: "the store is always checked with one request before mounting"},
-		"basic-remount-check":   {why: "the mount table is always read before mounting"},
-		"empty-dir-check":       {why: "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it"},
-		"invalidate-on-sync":    {why: "fsync always uploads the file and keeps the cached copy, which then matches the store"},
-		"list-cache-timeout":    {typ: "seconds", why: "listings are kept with the attributes for attr_cache.timeout-sec (--attr-cache-timeout)"},
-		"enable-remount-system": {why: whyWindows},
-		"enable-remount-user":   {why: whyWindows},
-		"remount-system-user":   {typ: "user", why: whyWindows},
-		"workers":               {typ: "n", why: whyPreloadTuning},
-		"pool-size":             {typ: "n", why: whyPreloadTuning},
+		"pre-mount-validate":  {why: "the store is always checked with one request before mounting"},
+		"basic-remount-check": {why: "the mount table is always read before mounting"},
+		"empty-dir-check":     {why: "the cache directory may always hold other files; cloudfuse keeps its own under data/ and journal/ in it"},
+		"invalidate-on-sync":  {why: "fsync always uploads the file and keeps the cached copy, which then matches the store"},
+		"list-cache-timeout":  {typ: "seconds", why: "listings are kept with the attributes for attr_cache.timeout-sec (--attr-cache-timeout)"},
+		"workers":             {typ: "n", why: whyPreloadTuning},
+		"pool-size":           {typ: "n", why: whyPreloadTuning},
 	}
 }
 

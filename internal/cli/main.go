@@ -107,7 +107,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.PersistentFlags().Bool("disable-version-check", false,
 		"accepted for compatibility; cloudfuse never checks for new versions")
 	root.AddCommand(a.versionCmd(), a.mountCmd(), a.unmountCmd(), a.secureCmd(),
-		a.healthCmd(), a.preloadCmd(), a.csiCmd(), a.genConfigCmd(), a.uiCmd())
+		a.healthCmd(), a.preloadCmd(), a.csiCmd(), a.genConfigCmd(), a.uiCmd(), a.serviceCmd())
 	return root
 }
 

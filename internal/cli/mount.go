@@ -36,6 +36,9 @@ type mountArgs struct {
 	pipe         string // a named pipe to read the passphrase from (Cloudfuse)
 	fuseOpts     []string
 	notifyFD     int // set in the background child: where to report the outcome
+	// Cloudfuse's remount flags: bring the mount back at boot or login.
+	remountSystem, remountUser bool
+	remountAs                  string
 }
 
 func (a *app) mountCmd() *cobra.Command {
@@ -79,6 +82,9 @@ func (a *app) mountCmd() *cobra.Command {
 	fs.StringVar(&m.pipe, "passphrase-pipe", "", "read the passphrase from this named pipe (its first line), as Cloudfuse does")
 	addConfigFlags(fs)
 	fs.StringArrayVarP(&m.fuseOpts, "o", "o", nil, "FUSE options, repeatable and comma-separated: allow_other,ro,direct_io,attr_timeout=S,uid=N,...")
+	fs.BoolVar(&m.remountSystem, "enable-remount-system", false, "also mount this again at boot (a systemd unit on Linux, the cloudfuse service's list on Windows)")
+	fs.BoolVar(&m.remountUser, "enable-remount-user", false, "also mount this again when you log in (a systemd user unit on Linux, your registry on Windows)")
+	fs.StringVar(&m.remountAs, "remount-system-user", "", "with --enable-remount-system on Linux: the user the mount at boot runs as (default root)")
 	fs.IntVar(&m.notifyFD, "notify-fd", 0, "")
 	_ = fs.MarkHidden("notify-fd")
 	cmd.AddCommand(a.mountListCmd(), a.mountAllCmd())
@@ -164,13 +170,46 @@ func (a *app) mountWith(ctx context.Context, fs *pflag.FlagSet, m mountArgs, pat
 	case m.dryRun:
 		return a.dryRun(ctx, cfg)
 	case !cfg.Foreground && notify == nil:
-		return a.background(ctx, cfg, mnt, m)
+		if err := a.background(ctx, cfg, mnt, m); err != nil {
+			return err
+		}
+		return a.persistMount(mnt, m)
+	case notify == nil:
+		if err := a.persistMount(mnt, m); err != nil {
+			return err
+		}
 	}
 	reload := func() (*config.Config, error) {
 		c, _, _, err := a.loadConfig(fs, m)
 		return c, err
 	}
 	return a.serve(ctx, cfg, warns, mnt, pass, notify, reload)
+}
+
+// persistMount records the mount at mnt to come back at boot or login
+// when the remount flags ask for it, and says so.
+func (a *app) persistMount(mnt string, m mountArgs) error {
+	if m.remountAs != "" && !m.remountSystem {
+		return usageError{errors.New("--remount-system-user goes with --enable-remount-system")}
+	}
+	for _, s := range []struct {
+		on    bool
+		scope remountScope
+	}{{m.remountSystem, remountSystem}, {m.remountUser, remountUser}} {
+		if !s.on {
+			continue
+		}
+		e, err := newRemountEntry(mnt, m.configFile, m.secureConfig, m.remountAs)
+		if err != nil {
+			return err
+		}
+		msg, err := a.enableRemount(s.scope, e, m.passphrase)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s\n", msg)
+	}
+	return nil
 }
 
 // readConfig reads the config file, decrypting it first with

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
+	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -54,12 +54,7 @@ func (a *app) ui(cmd *cobra.Command, address string, port int, noBrowser bool) e
 	if ip == nil && address != "localhost" {
 		return usageError{fmt.Errorf("--address: expected an IP address, got %q", address)}
 	}
-	exe, err := a.executable()
-	if err != nil {
-		return fmt.Errorf("cannot find the cloudfuse executable: %w", err)
-	}
-	o := ui.Options{Host: uiHost{a}, Executable: exe, KDF: a.kdf, Opener: desktopOpener(a.getenv), Version: versionString()}
-	o.UnitDir, o.UserUnits, o.Systemctl = unitSetup(a.getenv)
+	o := ui.Options{Host: uiHost{a}, KDF: a.kdf, Opener: desktopOpener(a.getenv), Version: versionString()}
 	srv, err := ui.New(o)
 	if err != nil {
 		return err
@@ -103,37 +98,6 @@ func desktopOpener(getenv func(string) string) func(string) error {
 	}
 }
 
-// unitSetup says where "mount at boot" writes its systemd unit (the
-// system's units for root, the user's otherwise) and how to run
-// systemctl; systemctl is nil when systemd does not run here.
-func unitSetup(getenv func(string) string) (string, bool, func(ctx context.Context, args ...string) error) {
-	dir, user := "/etc/systemd/system", false
-	if os.Geteuid() != 0 {
-		user = true
-		dir = filepath.Join(config.ExpandPath("~/.config"), "systemd", "user")
-		if x := getenv("XDG_CONFIG_HOME"); x != "" {
-			dir = filepath.Join(x, "systemd", "user")
-		}
-	}
-	if _, err := os.Stat("/run/systemd/system"); err != nil {
-		return dir, user, nil
-	}
-	prog, err := exec.LookPath("systemctl")
-	if err != nil {
-		return dir, user, nil
-	}
-	return dir, user, func(ctx context.Context, args ...string) error {
-		if user {
-			args = append([]string{"--user"}, args...)
-		}
-		out, err := exec.CommandContext(ctx, prog, args...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
-		}
-		return nil
-	}
-}
-
 // uiHost is what the GUI asks of the command line.
 type uiHost struct{ a *app }
 
@@ -166,13 +130,24 @@ func (h uiHost) Mounts() ([]ui.Mount, error) {
 // Run runs a cloudfuse command in this process, as the CLI would run it,
 // and returns its output and its error (types kept).
 func (h uiHost) Run(ctx context.Context, args []string) (string, error) {
-	var out, errOut bytes.Buffer
-	sub := *h.a
-	sub.stdin, sub.stdout, sub.stderr, sub.args = strings.NewReader(""), &out, &errOut, args
-	root := sub.rootCmd()
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	var out bytes.Buffer
+	err := h.a.runArgs(ctx, args, &out, io.Discard)
 	return out.String(), err
+}
+
+// MountAtBoot sets a config to be mounted at boot as
+// --enable-remount-system does (at the user's login for a user who is not
+// root on Linux, whose system units they cannot write).
+func (h uiHost) MountAtBoot(mountPath, configFile string, secure bool, passphrase string) (string, error) {
+	e, err := newRemountEntry(mountPath, configFile, secure, "")
+	if err != nil {
+		return "", err
+	}
+	scope := remountSystem
+	if runtime.GOOS == "linux" && os.Geteuid() != 0 {
+		scope = remountUser
+	}
+	return h.a.enableRemount(scope, e, passphrase)
 }
 
 // NoEffect lists the keys set in cfg that change nothing here.

@@ -10,7 +10,7 @@ import (
 )
 
 func (a *app) unmountCmd() *cobra.Command {
-	var lazy bool
+	var lazy, noSystem, noUser bool
 	cmd := &cobra.Command{
 		Use:   "unmount <path>",
 		Short: "Unmount a cloudfuse mount",
@@ -22,10 +22,25 @@ func (a *app) unmountCmd() *cobra.Command {
 		Example: "  cloudfuse unmount ~/bucket\n  cloudfuse unmount ~/bucket --lazy\n  cloudfuse unmount all",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, s := range []struct {
+				on    bool
+				scope remountScope
+			}{{noSystem, remountSystem}, {noUser, remountUser}} {
+				if !s.on {
+					continue
+				}
+				msg, err := a.disableRemount(s.scope, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), msg)
+			}
 			return a.unmount(cmd, args[0], lazy)
 		},
 	}
 	cmd.PersistentFlags().BoolVarP(&lazy, "lazy", "z", false, "detach now even if busy; finish when the last file is closed")
+	cmd.Flags().BoolVar(&noSystem, "disable-remount-system", false, "also stop mounting this at boot (--enable-remount-system)")
+	cmd.Flags().BoolVar(&noUser, "disable-remount-user", false, "also stop mounting this at login (--enable-remount-user)")
 	all := &cobra.Command{
 		Use:   "all",
 		Short: "Unmount every cloudfuse mount",

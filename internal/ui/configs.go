@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/atomicfile"
-	"github.com/a9de3765/cloudfuse/internal/boot"
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
 
@@ -330,8 +329,8 @@ func (s *Server) apiMount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, result{OK: true, Message: "mounted " + mnt + " (config " + file + ")", Warnings: warns, Saved: file})
 }
 
-// apiBoot saves the config and writes a systemd unit that mounts it at
-// boot, enabling it when systemd runs here.
+// apiBoot saves the config and sets it to be mounted at boot, as
+// `cloudfuse mount --enable-remount-system` does.
 func (s *Server) apiBoot(w http.ResponseWriter, r *http.Request) {
 	var req formRequest
 	if !readJSON(w, r, &req) {
@@ -339,33 +338,16 @@ func (s *Server) apiBoot(w http.ResponseWriter, r *http.Request) {
 	}
 	v := req.Values
 	mnt, file, warns, err := s.saveToMount(v)
-	var unit string
-	u := boot.Unit{Exe: s.opts.Executable, MountPath: mnt, ConfigFile: file, Secure: v[fEncrypt] == "true", User: s.opts.UserUnits}
+	var msg string
 	if err == nil {
-		unit, err = boot.Install(s.opts.UnitDir, u, v[fPassphrase])
+		msg, err = s.opts.Host.MountAtBoot(mnt, file, v[fEncrypt] == "true", v[fPassphrase])
 	}
 	if err != nil {
 		res := fieldError(err)
 		res.Warnings = warns
+		res.Saved = file
 		writeJSON(w, http.StatusOK, res)
 		return
-	}
-	msg := "wrote " + unit
-	if s.opts.Systemctl == nil {
-		msg += "; systemd does not run here: enable it with systemctl enable " + u.Name()
-	} else {
-		ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
-		defer cancel()
-		if err := s.opts.Systemctl(ctx, "daemon-reload"); err == nil {
-			err = s.opts.Systemctl(ctx, "enable", u.Name())
-			if err != nil {
-				msg += "; systemctl enable " + u.Name() + ": " + err.Error()
-			} else {
-				msg += " and enabled it: the mount comes back at boot"
-			}
-		} else {
-			msg += "; systemctl daemon-reload: " + err.Error()
-		}
 	}
 	writeJSON(w, http.StatusOK, result{OK: true, Message: msg, Warnings: warns, Saved: file})
 }

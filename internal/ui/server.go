@@ -58,6 +58,10 @@ type Host interface {
 	// NoEffect lists the keys set in cfg that change nothing here, each
 	// with the reason.
 	NoEffect(cfg *config.Config) []config.Warning
+	// MountAtBoot sets the config file to be mounted at mountPath at boot
+	// (a systemd unit on Linux, the service's list on Windows) and says
+	// what it did.
+	MountAtBoot(mountPath, configFile string, secure bool, passphrase string) (string, error)
 }
 
 // Options configure a Server.
@@ -67,13 +71,6 @@ type Options struct {
 	// Opener opens a URL or a folder in the desktop's program for it
 	// (xdg-open); nil when there is none.
 	Opener func(target string) error
-	// UnitDir is where "mount at boot" writes its systemd unit; Systemctl
-	// runs systemctl with the given arguments (nil: write the unit only).
-	UnitDir   string
-	UserUnits bool
-	Systemctl func(ctx context.Context, args ...string) error
-	// Executable is the cloudfuse binary, named by the boot unit.
-	Executable string
 	// KDF is the cost of encrypting a config.
 	KDF config.KDFParams
 	// Version is shown in the page header.

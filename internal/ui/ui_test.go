@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -49,6 +50,13 @@ func (h *fakeHost) Run(_ context.Context, args []string) (string, error) {
 	return "", nil
 }
 
+func (h *fakeHost) MountAtBoot(mountPath, configFile string, secure bool, passphrase string) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls = append(h.calls, []string{"boot", mountPath, configFile, fmt.Sprint(secure), passphrase})
+	return "set " + mountPath + " to mount at boot", nil
+}
+
 func (h *fakeHost) NoEffect(cfg *config.Config) []config.Warning {
 	if cfg.IsSet("lazy-write") {
 		return []config.Warning{{Key: "lazy-write", Msg: "a file is uploaded before close returns"}}
@@ -66,8 +74,7 @@ type client struct {
 
 func newClient(t *testing.T, host *fakeHost, o ...func(*Options)) *client {
 	t.Helper()
-	opts := Options{Host: host, Executable: "/usr/bin/cloudfuse", UnitDir: t.TempDir(),
-		KDF: config.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
+	opts := Options{Host: host, KDF: config.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
 	for _, f := range o {
 		f(&opts)
 	}
@@ -384,30 +391,21 @@ func TestEncryptedConfigRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMountAtBootWritesAUnit(t *testing.T) {
+func TestMountAtBootSavesThenAsksTheCLI(t *testing.T) {
 	dir := t.TempDir()
-	units := filepath.Join(dir, "units")
-	var ran [][]string
-	c := newClient(t, &fakeHost{}, func(o *Options) {
-		o.UnitDir = units
-		o.Systemctl = func(_ context.Context, args ...string) error { ran = append(ran, args); return nil }
-	})
+	host := &fakeHost{}
+	c := newClient(t, host)
 	v := s3Form(dir)
 	r := c.result(c.post("/api/config/boot", formRequest{Values: v}))
-	if !r.OK || !strings.Contains(r.Message, "enabled") {
+	if !r.OK || !strings.Contains(r.Message, "mount at boot") || r.Saved != v[fSavePath] {
 		t.Fatalf("boot: %+v", r)
 	}
-	name := "cloudfuse-" + strings.ReplaceAll(strings.Trim(filepath.Join(dir, "mnt"), "/"), "/", "-") + ".service"
-	text, err := os.ReadFile(filepath.Join(units, name))
-	if err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(v[fSavePath]); err != nil {
+		t.Fatalf("the config was not saved first: %v", err)
 	}
-	want := "ExecStart=/usr/bin/cloudfuse mount " + filepath.Join(dir, "mnt") + " --config-file=" + v[fSavePath] + " --foreground"
-	if !strings.Contains(string(text), want) {
-		t.Fatalf("unit lacks %q:\n%s", want, text)
-	}
-	if len(ran) != 2 || ran[0][0] != "daemon-reload" || ran[1][0] != "enable" || ran[1][1] != name {
-		t.Fatalf("systemctl runs = %v", ran)
+	want := []string{"boot", filepath.Join(dir, "mnt"), v[fSavePath], "false", ""}
+	if len(host.calls) != 1 || strings.Join(host.calls[0], "|") != strings.Join(want, "|") {
+		t.Fatalf("calls = %v", host.calls)
 	}
 }
 
