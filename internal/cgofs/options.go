@@ -5,6 +5,7 @@ package cgofs
 import (
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/a9de3765/cloudfuse/internal/fsrules"
 )
@@ -18,6 +19,9 @@ func mountArgs(opts fsrules.Options) []string {
 		o = append(o, fmt.Sprintf("FileInfoTimeout=%d", opts.AttrTimeout.Milliseconds()))
 		if opts.FSName != "" {
 			o = append(o, "volname="+opts.FSName)
+		}
+		if opts.WindowsSDDL != "" {
+			o = append(o, "FileSecurity="+opts.WindowsSDDL)
 		}
 	} else {
 		// cgofuse's libfuse3 init clears the library's fuse_config, so
@@ -43,8 +47,23 @@ func mountArgs(opts fsrules.Options) []string {
 	for _, x := range o {
 		args = append(args, "-o", x)
 	}
+	if runtime.GOOS == "windows" && opts.NetworkShare {
+		// A network drive: \\cloudfuse\<name>.
+		args = append(args, `--VolumePrefix=\cloudfuse\`+shareName(opts.FSName))
+	}
 	if opts.Debug {
 		args = append(args, "-d")
 	}
 	return args
+}
+
+// shareName is the share of a network drive: the mount source without its
+// "cloudfuse:" and with no backslash.
+func shareName(fsname string) string {
+	n := strings.TrimPrefix(fsname, "cloudfuse:")
+	n = strings.NewReplacer(`\`, "_", "/", "_").Replace(n)
+	if n == "" {
+		return "cloudfuse"
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"log/slog"
+	"maps"
 
 	"github.com/a9de3765/cloudfuse/internal/config"
 )
@@ -22,6 +23,13 @@ const (
 // does not silently behave differently. docs/config.md marks each of them
 // "no effect" (TestDocTableMatchesCode checks it).
 func inertKeys() map[string]string {
+	m := inertEverywhere()
+	maps.Copy(m, inertHere())
+	return m
+}
+
+// inertEverywhere are the keys that change nothing on any platform.
+func inertEverywhere() map[string]string {
 	return map[string]string{
 		"allow-root": "the FUSE library offers only allow_other; set allow-other to let root (and everyone) in",
 		"lazy-write": "a file is uploaded before close returns, so an error reaches the application; there is no upload after close",
@@ -31,9 +39,7 @@ func inertKeys() map[string]string {
 
 		"libfuse.extension":                        "cloudfuse loads no extension libraries",
 		"libfuse.max-fuse-threads":                 "every FUSE request is served on its own goroutine; there is no thread pool to size",
-		"libfuse.network-share":                    whyWindows,
 		"libfuse.display-capacity-mb":              "df always shows 1 PiB with all of it free",
-		"libfuse.windows-sddl":                     whyWindows,
 		"libfuse.kernel-list-cache-expiration-sec": "the kernel is not asked to keep listings; the daemon caches them for attr_cache.timeout-sec",
 
 		"file_cache.policy":                  "eviction is always least-recently-used (lru)",

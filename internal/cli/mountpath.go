@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -28,6 +29,9 @@ func unwrapPath(err error) error {
 // directory, is not already a mount point, and is empty unless nonempty is
 // set. It returns the absolute, symlink-free path.
 func (a *app) checkMountPath(path string, cfg *config.Config) (string, error) {
+	if runtime.GOOS == "windows" {
+		return checkWindowsMountPath(path)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", fmt.Errorf("mount path %s: %w", path, err)

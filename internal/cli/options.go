@@ -223,6 +223,8 @@ func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Lo
 		// With fixed attributes nothing is kept, so user attributes could
 		// only fail; ENOSYS makes the kernel stop asking at all.
 		DisableXattrs: cfg.Libfuse.DisableXattrs || cfg.Libfuse.FixedAttributes,
+		NetworkShare:  cfg.Libfuse.NetworkShare,
+		WindowsSDDL:   cfg.Libfuse.WindowsSDDL,
 		Options:       extra,
 		Debug:         cfg.Libfuse.FuseTrace,
 		Logger:        log,

@@ -31,6 +31,12 @@ type Options struct {
 	// O_WRONLY or O_APPEND while the kernel writeback cache is on, as
 	// BlobFuse2 and Cloudfuse do with ignore-open-flags: false.
 	StrictOpenFlags bool
+	// NetworkShare mounts as a network drive, \\cloudfuse\<FSName>
+	// (Windows: libfuse.network-share).
+	NetworkShare bool
+	// WindowsSDDL is the security descriptor of every file (Windows:
+	// libfuse.windows-sddl).
+	WindowsSDDL string
 	// Options are extra "-o" mount options passed through to the kernel.
 	Options []string
 	Debug   bool
