@@ -80,6 +80,11 @@ package:
 screenshots: servers
 	$(TESTSERVERS) run env CLOUDFUSE_UI_SCREENSHOTS=$(CURDIR)/docs/images $(GO) test -count=1 -run '^TestGUI$$' ./e2e
 
+# The go-fuse and cgofuse frontends side by side (bench/frontends.sh).
+.PHONY: bench-frontends
+bench-frontends:
+	bench/frontends.sh
+
 .PHONY: bench bench-data
 bench:
 	bench/run.sh
