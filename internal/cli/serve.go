@@ -128,7 +128,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, warns []config.Warn
 	live.Lock()
 	live.srv = srv
 	live.Unlock()
-	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg))
+	log.Info("mounted", "mountpoint", mnt, "source", mountSource(cfg), "frontend", frontendName)
 	if cfg.Preload {
 		if err := preload(health.PreloadRequest{}); err != nil {
 			log.Error("preload could not start", "err", err)

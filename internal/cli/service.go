@@ -9,9 +9,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// serviceName is the Windows service's name.
-const serviceName = "cloudfuse"
-
 func (a *app) serviceCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "service",

@@ -11,6 +11,9 @@ import (
 	"golang.org/x/sys/windows/svc/mgr"
 )
 
+// serviceName is the Windows service's name.
+const serviceName = "cloudfuse"
+
 // serviceInstall installs the service, started at boot, running
 // `cloudfuse service run`, and registers its event log source.
 func (a *app) serviceInstall(context.Context) (string, error) {
