@@ -50,3 +50,16 @@ func defaultRuntimeDir() string {
 	}
 	return config.ExpandPath("~/.cloudfuse/run")
 }
+
+// desktopOpener returns a function that opens a URL or folder with
+// xdg-open, or nil when there is no desktop session to show it in.
+func desktopOpener(getenv func(string) string) func(string) error {
+	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		return nil
+	}
+	prog, err := exec.LookPath("xdg-open")
+	if err != nil {
+		return nil
+	}
+	return func(target string) error { return startDetached(exec.Command(prog, target)) }
+}

@@ -54,3 +54,8 @@ func defaultWorkDir() string {
 // defaultRuntimeDir is where daemons record themselves: run under the
 // working directory.
 func defaultRuntimeDir() string { return filepath.Join(defaultWorkDir(), "run") }
+
+// desktopOpener opens a URL or folder in the program Windows has for it.
+func desktopOpener(func(string) string) func(string) error {
+	return func(target string) error { return startDetached(exec.Command("cmd", "/c", "start", "", target)) }
+}

@@ -78,26 +78,6 @@ func (a *app) ui(cmd *cobra.Command, address string, port int, noBrowser bool) e
 	return srv.Serve(ctx, ln)
 }
 
-// desktopOpener returns a function that opens a URL or folder with
-// xdg-open, or nil when there is no desktop session to show it in.
-func desktopOpener(getenv func(string) string) func(string) error {
-	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
-		return nil
-	}
-	prog, err := exec.LookPath("xdg-open")
-	if err != nil {
-		return nil
-	}
-	return func(target string) error {
-		c := exec.Command(prog, target)
-		if err := c.Start(); err != nil {
-			return err
-		}
-		go func() { _ = c.Wait() }()
-		return nil
-	}
-}
-
 // uiHost is what the GUI asks of the command line.
 type uiHost struct{ a *app }
 
@@ -152,3 +132,12 @@ func (h uiHost) MountAtBoot(mountPath, configFile string, secure bool, passphras
 
 // NoEffect lists the keys set in cfg that change nothing here.
 func (h uiHost) NoEffect(cfg *config.Config) []config.Warning { return noEffect(cfg) }
+
+// startDetached starts c and reaps it when it ends.
+func startDetached(c *exec.Cmd) error {
+	if err := c.Start(); err != nil {
+		return err
+	}
+	go func() { _ = c.Wait() }()
+	return nil
+}
