@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/windows/registry"
 )
@@ -42,6 +44,9 @@ func (a *app) enableRemount(scope remountScope, e remountEntry, _ string) (strin
 		}
 	}
 	if scope == remountUser {
+		if err := a.runAtLogin(); err != nil {
+			return "", err
+		}
 		return fmt.Sprintf("%s mounts again at your next login", e.MountPath), nil
 	}
 	return fmt.Sprintf("%s mounts again at boot, while the cloudfuse service is installed (cloudfuse service install)", e.MountPath), nil
@@ -94,4 +99,42 @@ func remountEntries(scope remountScope) ([]remountEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// runAtLogin makes Windows run `cloudfuse service remount-user` when this
+// user logs in (HKCU\...\Run), which mounts the user's recorded mounts.
+func (a *app) runAtLogin() error {
+	exe, err := a.executable()
+	if err != nil {
+		return err
+	}
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, `Software\Microsoft\Windows\CurrentVersion\Run`, registry.SET_VALUE)
+	if err != nil {
+		return fmt.Errorf("registering the mount at login: %w", err)
+	}
+	defer k.Close()
+	return k.SetStringValue("cloudfuse", `"`+exe+`" service remount-user`)
+}
+
+// remountUserMounts mounts every mount this user recorded with
+// --enable-remount-user; the login runs it.
+func (a *app) remountUserMounts(ctx context.Context) error {
+	entries, err := remountEntries(remountUser)
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, e := range entries {
+		args := []string{"mount", e.MountPath, "--config-file=" + e.ConfigFile}
+		if e.Secure {
+			args = append(args, "--secure-config")
+		}
+		if err := a.runArgs(ctx, args, a.stdout, a.stderr); err != nil {
+			failed = append(failed, e.MountPath+": "+err.Error())
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d mounts failed: %s", len(failed), len(entries), strings.Join(failed, "; "))
+	}
+	return nil
 }

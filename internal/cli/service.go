@@ -77,12 +77,21 @@ func (a *app) serviceCmd() *cobra.Command {
 			return a.serviceRun(cmd.Context())
 		},
 	}
+	remountUser := &cobra.Command{
+		Use:    "remount-user",
+		Short:  "Mount every mount recorded with --enable-remount-user (run at login on Windows)",
+		Hidden: true,
+		Args:   usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.remountUserMounts(cmd.Context())
+		},
+	}
 	cmd.AddCommand(
 		simple("install", "Install the cloudfuse service, started at boot (Windows, as an administrator)", a.serviceInstall),
 		simple("uninstall", "Stop and remove the cloudfuse service (Windows)", a.serviceUninstall),
 		simple("start", "Start the cloudfuse service: it mounts every recorded mount (Windows)", a.serviceStart),
 		simple("stop", "Stop the cloudfuse service: it unmounts its mounts (Windows)", a.serviceStop),
-		mount, unmount, run)
+		mount, unmount, run, remountUser)
 	return cmd
 }
 

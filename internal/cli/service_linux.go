@@ -15,3 +15,7 @@ func (a *app) serviceUninstall(context.Context) (string, error) { return "", err
 func (a *app) serviceStart(context.Context) (string, error)     { return "", errNoService }
 func (a *app) serviceStop(context.Context) (string, error)      { return "", errNoService }
 func (a *app) serviceRun(context.Context) error                 { return errNoService }
+
+// remountUserMounts has nothing to do on Linux: systemd starts the user
+// units --enable-remount-user writes at login.
+func (a *app) remountUserMounts(context.Context) error { return errNoService }
