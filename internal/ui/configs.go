@@ -191,19 +191,24 @@ func (s *Server) apiTest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, _, warns, err := s.build(req.Values)
+	var out string
 	if err == nil {
 		var mnt string
 		if mnt, err = mountPath(req.Values); err == nil {
-			var out string
 			out, err = s.testText(r.Context(), data, mnt)
-			if err == nil {
-				writeJSON(w, http.StatusOK, result{OK: true, Message: firstLine(out, "the dry run passed"), Warnings: warns})
-				return
-			}
 		}
 	}
-	res := fieldError(err)
-	res.Warnings = warns
+	answer(w, err, firstLine(out, "the dry run passed"), warns, "")
+}
+
+// answer replies to a form action: its error beside the field it blames,
+// or msg; with the config file saved, if any, and the warnings.
+func answer(w http.ResponseWriter, err error, msg string, warns []string, saved string) {
+	res := result{OK: true, Message: msg}
+	if err != nil {
+		res = fieldError(err)
+	}
+	res.Warnings, res.Saved = warns, saved
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -283,13 +288,7 @@ func (s *Server) apiSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, warns, err := s.save(req.Values)
-	if err != nil {
-		res := fieldError(err)
-		res.Warnings = warns
-		writeJSON(w, http.StatusOK, res)
-		return
-	}
-	writeJSON(w, http.StatusOK, result{OK: true, Message: "saved " + p, Warnings: warns, Saved: p})
+	answer(w, err, "saved "+p, warns, p)
 }
 
 // saveToMount checks the mount directory is given and saves the config,
@@ -319,14 +318,7 @@ func (s *Server) apiMount(w http.ResponseWriter, r *http.Request) {
 			_, err = s.opts.Host.Run(ctx, mountArgs(file, mnt, secure, v[fPassphrase]))
 		}
 	}
-	if err != nil {
-		res := fieldError(err)
-		res.Warnings = warns
-		res.Saved = file
-		writeJSON(w, http.StatusOK, res)
-		return
-	}
-	writeJSON(w, http.StatusOK, result{OK: true, Message: "mounted " + mnt + " (config " + file + ")", Warnings: warns, Saved: file})
+	answer(w, err, "mounted "+mnt+" (config "+file+")", warns, file)
 }
 
 // apiBoot saves the config and sets it to be mounted at boot, as
@@ -342,14 +334,7 @@ func (s *Server) apiBoot(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		msg, err = s.opts.Host.MountAtBoot(mnt, file, v[fEncrypt] == "true", v[fPassphrase])
 	}
-	if err != nil {
-		res := fieldError(err)
-		res.Warnings = warns
-		res.Saved = file
-		writeJSON(w, http.StatusOK, res)
-		return
-	}
-	writeJSON(w, http.StatusOK, result{OK: true, Message: msg, Warnings: warns, Saved: file})
+	answer(w, err, msg, warns, file)
 }
 
 // noEffect says which keys set in cfg change nothing here, and why.
