@@ -84,12 +84,21 @@ func TestDiskTierMount(t *testing.T) {
 			if len(files) != blocks {
 				t.Fatalf("%d block files, want %d", len(files), blocks)
 			}
-			data, err := os.ReadFile(files[7])
-			if err != nil {
-				t.Fatal(err)
+			// A whole block, not the short last one of a file, so the GET
+			// that replaces it is the block's 1 MiB.
+			var victim string
+			var data []byte
+			for _, f := range files {
+				if d, err := os.ReadFile(f); err == nil && len(d) >= 1<<20 {
+					victim, data = f, d
+					break
+				}
+			}
+			if victim == "" {
+				t.Fatal("no whole block on disk")
 			}
 			data[len(data)/3] ^= 0x20
-			if err := os.WriteFile(files[7], data, 0o600); err != nil {
+			if err := os.WriteFile(victim, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			if n, b := epoch(); n < 1 || b < 1<<20 || b > 4<<20 {
