@@ -33,6 +33,11 @@
 #                           network rather than against the CPU; needs root
 #                           and tc, and slows everything on loopback until
 #                           the run ends
+#   BENCH_NET_DELAY_MS      put the store this many milliseconds away, each
+#                           way (a round trip of twice it), for every tool
+#                           and the SDK: a delay proxy (benchtool
+#                           delay-proxy) stands between them and MinIO; with
+#                           BENCH_NET_MBIT too, the link is both slow and far
 #   BENCH_AWS_LISTING=1     cloudfuse lists as on Amazon S3, without MinIO's
 #                           listing metadata (s3storage.list-metadata: false)
 #   BENCH_WARM_MB           memory touched once before measuring (default:
@@ -83,6 +88,12 @@ if [ -n "$NET_MBIT" ]; then
 	esac
 fi
 
+NET_DELAY_MS=${BENCH_NET_DELAY_MS:-}
+case $NET_DELAY_MS in
+'' | 0) NET_DELAY_MS= ;;
+*[!0-9]*) die "BENCH_NET_DELAY_MS must be a whole number of milliseconds, not '$NET_DELAY_MS'" ;;
+esac
+
 for v in SIZE_MB DIR_FILES FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT ROUNDS; do
 	case ${!v} in
 	'' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;;
@@ -130,6 +141,7 @@ cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
 	[ -z "$SHAPED" ] || tc qdisc del dev lo root || log "warning: could not remove the loopback rate limit (tc qdisc del dev lo root)"
+	[ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null || true
 	cleanup_run
 	exit "$status"
 }
@@ -163,6 +175,21 @@ if [ -n "$NET_MBIT" ]; then
 	log "loopback limited to $NET_MBIT Mbit/s"
 fi
 
+# A delay proxy puts the store farther away: every tool and the SDK talk
+# to it instead of MinIO (this kernel has no netem to delay loopback).
+if [ -n "$NET_DELAY_MS" ]; then
+	mkdir -p "$WORK/logs"
+	"$BT" delay-proxy -target "${CLOUDFUSE_TEST_S3_ENDPOINT#http://}" -delay-ms "$NET_DELAY_MS" >"$WORK/proxy.addr" 2>"$WORK/logs/proxy.log" &
+	PROXY_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$WORK/proxy.addr" ] && break
+		sleep 0.05
+	done
+	[ -s "$WORK/proxy.addr" ] || die "the delay proxy did not start; see $WORK/logs/proxy.log"
+	export CLOUDFUSE_TEST_S3_ENDPOINT="http://$(head -1 "$WORK/proxy.addr")"
+	log "store $NET_DELAY_MS ms away each way, through $CLOUDFUSE_TEST_S3_ENDPOINT"
+fi
+
 # Each round runs the SDK, then every tool; round r starts with the r-th
 # tool, so no tool is always first (or last) after the SDK.
 read -r -a tool_list <<<"$TOOLS"
@@ -192,6 +219,7 @@ done
 		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
 	[ "$ROUNDS" = 1 ] || printf '# %d rounds, each workload its median\n' "$ROUNDS"
 	[ -z "$NET_MBIT" ] || printf '# loopback limited to %s Mbit/s\n' "$NET_MBIT"
+	[ -z "$NET_DELAY_MS" ] || printf '# store %s ms away each way (round trip %s ms)\n' "$NET_DELAY_MS" $((2 * NET_DELAY_MS))
 	[ "${BENCH_AWS_LISTING:-0}" = 0 ] || printf '# cloudfuse lists without MinIO metadata, as on Amazon S3\n'
 	"$BT" report "$RESULTS"
 } | tee "$WORK/table.txt"

@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"seed-set":    {"upload a set of equal objects under a prefix (skips it when there)", cmdSeedSet},
 		"download":    {"download a prefix into local files with the SDK; prints bytes and seconds", cmdDownload},
 		"requests":    {"print MinIO's request totals by kind, or with -since the requests made after an earlier output", cmdRequests},
+		"delay-proxy": {"forward TCP to a target with a one-way delay, as a store farther away (prints its address)", cmdDelayProxy},
 	}
 }
 
