@@ -14,11 +14,12 @@ const (
 	remountUser
 )
 
-func (s remountScope) String() string {
+// when says when a mount of scope comes back.
+func (s remountScope) when() string {
 	if s == remountUser {
-		return "user"
+		return "login"
 	}
-	return "system"
+	return "boot"
 }
 
 // remountEntry is one mount to bring back: Cloudfuse's
@@ -28,6 +29,15 @@ type remountEntry struct {
 	ConfigFile string
 	Secure     bool   // the config file is encrypted
 	RunAs      string // --remount-system-user: who a system mount runs as (Linux)
+}
+
+// mountArgs is the command line that mounts e again.
+func (e remountEntry) mountArgs() []string {
+	args := []string{"mount", e.MountPath, "--config-file=" + e.ConfigFile}
+	if e.Secure {
+		args = append(args, "--secure-config")
+	}
+	return args
 }
 
 // newRemountEntry checks and completes an entry: both paths absolute.

@@ -61,7 +61,7 @@ func (a *app) enableRemount(scope remountScope, e remountEntry, passphrase strin
 		User: scope == remountUser, RunAs: e.RunAs}
 	path, err := boot.Install(dir, u, passphrase)
 	if err != nil {
-		return "", fmt.Errorf("remount at %s: %w", map[remountScope]string{remountSystem: "boot", remountUser: "login"}[scope], err)
+		return "", fmt.Errorf("remount at %s: %w", scope.when(), err)
 	}
 	if systemctl == nil {
 		return fmt.Sprintf("wrote %s; systemd does not run here: enable it with systemctl enable %s", path, u.Name()), nil
@@ -86,7 +86,7 @@ func (a *app) disableRemount(scope remountScope, mnt string) (string, error) {
 	dir, systemctl := systemdFor(a.getenv, scope == remountUser)
 	u := boot.Unit{MountPath: abs, User: scope == remountUser}
 	if _, err := os.Stat(filepath.Join(dir, u.Name())); os.IsNotExist(err) {
-		return fmt.Sprintf("%s was not set to mount at %s", abs, map[remountScope]string{remountSystem: "boot", remountUser: "login"}[scope]), nil
+		return fmt.Sprintf("%s was not set to mount at %s", abs, scope.when()), nil
 	}
 	if systemctl != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -65,7 +65,7 @@ func (a *app) disableRemount(scope remountScope, mnt string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("removing the mount from the registry: %w", err)
 	}
-	return fmt.Sprintf("%s no longer mounts again at %s", abs, map[remountScope]string{remountSystem: "boot", remountUser: "login"}[scope]), nil
+	return fmt.Sprintf("%s no longer mounts again at %s", abs, scope.when()), nil
 }
 
 // remountEntries lists scope's mounts.
@@ -125,11 +125,7 @@ func (a *app) remountUserMounts(ctx context.Context) error {
 	}
 	var failed []string
 	for _, e := range entries {
-		args := []string{"mount", e.MountPath, "--config-file=" + e.ConfigFile}
-		if e.Secure {
-			args = append(args, "--secure-config")
-		}
-		if err := a.runArgs(ctx, args, a.stdout, a.stderr); err != nil {
+		if err := a.runArgs(ctx, e.mountArgs(), a.stdout, a.stderr); err != nil {
 			failed = append(failed, e.MountPath+": "+err.Error())
 		}
 	}

@@ -47,10 +47,8 @@ func (a *app) serviceCmd() *cobra.Command {
 		Short: "Mount now, and again whenever the service starts (at boot)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			run := []string{"mount", args[0], "--config-file=" + m.configFile, "--enable-remount-system"}
-			if m.secureConfig {
-				run = append(run, "--secure-config")
-			}
+			e := remountEntry{MountPath: args[0], ConfigFile: m.configFile, Secure: m.secureConfig}
+			run := append(e.mountArgs(), "--enable-remount-system")
 			if m.passphrase != "" {
 				run = append(run, "--passphrase="+m.passphrase)
 			}

@@ -132,11 +132,7 @@ func (w *winService) Execute(_ []string, req <-chan svc.ChangeRequest, status ch
 		note("reading the recorded mounts: " + err.Error())
 	}
 	for _, e := range entries {
-		args := []string{"mount", e.MountPath, "--config-file=" + e.ConfigFile}
-		if e.Secure {
-			args = append(args, "--secure-config")
-		}
-		if err := w.a.runArgs(w.ctx, args, io.Discard, io.Discard); err != nil {
+		if err := w.a.runArgs(w.ctx, e.mountArgs(), io.Discard, io.Discard); err != nil {
 			note(fmt.Sprintf("mounting %s: %v", e.MountPath, err))
 		} else {
 			note("mounted " + e.MountPath)

@@ -44,14 +44,11 @@ func fieldError(err error) result {
 	return r
 }
 
-// fieldID is the form field that shows key: the key itself, or the one
-// field that edits it under another name.
+// fieldID is the form field that shows key: the key itself, or the store
+// choice for the components list.
 func fieldID(key string) string {
-	switch key {
-	case "components":
+	if key == "components" {
 		return fStore
-	case "s3storage.bucket", "bucket-name":
-		return "s3storage.bucket-name"
 	}
 	return key
 }
