@@ -21,6 +21,12 @@ func WindowsNames(b storage.Backend) storage.Backend {
 		b:    b,
 		down: func(_, key string) (string, error) { return mapSegments(key, fromWindows), nil },
 		up:   func(key string) string { return mapSegments(key, toWindows) },
+		// A character the store refuses is refused in its look-alike too,
+		// which would reach the store as that character.
+		caps: func(c storage.Caps) storage.Caps {
+			c.ReservedChars += windowsLookalikes.Replace(c.ReservedChars)
+			return c
+		},
 	}
 	return m.extend()
 }

@@ -73,3 +73,24 @@ func TestWindowsNamesView(t *testing.T) {
 		t.Fatal("a:b is still stored")
 	}
 }
+
+// reserving reports a store that refuses the backslash, as Azure does.
+type reserving struct{ storage.Backend }
+
+func (r reserving) Caps() storage.Caps {
+	c := r.Backend.Caps()
+	c.ReservedChars = `\`
+	return c
+}
+
+// A name whose look-alike maps to a character the store refuses is
+// refused too: "a＼b" would reach the store as "a\b".
+func TestWindowsNamesKeepTheStoresReservedCharacters(t *testing.T) {
+	c := WindowsNames(reserving{memstore.New(memstore.Options{})}).Caps()
+	if !strings.Contains(c.ReservedChars, `\`) || !strings.Contains(c.ReservedChars, "＼") {
+		t.Fatalf("reserved %q", c.ReservedChars)
+	}
+	if c := WindowsNames(memstore.New(memstore.Options{})).Caps(); c.ReservedChars != "" {
+		t.Fatalf("a store that reserves nothing reserves %q through the view", c.ReservedChars)
+	}
+}
