@@ -85,6 +85,12 @@ screenshots: servers
 bench-frontends:
 	bench/frontends.sh
 
+# Re-reads of a cached file with and without FUSE passthrough
+# (bench/passthrough.sh).
+.PHONY: bench-passthrough
+bench-passthrough:
+	bench/passthrough.sh
+
 .PHONY: bench bench-data
 bench:
 	bench/run.sh

@@ -115,6 +115,7 @@ type snapshot struct {
 	Fuse        map[string]opStats
 	Store       map[string]opStats
 	OpenHandles int64 `json:"open_handles"`
+	Passthrough int64 `json:"passthrough_handles"`
 	Cache       *struct {
 		Files, Bytes, Dirty int64
 	}

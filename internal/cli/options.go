@@ -219,6 +219,7 @@ func fuseOptions(cfg *config.Config, source string, extra []string, log *slog.Lo
 		FSName:                source,
 		DisableWritebackCache: cfg.Libfuse.DisableWritebackCache,
 		DirectIO:              directIO(cfg),
+		Passthrough:           cfg.FileCache.Passthrough && cfg.DataPath() == config.CompFileCache,
 		StrictOpenFlags:       !cfg.Libfuse.IgnoreOpenFlags,
 		// With fixed attributes nothing is kept, so user attributes could
 		// only fail; ENOSYS makes the kernel stop asking at all.

@@ -145,6 +145,9 @@ type FileCache struct {
 	IgnoreSync        bool    `key:"ignore-sync"`
 	RefreshSec        int     `key:"refresh-sec"`
 	HardLimit         bool    `key:"hard-limit"`
+	// Passthrough lets the kernel read a cached file opened read-only
+	// straight from its copy in the cache (FUSE passthrough; ours).
+	Passthrough bool `key:"passthrough"` // true
 	// BlobFuse2 and Cloudfuse keys that change nothing here (see the
 	// reasons in the cli's compatibility table).
 	BackgroundDownload   bool `key:"background-download"`
@@ -392,6 +395,7 @@ func Default() *Config {
 			HighThreshold: 80,
 			LowThreshold:  60,
 			SyncToFlush:   true,
+			Passthrough:   true,
 		},
 		BlockCache: BlockCache{
 			BlockSizeMB:    16,

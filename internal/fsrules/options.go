@@ -21,6 +21,11 @@ type Options struct {
 	FSName string
 	// DisableWritebackCache turns off the kernel's writeback cache.
 	DisableWritebackCache bool
+	// Passthrough lets the kernel read a file opened read-only straight
+	// from its local copy when the copy is complete (FUSE passthrough,
+	// Linux 6.9 and later, go-fuse only). The kernel does not allow it
+	// together with the writeback cache.
+	Passthrough bool
 	// DirectIO bypasses the kernel page cache for file data.
 	DirectIO bool
 	// DisableXattrs answers every extended-attribute call with ENOSYS so
@@ -51,4 +56,7 @@ type Observer interface {
 	FuseOp(op string, d time.Duration)
 	FuseError(op string, errno syscall.Errno)
 	FuseBytes(op string, n int)
+	// PassthroughHandles changes the count of open handles the kernel
+	// reads without the daemon by delta.
+	PassthroughHandles(delta int)
 }

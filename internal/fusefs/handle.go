@@ -16,8 +16,9 @@ import (
 
 // handle is an open file.
 type handle struct {
-	h *vfs.Handle
-	n *node
+	h    *vfs.Handle
+	n    *node
+	mode openMode // how the kernel serves its data (passthrough.go)
 }
 
 var (
@@ -127,6 +128,7 @@ func (h *handle) Release(ctx context.Context) syscall.Errno {
 	defer h.n.m.observe("release", time.Now(), h.n, "")
 	ctx = detach(ctx)
 	h.n.forget(h.h)
+	h.n.count(h.mode, -1)
 	if err := h.h.Release(ctx); err != nil {
 		return h.fail("release", err)
 	}

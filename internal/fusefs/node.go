@@ -26,6 +26,9 @@ type node struct {
 
 	mu   sync.Mutex
 	open map[*vfs.Handle]bool // live handles, for orphaned inodes
+	// cached and passing count the open handles served through the page
+	// cache and passed through to a local file (passthrough.go).
+	cached, passing int
 
 	ino     uint64      // its inode number (inos.go)
 	dropped atomic.Bool // replaced by a new inode after a failed write (lost)
@@ -42,6 +45,11 @@ type mount struct {
 	// I/O be mapped shared: streamed writes then bypass the page cache.
 	directStreams atomic.Bool
 	inos          *inoTable
+	// passthrough is set while files may be passed through to their
+	// local copies (passthrough.go); passProbe tries it once.
+	passthrough atomic.Bool
+	passProbe   sync.Once
+	srv         *fuse.Server
 }
 
 // observe reports one finished operation to the Observer, if any, and at
@@ -339,7 +347,8 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	if cn, ok := ino.Operations().(*node); ok {
 		cn.remember(h)
 	}
-	return ino, &handle{h: h, n: ino.Operations().(*node)}, n.m.openFlags(h), 0
+	fh, fopen := ino.Operations().(*node).openHandle(h)
+	return ino, fh, fopen, 0
 }
 
 // Open opens an existing file.
@@ -358,7 +367,8 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 		return nil, 0, n.fail("open", p, err)
 	}
 	n.remember(h)
-	return &handle{h: h, n: n}, n.m.openFlags(h), 0
+	fh, fl := n.openHandle(h)
+	return fh, fl, 0
 }
 
 // remember records a live handle, so an inode unlinked while open still

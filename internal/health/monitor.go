@@ -1,6 +1,7 @@
 package health
 
 import (
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,7 @@ type Monitor struct {
 	fuse     *opTable
 	meter    *wrap.Meter
 	storeLat *opTable // latency histograms only; counts come from meter
+	passing  atomic.Int64
 }
 
 // New returns a Monitor with every counter at zero.
@@ -71,6 +73,10 @@ func (m *Monitor) FuseError(op string, errno syscall.Errno) { m.fuse.failed(op, 
 // FuseBytes counts data read or written (fusefs.Observer).
 func (m *Monitor) FuseBytes(op string, n int) { m.fuse.addBytes(op, int64(n)) }
 
+// PassthroughHandles changes the count of open handles the kernel reads
+// without the daemon (fusefs.Observer).
+func (m *Monitor) PassthroughHandles(delta int) { m.passing.Add(int64(delta)) }
+
 // Snapshot is everything a Monitor knows at one moment.
 type Snapshot struct {
 	Time          time.Time          `json:"time"`
@@ -81,12 +87,15 @@ type Snapshot struct {
 	Store         map[string]OpStats `json:"store"`
 	// OpenHandles counts open file handles: successful opens and creates
 	// not yet released.
-	OpenHandles int64     `json:"open_handles"`
-	Cache       *Cache    `json:"cache,omitempty"`
-	Preload     *Preload  `json:"preload,omitempty"`
-	DiskTier    *DiskTier `json:"disk_tier,omitempty"`
-	CacheError  string    `json:"cache_error,omitempty"`
-	Process     *Process  `json:"process,omitempty"`
+	OpenHandles int64 `json:"open_handles"`
+	// PassthroughHandles counts the open handles whose reads the kernel
+	// takes from the local copy without the daemon (FUSE passthrough).
+	PassthroughHandles int64     `json:"passthrough_handles"`
+	Cache              *Cache    `json:"cache,omitempty"`
+	Preload            *Preload  `json:"preload,omitempty"`
+	DiskTier           *DiskTier `json:"disk_tier,omitempty"`
+	CacheError         string    `json:"cache_error,omitempty"`
+	Process            *Process  `json:"process,omitempty"`
 }
 
 // Snapshot reads every counter, the cache and the process.
@@ -101,6 +110,7 @@ func (m *Monitor) Snapshot() Snapshot {
 		Store:         m.storeStats(),
 	}
 	s.OpenHandles = openHandles(s.Fuse)
+	s.PassthroughHandles = m.passing.Load()
 	if m.opts.Cache != nil {
 		c, err := m.opts.Cache()
 		if err != nil {

@@ -29,6 +29,8 @@ func WritePrometheus(w io.Writer, s Snapshot) error {
 
 	p.header("cloudfuse_open_handles", "gauge", "Open file handles.")
 	p.sample("cloudfuse_open_handles", nil, float64(s.OpenHandles))
+	p.header("cloudfuse_passthrough_handles", "gauge", "Open file handles the kernel reads from the local copy without the daemon.")
+	p.sample("cloudfuse_passthrough_handles", nil, float64(s.PassthroughHandles))
 	if c := s.Cache; c != nil {
 		p.header("cloudfuse_cache_bytes", "gauge", "Bytes of file data in the file cache.")
 		p.sample("cloudfuse_cache_bytes", nil, float64(c.Bytes))

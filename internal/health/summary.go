@@ -33,7 +33,7 @@ func WriteSummary(w io.Writer, s Snapshot) error {
 	} else {
 		fmt.Fprintf(&b, "  daemon   up %s\n", up)
 	}
-	fmt.Fprintf(&b, "  handles  %d open\n", s.OpenHandles)
+	fmt.Fprintf(&b, "  handles  %d open, %d passed through to the cache\n", s.OpenHandles, s.PassthroughHandles)
 	switch c := s.Cache; {
 	case c != nil:
 		ev := "evictions not reported"

@@ -3,6 +3,7 @@ package vfs
 import (
 	"context"
 	"errors"
+	"os"
 
 	"github.com/a9de3765/cloudfuse/internal/cache/content"
 )
@@ -182,6 +183,20 @@ func (h *Handle) ReadShared(ctx context.Context, buf []byte, off int64) (bufs []
 			return nil, func() {}, err
 		}
 	}
+}
+
+// OpenLocal opens, read-only, the local file that holds all of the open
+// file's bytes, when there is one (a complete staged copy): a frontend may
+// let the kernel read it directly. Writes through any handle keep going to
+// the same file, so such reads see them. The caller closes it.
+func (h *Handle) OpenLocal() (*os.File, bool) {
+	h.f.mu.Lock()
+	defer h.f.mu.Unlock()
+	lo, ok := h.f.c.(interface{ OpenLocal() (*os.File, bool) })
+	if !ok {
+		return nil, false
+	}
+	return lo.OpenLocal()
 }
 
 // content returns the file's content now.

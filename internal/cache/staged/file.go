@@ -202,6 +202,34 @@ func (f *File) Truncate(ctx context.Context, size int64) error {
 	return f.markDirty()
 }
 
+// OpenLocal opens a new read-only descriptor of the staged copy when it
+// holds the whole file now: staged already, or a clean copy of the
+// version kept in the cache, with no download running. A frontend hands it
+// to the kernel, which then reads the file without the daemon (FUSE
+// passthrough); writes keep coming through WriteAt to the same copy. The
+// caller closes it. ok is false when the bytes are not all local.
+func (f *File) OpenLocal() (lf *os.File, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failed != nil || f.abandoned || f.fill != nil {
+		return nil, false
+	}
+	if !f.loaded && !f.takeCached() {
+		return nil, false
+	}
+	lf, err := os.Open(f.c.dataPath(f.name))
+	if err != nil {
+		return nil, false
+	}
+	if st, err := lf.Stat(); err != nil || st.Size() != f.size {
+		// Shorter than the file (a sparse extension) or changed under us:
+		// reads must fill the gap, so they stay with the daemon.
+		lf.Close()
+		return nil, false
+	}
+	return lf, true
+}
+
 // Load stages the whole object if it is not staged yet.
 func (f *File) Load(ctx context.Context) error {
 	f.mu.Lock()
