@@ -32,7 +32,6 @@ func inertKeys() map[string]string {
 func inertEverywhere() map[string]string {
 	return map[string]string{
 		"allow-root": "the FUSE library offers only allow_other; set allow-other to let root (and everyone) in",
-		"lazy-write": "a file is uploaded before close returns, so an error reaches the application; there is no upload after close",
 
 		"logging.track-time":   "the time of single operations is not logged",
 		"logging.goroutine-id": "log lines carry no goroutine ids",
@@ -119,7 +118,6 @@ func sameAsOurs(cfg *config.Config) map[string]bool {
 		"attr_cache.no-cache-dirs":                 !cfg.AttrCache.NoCacheDirs,
 		"azstorage.tier":                           cfg.Azure.Tier == config.TierNone,
 		"allow-root":                               !cfg.AllowRoot,
-		"lazy-write":                               !cfg.LazyWrite,
 		"logging.track-time":                       !cfg.Logging.TrackTime,
 		"logging.goroutine-id":                     !cfg.Logging.GoroutineID,
 		"libfuse.network-share":                    !cfg.Libfuse.NetworkShare,
@@ -150,6 +148,10 @@ func logCompatibility(cfg *config.Config, log *slog.Logger) {
 	}
 	for _, w := range noEffect(cfg) {
 		log.Warn("setting has no effect here", "key", w.Key, "from", w.Origin, "why", w.Msg)
+	}
+	if cfg.LazyWrite && !lazyWrite(cfg) {
+		log.Warn("setting has no effect here", "key", "lazy-write", "from", cfg.Origin("lazy-write"),
+			"why", "the streaming data path uploads a file while it is written, and close waits for the end of that upload")
 	}
 	if cfg.Libfuse.FuseTrace && slogLevel(cfg.Logging.Level) > slog.LevelDebug {
 		log.Warn("libfuse.fuse-trace logs at LOG_TRACE; raise logging.level to see it")

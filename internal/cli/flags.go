@@ -76,7 +76,7 @@ func configFlags() []configFlag {
 		{name: "sync-to-flush", key: "file_cache.sync-to-flush", usage: "fsync uploads the file (always true here)"},
 		{name: "block-size-mb", key: "stream.block-size-mb", typ: "MiB", usage: "stream: request and upload part size (default 16)"},
 		{name: "disable-kernel-cache", key: "disable-kernel-cache", usage: "bypass the kernel page cache and its attribute and entry caches (direct_io, zero timeouts)"},
-		{name: "lazy-write", key: "lazy-write", usage: "accepted for compatibility; files are uploaded before close returns"},
+		{name: "lazy-write", key: "lazy-write", usage: "file cache: close returns before the upload, which runs in the background (fsync and unmount wait for it)"},
 		{name: "cleanup-on-start", key: keyCacheCleanup, usage: "empty the cache of clean files at mount (always done here)"},
 		{name: "file-cache-timeout-in-seconds", key: "file_cache.timeout-sec", typ: "seconds", hidden: true, usage: "old name of --file-cache-timeout"},
 

@@ -52,6 +52,13 @@ func persistCache(cfg *config.Config) bool {
 	return cfg.DataPath() == config.CompFileCache && cfg.FileCache.AllowNonEmptyTemp && !cfg.FileCache.CleanupOnStart
 }
 
+// lazyWrite says whether closed files are uploaded in the background:
+// lazy-write, on the file cache.
+func lazyWrite(cfg *config.Config) bool {
+	dp := cfg.DataPath()
+	return cfg.LazyWrite && (dp == config.CompFileCache || dp == "")
+}
+
 // vfsOptions maps the config to filesystem options.
 func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 	o := vfs.Options{
@@ -63,6 +70,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		LowDiskThreshold:  cfg.FileCache.LowThreshold,
 		MaxCachedEntries:  cfg.AttrCache.MaxFiles,
 		ReadOnly:          cfg.ReadOnly,
+		LazyWrite:         lazyWrite(cfg),
 		PersistCache:      persistCache(cfg),
 		NoSymlinks:        !cfg.SymlinksEnabled(),
 		FixedAttrs:        cfg.Libfuse.FixedAttributes,

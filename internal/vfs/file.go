@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,11 +28,17 @@ type file struct {
 	v  *FS
 	mu sync.Mutex
 
-	path     string // current path; changed by rename
-	refs     int    // open handles
-	writers  int    // open handles that may write
-	unlinked bool   // removed from the namespace while open
-	created  bool   // never stored
+	path     string       // current path; changed by rename
+	refs     atomic.Int32 // open handles; acquire adds under v.mu alone
+	writers  int          // open handles that may write
+	unlinked bool         // removed from the namespace while open
+	created  bool         // never stored
+	// lazyQueued says a background upload of f is waiting (lazy.go).
+	lazyQueued bool
+	// busy is set while a background upload holds mu (lazy.go); shown is
+	// then what node() answers, exact since nothing changes meanwhile.
+	busy  atomic.Bool
+	shown atomic.Pointer[node]
 
 	base  *node // what the store holds; nil for a new file
 	attr  Attr  // current attributes (Size follows c)
@@ -42,6 +49,11 @@ type file struct {
 
 // node reports the file's current state as a node.
 func (f *file) node() *node {
+	if f.busy.Load() {
+		if n := f.shown.Load(); n != nil {
+			return n
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.nodeLocked()

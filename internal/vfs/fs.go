@@ -46,7 +46,8 @@ type FS struct {
 
 	closeOnce sync.Once
 	stop      chan struct{}
-	bg        sync.WaitGroup
+	bg        sync.WaitGroup // background work, lazy uploads included
+	lazy      *lazyUploads   // nil unless Options.LazyWrite (lazy.go)
 }
 
 // New returns a filesystem over b. It creates the cache directory and
@@ -68,6 +69,9 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		files:     map[string]*file{},
 		stop:      make(chan struct{}),
 	}
+	if opts.LazyWrite {
+		v.lazy = newLazyUploads()
+	}
 	if v.window != nil {
 		v.meta.onPut = v.window.seen
 	}
@@ -79,7 +83,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 			MaxBytes: opts.CacheMaxBytes, High: opts.HighDiskThreshold, Low: opts.LowDiskThreshold,
 			MaxEviction: opts.MaxEviction,
 			PartSize:    opts.PartSize, Concurrency: opts.UploadConcurrency, Budget: opts.Budget,
-			ReadOnly: opts.ReadOnly, Persist: opts.PersistCache, Owner: opts.CacheOwner, Logger: opts.Logger})
+			ReadOnly: opts.ReadOnly, Persist: opts.PersistCache, Lazy: opts.LazyWrite, Owner: opts.CacheOwner, Logger: opts.Logger})
 		if err != nil {
 			return nil, err
 		}

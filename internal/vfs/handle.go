@@ -64,13 +64,14 @@ func (v *FS) acquire(p string, n *node) *file {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if f, ok := v.files[p]; ok {
-		f.mu.Lock()
-		f.refs++
-		f.mu.Unlock()
+		// Not under f.mu: a background upload may hold it, and v.mu
+		// must not wait for that (dropIdle reads refs under v.mu).
+		f.refs.Add(1)
 		return f
 	}
 	base := *n
-	f := &file{v: v, path: p, refs: 1, base: &base, attr: n.Attr, extra: userMeta(n.meta)}
+	f := &file{v: v, path: p, base: &base, attr: n.Attr, extra: userMeta(n.meta)}
+	f.refs.Store(1)
 	f.c = v.openContent(f)
 	v.files[p] = f
 	return f
@@ -116,9 +117,10 @@ func (v *FS) Create(ctx context.Context, p string, fl OpenFlags, mode, uid, gid 
 	}
 	mode, uid, gid = v.owner(KindFile, mode, uid, gid)
 	now := fsNow()
-	f := &file{v: v, path: p, refs: 1, writers: 1, created: true,
+	f := &file{v: v, path: p, writers: 1, created: true,
 		attr:  Attr{Kind: KindFile, Mode: mode & ModePerm, UID: uid, GID: gid, Mtime: now, Atime: now, Ctime: now},
 		extra: map[string]string{}}
+	f.refs.Store(1)
 	if v.streamer != nil {
 		f.c = v.streamer.CreateFile(f.target())
 	} else {
@@ -146,6 +148,11 @@ func (h *Handle) Streams() bool {
 
 // Attr returns the current attributes of the open file.
 func (h *Handle) Attr() Attr {
+	if h.f.busy.Load() {
+		if n := h.f.shown.Load(); n != nil {
+			return n.Attr
+		}
+	}
 	h.f.mu.Lock()
 	defer h.f.mu.Unlock()
 	return h.f.attr
@@ -286,8 +293,11 @@ func (h *Handle) FlushOnClose(ctx context.Context) error {
 
 func (v *FS) flushFile(ctx context.Context, f *file, keepOpen bool) error {
 	f.mu.Lock()
-	err := f.upload(ctx, keepOpen)
-	idle := err == nil && f.refs == 0
+	var err error
+	if !keepOpen || !f.deferUpload() {
+		err = f.upload(ctx, keepOpen)
+	}
+	idle := err == nil && f.refs.Load() == 0
 	f.mu.Unlock()
 	if idle {
 		// A file kept only for a failed upload leaves the table once
@@ -304,7 +314,7 @@ func (v *FS) dropIdle(f *file) {
 	defer v.mu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.refs == 0 && (!f.c.Dirty() || f.unlinked) {
+	if f.refs.Load() == 0 && (!f.c.Dirty() || f.unlinked) {
 		if cur, ok := v.files[f.path]; ok && cur == f {
 			delete(v.files, f.path)
 		}
@@ -324,11 +334,12 @@ func (h *Handle) Release(ctx context.Context) error {
 	var err error
 	f.mu.Lock()
 	if h.writable {
-		err = f.upload(ctx, false)
+		if !f.deferUpload() {
+			err = f.upload(ctx, false)
+		}
 		f.writers--
 	}
-	f.refs--
-	last := f.refs == 0
+	last := f.refs.Add(-1) == 0
 	f.mu.Unlock()
 	if last {
 		h.v.dropIdle(f)
@@ -388,7 +399,7 @@ func (v *FS) unlinkOpen(p string) (created bool) {
 	defer f.mu.Unlock()
 	f.unlinked = true
 	f.c.Abandon()
-	if f.refs == 0 {
+	if f.refs.Load() == 0 {
 		f.c.Close()
 	}
 	delete(v.files, p)

@@ -85,6 +85,10 @@ type Options struct {
 	// chown and touch showing only on a direct lookup.
 	TrustListings bool
 
+	// LazyWrite makes the last close of a changed file on the file cache
+	// return before its upload, which runs in the background (lazy.go).
+	LazyWrite bool
+
 	// NoListFor keeps the filesystem from sending any List request to
 	// the store for this long after New (Cloudfuse/BlobFuse2
 	// block-list-on-mount-sec), to avoid listing charges. Meanwhile a

@@ -52,7 +52,7 @@ func (v *FS) handleByName(p string) *Handle {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := &Handle{v: v, f: f, writable: f.writers == 0}
-	f.refs++
+	f.refs.Add(1)
 	if h.writable {
 		f.writers++
 	}

@@ -57,6 +57,10 @@ type Options struct {
 	Budget *stream.Budget
 	// ReadOnly leaves what an earlier run left in place.
 	ReadOnly bool
+	// Lazy says files are uploaded after their close (lazy-write): no
+	// part is sent while a file is written, since close does not wait for
+	// the upload and a file's parts would only hold the writes back.
+	Lazy bool
 	// Persist keeps clean copies for the next mount over the directory,
 	// which reuses each one whose object still has its ETag and size
 	// (see persist.go); without it they are removed at mount.
@@ -116,8 +120,15 @@ type journalRecord struct {
 	// application asked for (close, fsync): it may be torn, and is never
 	// published under Key (see recoverOne). Records of earlier versions
 	// lack it: they were written when an upload at flush failed.
-	Unfinished bool      `json:"unfinished,omitempty"`
-	Time       time.Time `json:"time"`
+	Unfinished bool `json:"unfinished,omitempty"`
+	// Size and CRC32C (Castagnoli), when set, are what the data held when
+	// the application closed the file and its upload was left to the
+	// background (lazy-write, File.Finish). A data file that no longer
+	// matches them did not reach the disk whole before the machine
+	// stopped: it is treated as Unfinished.
+	Size   int64     `json:"size,omitempty"`
+	CRC32C *uint32   `json:"crc32c,omitempty"`
+	Time   time.Time `json:"time"`
 }
 
 // Open opens the cache directory for a mount over b: it aborts the

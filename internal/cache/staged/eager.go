@@ -87,7 +87,7 @@ func (f *File) startEager() {
 // a write into bytes already sent. Caller holds f.mu.
 func (f *File) trackWrite(off, end, sizeBefore int64) {
 	if f.eager == nil {
-		if sizeBefore != 0 || f.abandoned || !f.loaded {
+		if sizeBefore != 0 || f.abandoned || !f.loaded || f.c.opts.Lazy {
 			return
 		}
 		f.startEager()

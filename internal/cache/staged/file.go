@@ -40,10 +40,11 @@ type File struct {
 	fill   *fill  // download running in the background, or nil
 	eager  *eager // parts sent while the file is written, or nil
 
-	dirty     bool   // data differs from the store
-	finished  bool   // a flush was asked for since the last change
-	journalID string // non-empty while a journal record exists
-	abandoned bool   // unlinked or replaced: never uploaded again
+	dirty     bool    // data differs from the store
+	finished  bool    // a flush was asked for since the last change
+	closedSum *uint32 // with finished: the CRC32C recorded by Finish
+	journalID string  // non-empty while a journal record exists
+	abandoned bool    // unlinked or replaced: never uploaded again
 	// failed is set once a change could not be staged (content.ErrLost):
 	// the copy is gone and every call answers it.
 	failed error
@@ -333,11 +334,11 @@ func (f *File) markDirty() error {
 	}
 	switch {
 	case f.journalID == "":
-		f.journalID, f.finished = f.name, false
+		f.journalID, f.finished, f.closedSum = f.name, false, nil
 		return f.writeJournal(false)
 	case f.finished:
 		// Changed after a flush: what is staged may be torn again.
-		f.finished = false
+		f.finished, f.closedSum = false, nil
 		return f.writeJournal(false)
 	}
 	return nil
@@ -348,7 +349,41 @@ func (f *File) writeJournal(sync bool) error {
 	t := f.target
 	rec := journalRecord{Key: t.Key, Data: f.name, Created: t.Created, BaseETag: t.BaseETag,
 		Meta: t.Meta, Unfinished: !f.finished, Time: time.Now()}
+	if f.finished && f.closedSum != nil {
+		rec.Size, rec.CRC32C = f.size, f.closedSum
+	}
 	return f.c.writeJournal(f.journalID, rec, sync)
+}
+
+// Finish records that the application closed the file complete, leaving
+// its upload to a later Flush (lazy-write): the journal record says the
+// staged copy may be published under its name, with the copy's size and
+// checksum, so that after a machine stop a copy the disk did not keep
+// whole is never published as the file. deferred is false when there is
+// nothing to upload.
+func (f *File) Finish(t content.Target) (deferred bool, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.setTarget(t)
+	if f.failed != nil {
+		return false, f.failed
+	}
+	if !f.dirty || f.abandoned || !f.loaded || f.journalID == "" {
+		return false, nil
+	}
+	if f.finished && f.closedSum != nil {
+		return true, nil // recorded at an earlier close, unchanged since
+	}
+	sum, err := checksum(f.local)
+	if err != nil {
+		return false, err
+	}
+	f.finished, f.closedSum = true, &sum
+	if err := f.writeJournal(false); err != nil {
+		f.finished, f.closedSum = false, nil
+		return false, err
+	}
+	return true, nil
 }
 
 // setTarget records where the file goes; parts sent under another key are
@@ -386,7 +421,7 @@ func (f *File) Flush(ctx context.Context, t content.Target, _ bool) (content.Sto
 	if !f.finished && f.journalID != "" {
 		// The application says the file is complete: from now on a
 		// crash publishes it under its name.
-		f.finished = true
+		f.finished, f.closedSum = true, nil
 		if err := f.writeJournal(false); err != nil {
 			f.finished = false
 			return content.Stored{}, false, err

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -54,6 +56,14 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 	st, err := lf.Stat()
 	if err != nil {
 		return err
+	}
+	if !rec.Unfinished && rec.CRC32C != nil {
+		if sum, err := checksum(lf); err != nil || st.Size() != rec.Size || sum != *rec.CRC32C {
+			c.log.Warn("a file closed before an earlier run stopped is not on disk as it was closed "+
+				"(the machine stopped before the cache disk had it); it is saved as a copy, never as the file",
+				"path", rec.Key, "bytes", st.Size(), "closed_bytes", rec.Size)
+			rec.Unfinished = true
+		}
 	}
 	if rec.Unfinished {
 		// Written after the last close or fsync: possibly torn. It never
@@ -105,6 +115,15 @@ func (c *Cache) recoverOne(ctx context.Context, rec journalRecord) error {
 	}
 	c.log.Info("uploaded pending change from an earlier run", "path", key, "bytes", st.Size())
 	return nil
+}
+
+// checksum is the CRC32C of all of r.
+func checksum(r io.ReaderAt) (uint32, error) {
+	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, math.MaxInt64)); err != nil {
+		return 0, err
+	}
+	return h.Sum32(), nil
 }
 
 // holdsData reports whether obj, the object at key, holds exactly the size
