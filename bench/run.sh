@@ -15,9 +15,12 @@
 #                           (file, block)
 #   BENCH_WORKLOADS=all     or a subset of: seq-read-1 seq-read-4 rand-read-4k
 #                           rand-read-256k seq-write create-small read-small
-#                           ls-l stat delete-small (read-small and
+#                           ls-l stat delete-small find-tree (read-small and
 #                           delete-small use the files create-small made)
 #   BENCH_DIR_FILES=10000   objects in the listed/statted directory
+#   BENCH_TREE_FILES=20000 BENCH_TREE_DIRS=200
+#                           objects of the tree find walks, and its
+#                           directories (seeded only for find-tree)
 #   BENCH_FILES=2000 BENCH_FILE_KB=16 BENCH_FILE_JOBS=1
 #                           small files created, read back and deleted, and
 #                           how many at once
@@ -66,6 +69,8 @@ SIZE_MB=${BENCH_SIZE_MB:-4096}
 TOOLS=${BENCH_TOOLS:-cloudfuse-file cloudfuse-block rclone s3fs}
 WORKLOADS=${BENCH_WORKLOADS:-all}
 DIR_FILES=${BENCH_DIR_FILES:-10000}
+TREE_FILES=${BENCH_TREE_FILES:-20000}
+TREE_DIRS=${BENCH_TREE_DIRS:-200}
 FILES=${BENCH_FILES:-2000}
 FILE_KB=${BENCH_FILE_KB:-16}
 FILE_JOBS=${BENCH_FILE_JOBS:-1}
@@ -80,6 +85,7 @@ GO=${GO:-go}
 BUCKET=bench
 BIG_KEY=big.bin
 DIR_NAME=dir
+TREE_NAME=tree
 
 NET_MBIT=${BENCH_NET_MBIT:-}
 if [ -n "$NET_MBIT" ]; then
@@ -94,7 +100,7 @@ case $NET_DELAY_MS in
 *[!0-9]*) die "BENCH_NET_DELAY_MS must be a whole number of milliseconds, not '$NET_DELAY_MS'" ;;
 esac
 
-for v in SIZE_MB DIR_FILES FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT ROUNDS; do
+for v in SIZE_MB DIR_FILES TREE_FILES TREE_DIRS FILES FILE_KB FILE_JOBS STAT_JOBS RAND_SECS RAND_JOBS STEP_TIMEOUT UNMOUNT_TIMEOUT ROUNDS; do
 	case ${!v} in
 	'' | *[!0-9]* | 0) die "BENCH_$v must be a positive whole number, not '${!v}'" ;;
 	esac
@@ -155,7 +161,12 @@ trap 'exit 143' TERM
 export AWS_EC2_METADATA_DISABLED=true
 
 fixture_flags=(-bucket "$BUCKET" -big-key "$BIG_KEY" -size-mb "$SIZE_MB" -dir "$DIR_NAME/" -dir-files "$DIR_FILES")
-log "seeding fixtures: $BIG_KEY ($SIZE_MB MiB), $DIR_NAME/ ($DIR_FILES objects)"
+# The tree costs a while to seed: only when find-tree runs.
+case " $WORKLOADS " in
+*" find-tree "*) fixture_flags+=(-tree "$TREE_NAME/" -tree-dirs "$TREE_DIRS" -tree-files "$TREE_FILES") ;;
+*) TREE_FILES=0 ;;
+esac
+log "seeding fixtures: $BIG_KEY ($SIZE_MB MiB), $DIR_NAME/ ($DIR_FILES objects), $TREE_NAME/ ($TREE_FILES objects)"
 bounded "$STEP_TIMEOUT" "$BT" seed "${fixture_flags[@]}" >&2
 
 # The first touch of memory is slow on these machines: pay it once, here.
@@ -217,6 +228,7 @@ done
 {
 	printf '# %s MiB big file, %d-object directory, %d x %d KiB small files (%d at a time), %d stat jobs, %ds x %d random readers\n' \
 		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
+	[ "$TREE_FILES" = 0 ] || printf '# find over %d objects in %d directories\n' "$TREE_FILES" "$TREE_DIRS"
 	[ "$ROUNDS" = 1 ] || printf '# %d rounds, each workload its median\n' "$ROUNDS"
 	[ -z "$NET_MBIT" ] || printf '# loopback limited to %s Mbit/s\n' "$NET_MBIT"
 	[ -z "$NET_DELAY_MS" ] || printf '# store %s ms away each way (round trip %s ms)\n' "$NET_DELAY_MS" $((2 * NET_DELAY_MS))

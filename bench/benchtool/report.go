@@ -35,6 +35,8 @@ func baselinesFor(workload string) []string {
 		return []string{"head"}
 	case "delete-small":
 		return []string{"delete-small"}
+	case "find-tree":
+		return []string{"list-tree"}
 	}
 	return nil
 }

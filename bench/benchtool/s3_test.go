@@ -33,9 +33,11 @@ func runOK(t *testing.T, env environ, args ...string) string {
 func TestSeedBaselineAndWaitsOnTheServer(t *testing.T) {
 	env := s3Env(t)
 	bucket := fmt.Sprintf("benchtool-%d", time.Now().UnixNano())
-	fix := []string{"-bucket", bucket, "-size-mb", "9", "-dir", "d/", "-dir-files", "30", "-dir-file-bytes", "100"}
+	fix := []string{"-bucket", bucket, "-size-mb", "9", "-dir", "d/", "-dir-files", "30", "-dir-file-bytes", "100",
+		"-tree", "t/", "-tree-dirs", "4", "-tree-files", "21"}
 
-	if out := runOK(t, env, append([]string{"seed"}, fix...)...); !strings.Contains(out, "seeded big.bin") {
+	if out := runOK(t, env, append([]string{"seed"}, fix...)...); !strings.Contains(out, "seeded big.bin") ||
+		!strings.Contains(out, "seeded t/ with 21 objects in 4 directories") {
 		t.Fatalf("first seed: %q", out)
 	}
 	// A second seed finds everything in place and uploads nothing.
@@ -50,7 +52,7 @@ func TestSeedBaselineAndWaitsOnTheServer(t *testing.T) {
 		t.Fatalf("%v in:\n%s", err, out)
 	}
 	want := map[string]int64{"get-stream": 9 << 20, "get-ranged": 9 << 20, "put-multipart": 9 << 20,
-		"put-small": 12, "get-small": 12, "list": 30, "head": 30, "delete-small": 12}
+		"put-small": 12, "get-small": 12, "list": 30, "head": 30, "delete-small": 12, "list-tree": 21}
 	seen := map[string]bool{}
 	for _, r := range rs {
 		seen[r.workload] = true
@@ -65,8 +67,8 @@ func TestSeedBaselineAndWaitsOnTheServer(t *testing.T) {
 			t.Errorf("%s: nothing done", r.workload)
 		}
 	}
-	if len(seen) != 10 {
-		t.Errorf("ran %d operations, want 10: %v", len(seen), seen)
+	if len(seen) != 11 {
+		t.Errorf("ran %d operations, want 11: %v", len(seen), seen)
 	}
 
 	// The waits see what is there, and time out on what is not.

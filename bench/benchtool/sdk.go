@@ -145,7 +145,7 @@ func (s *sdkRun) payload() *payload {
 }
 
 func (s *sdkRun) ops() []sdkOp {
-	return []sdkOp{
+	ops := []sdkOp{
 		{"get-stream", unitMiBs, s.getStream},
 		{"get-ranged", unitMiBs, s.getRanged},
 		{"get-rand-4k", unitOps, func(ctx context.Context) (int64, error) { return s.getRandom(ctx, 4<<10, false) }},
@@ -157,6 +157,10 @@ func (s *sdkRun) ops() []sdkOp {
 		{"head", unitOps, s.head},
 		{"delete-small", unitOps, s.deleteSmall},
 	}
+	if s.o.treeFiles > 0 {
+		ops = append(ops, sdkOp{"list-tree", unitOps, s.listTree})
+	}
+	return ops
 }
 
 func (s *sdkRun) bigSize() int64 { return s.o.bigMB << 20 }

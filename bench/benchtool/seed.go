@@ -18,6 +18,10 @@ type fixtures struct {
 	dirPrefix string // "dir/": the many-object directory, with its marker
 	dirFiles  int
 	dirSize   int // bytes per object in the directory
+	// The tree walked by find: treeFiles objects of dirSize bytes spread
+	// over treeDirs directories under treePrefix; none when treeFiles is 0.
+	treePrefix          string
+	treeDirs, treeFiles int
 }
 
 func (f *fixtures) addFlags(fs *flag.FlagSet) {
@@ -26,6 +30,9 @@ func (f *fixtures) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.dirPrefix, "dir", "dir/", "prefix of the many-object directory (ends in /)")
 	fs.IntVar(&f.dirFiles, "dir-files", 10000, "objects in the directory")
 	fs.IntVar(&f.dirSize, "dir-file-bytes", 1024, "bytes per object in the directory")
+	fs.StringVar(&f.treePrefix, "tree", "tree/", "prefix of the tree walked by find (ends in /)")
+	fs.IntVar(&f.treeDirs, "tree-dirs", 200, "directories of the tree")
+	fs.IntVar(&f.treeFiles, "tree-files", 0, "objects of the tree, spread evenly over its directories (0: no tree)")
 }
 
 func (f *fixtures) check() error {
@@ -35,7 +42,18 @@ func (f *fixtures) check() error {
 	if len(f.dirPrefix) < 2 || f.dirPrefix[len(f.dirPrefix)-1] != '/' || f.dirPrefix[0] == '/' {
 		return fmt.Errorf("-dir %q must be a relative prefix ending in /", f.dirPrefix)
 	}
+	if f.treeFiles < 0 || f.treeDirs <= 0 {
+		return fmt.Errorf("-tree-files must not be negative and -tree-dirs must be positive")
+	}
+	if len(f.treePrefix) < 2 || f.treePrefix[len(f.treePrefix)-1] != '/' || f.treePrefix[0] == '/' {
+		return fmt.Errorf("-tree %q must be a relative prefix ending in /", f.treePrefix)
+	}
 	return nil
+}
+
+// treeKey is the key of the i-th object of the tree.
+func (f *fixtures) treeKey(i int) string {
+	return fmt.Sprintf("%sd%03d/f%05d", f.treePrefix, i%f.treeDirs, i)
 }
 
 // dirKey is the key of the i-th object of the directory.
@@ -85,7 +103,7 @@ func cmdSeed(ctx context.Context, env environ, args []string, out io.Writer) err
 		return err
 	}
 	if len(files(objs)) == f.dirFiles && len(objs) == f.dirFiles+1 {
-		return nil
+		return seedTree(ctx, b, f, p, out)
 	}
 	if err := b.put(ctx, f.dirPrefix, nil); err != nil {
 		return err
@@ -99,5 +117,31 @@ func cmdSeed(ctx context.Context, env environ, args []string, out io.Writer) err
 		return err
 	}
 	fmt.Fprintf(out, "seeded %s with %d objects in %.1fs\n", f.dirPrefix, f.dirFiles, time.Since(start).Seconds())
+	return seedTree(ctx, b, f, p, out)
+}
+
+// seedTree uploads the tree unless it is there already.
+func seedTree(ctx context.Context, b bucketOps, f fixtures, p *payload, out io.Writer) error {
+	if f.treeFiles == 0 {
+		return nil
+	}
+	start := time.Now()
+	objs, err := b.listAll(ctx, f.treePrefix, maxObjects)
+	if err != nil {
+		return err
+	}
+	if len(objs) == f.treeFiles {
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(seedSmallJob)
+	for i := range f.treeFiles {
+		g.Go(func() error { return b.put(gctx, f.treeKey(i), p.slice(i, f.dirSize)) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded %s with %d objects in %d directories in %.1fs\n", f.treePrefix, f.treeFiles,
+		min(f.treeDirs, f.treeFiles), time.Since(start).Seconds())
 	return nil
 }

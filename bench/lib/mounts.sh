@@ -65,6 +65,13 @@ file_cache:
 YAML
 }
 
+# cf_config_lazy: the file cache with lazy-write (close returns before the
+# upload; the workloads still wait until the bucket shows the data).
+cf_config_lazy() {
+	cf_config_file
+	echo "lazy-write: true"
+}
+
 # cf_config_block: streaming through bounded memory.
 cf_config_block() {
 	cf_yaml_common

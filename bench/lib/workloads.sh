@@ -10,12 +10,12 @@
 # (checked through the SDK), not when the file system says it is done.
 
 # shellcheck disable=SC2034 # run.sh reads it
-WORKLOADS_ALL="seq-read-1 seq-read-4 rand-read-4k rand-read-256k seq-write create-small read-small ls-l stat delete-small"
+WORKLOADS_ALL="seq-read-1 seq-read-4 rand-read-4k rand-read-256k seq-write create-small read-small ls-l stat delete-small find-tree"
 
 # wl_unit NAME prints the unit the workload reports in.
 wl_unit() {
 	case $1 in
-	rand-read-4k | create-small | read-small | ls-l | stat | delete-small) echo ops/s ;;
+	rand-read-4k | create-small | read-small | ls-l | stat | delete-small | find-tree) echo ops/s ;;
 	*) echo MiB/s ;;
 	esac
 }
@@ -153,6 +153,18 @@ wl_delete_small() {
 	bt_step wait-count -bucket "$BUCKET" -prefix "$WPREFIX/small/" -count 0 -timeout "${STEP_TIMEOUT}s" || return 1
 	clock_stop
 	AMOUNT=$FILES
+}
+
+# find over the tree, cold (TREE_FILES objects in TREE_DIRS directories):
+# every directory listed, each file's type from the listing; the rate is
+# files per second.
+wl_find_tree() {
+	local n
+	clock_start
+	n=$(bounded "$STEP_TIMEOUT" find "$MNT/$TREE_NAME" -type f | wc -l) || fail "find failed or timed out"
+	clock_stop
+	[ "$n" -eq "$TREE_FILES" ] || fail "find found $n files, want $TREE_FILES"
+	AMOUNT=$TREE_FILES
 }
 
 # record TOOL WORKLOAD AMOUNT NANOS RSS_KIB STATUS [REQUESTS]: one line of
