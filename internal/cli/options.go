@@ -71,6 +71,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		MaxCachedEntries:  cfg.AttrCache.MaxFiles,
 		ReadOnly:          cfg.ReadOnly,
 		LazyWrite:         lazyWrite(cfg),
+		ListAhead:         cfg.AttrCache.ListAhead,
 		PersistCache:      persistCache(cfg),
 		NoSymlinks:        !cfg.SymlinksEnabled(),
 		FixedAttrs:        cfg.Libfuse.FixedAttributes,

@@ -196,6 +196,9 @@ type AttrCache struct {
 	MaxFiles       int   `key:"max-files"`   // 0: our bound (500000 entries)
 	MaxSizeMB      int   `key:"max-size-mb"` // 0: automatic
 	CacheOnList    bool  `key:"cache-on-list"`
+	// ListAhead is how many subdirectories of a directory just read are
+	// listed in the background for a program walking the tree (ours).
+	ListAhead int `key:"list-ahead"` // 8; 0: none
 }
 
 // S3Storage is the s3storage section.
@@ -408,6 +411,7 @@ func Default() *Config {
 		},
 		AttrCache: AttrCache{
 			TimeoutSec: 120,
+			ListAhead:  8,
 		},
 		S3: S3Storage{
 			PartSizeMB:        8,

@@ -26,7 +26,13 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 	if v.listingOff() { // no List request: only what this mount has seen
 		children, err = v.knownChildren(ctx, p)
 	} else {
-		children, err = v.readListing(ctx, p)
+		var ok bool
+		if children, ok = v.takeAhead(ctx, p); !ok {
+			children, err = v.readListing(ctx, p)
+		}
+		if err == nil {
+			v.readAhead(p, children)
+		}
 	}
 	if err != nil {
 		return nil, err

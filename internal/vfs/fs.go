@@ -48,6 +48,7 @@ type FS struct {
 	stop      chan struct{}
 	bg        sync.WaitGroup // background work, lazy uploads included
 	lazy      *lazyUploads   // nil unless Options.LazyWrite (lazy.go)
+	ahead     *listAhead     // nil unless Options.ListAhead (listahead.go)
 }
 
 // New returns a filesystem over b. It creates the cache directory and
@@ -72,6 +73,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 	if opts.LazyWrite {
 		v.lazy = newLazyUploads()
 	}
+	v.ahead = newListAhead(opts.ListAhead, opts.AttrTTL)
 	if v.window != nil {
 		v.meta.onPut = v.window.seen
 	}

@@ -85,6 +85,11 @@ type Options struct {
 	// chown and touch showing only on a direct lookup.
 	TrustListings bool
 
+	// ListAhead is how many subdirectories of a directory just read are
+	// listed in the background for a program walking the tree (0: none;
+	// listahead.go).
+	ListAhead int
+
 	// LazyWrite makes the last close of a changed file on the file cache
 	// return before its upload, which runs in the background (lazy.go).
 	LazyWrite bool
