@@ -23,7 +23,7 @@ var requestKinds = []struct {
 	kind string
 	apis []string
 }{
-	{"LIST", []string{"listobjectsv2", "listobjectsv1", "listobjectversions", "listmultipartuploads", "listobjectparts", "listbuckets"}},
+	{"LIST", []string{"listobjectsv2", "listobjectsv2m", "listobjectsv1", "listobjectversions", "listmultipartuploads", "listobjectparts", "listbuckets"}},
 	{"HEAD", []string{"headobject", "headbucket"}},
 	{"GET", []string{"getobject"}},
 	{"PUT", []string{"putobject", "putobjectpart", "copyobject", "copyobjectpart", "newmultipartupload", "completemultipartupload"}},

@@ -198,7 +198,7 @@ type AttrCache struct {
 	CacheOnList    bool  `key:"cache-on-list"`
 	// ListAhead is how many subdirectories of a directory just read are
 	// listed in the background for a program walking the tree (ours).
-	ListAhead int `key:"list-ahead"` // 8; 0: none
+	ListAhead int `key:"list-ahead"` // 16; 0: none
 }
 
 // S3Storage is the s3storage section.
@@ -411,7 +411,7 @@ func Default() *Config {
 		},
 		AttrCache: AttrCache{
 			TimeoutSec: 120,
-			ListAhead:  8,
+			ListAhead:  16,
 		},
 		S3: S3Storage{
 			PartSizeMB:        8,
