@@ -111,7 +111,6 @@ mibs() { python3 -c "print('%.0f' % ($1 / 1048576 / $2))"; }
 
 # 1. Preload against the SDK, ROUNDS times each in alternating order; the
 # median of each.
-median() { python3 -c "import statistics,sys; print('%.0f' % statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 sdk_rate() {
 	local bytes secs
 	rm -rf "$WORK/sdk"

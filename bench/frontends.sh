@@ -65,8 +65,6 @@ for ((i = 0; i < SMALL_FILES; i++)); do
 done
 warm_memory "${BENCH_WARM_MB:-}"
 
-median() { python3 -c "import statistics,sys; print('%.0f' % statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
-rate() { python3 -c "print('%.0f' % ($1 / (($3 - $2) / 1e9)))"; }
 
 # One round through the binary $1: prints write MiB/s, read MiB/s,
 # files/s copied in, files/s read back.

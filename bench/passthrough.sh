@@ -69,8 +69,6 @@ export AWS_EC2_METADATA_DISABLED=true
 "$WORK/bin/benchtool" seed-set -bucket "$BUCKET" -prefix big/ -n 1 -size-kb $((BIG_MB << 10)) >/dev/null
 warm_memory "${BENCH_WARM_MB:-}"
 
-median() { python3 -c "import statistics,sys; print('%.0f' % statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
-rate() { python3 -c "print('%.0f' % ($1 / (($3 - $2) / 1e9)))"; }
 
 # seq FILE: MiB/s of reading FILE after dropping the caches, then again.
 seq() {

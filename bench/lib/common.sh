@@ -84,3 +84,10 @@ warm_memory() {
 	bounded 600 dd if=/dev/zero of="$dir/cloudfuse-bench-warm.$$" bs=1M count="$mb" status=none || true
 	rm -f "$dir/cloudfuse-bench-warm.$$"
 }
+
+# median X...: the median of the numbers, rounded.
+median() { python3 -c "import statistics,sys; print('%.0f' % statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+
+# rate AMOUNT T0_NS T1_NS: AMOUNT per second between two now_ns readings,
+# rounded.
+rate() { python3 -c "print('%.0f' % ($1 / (($3 - $2) / 1e9)))"; }
