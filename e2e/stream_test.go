@@ -326,3 +326,59 @@ func TestFileCacheUploadsWhileWriting(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockCacheRandomReadsCached reads an object at random 4 KiB offsets
+// with O_DIRECT (every read reaches the daemon), each read far from the
+// one before (so none continues a stream): the first pass fetches each
+// 256 KiB chunk around the reads once, and a second pass over the same
+// offsets, through a new descriptor, sends no GET at all.
+func TestBlockCacheRandomReadsCached(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			b, section := tg.setup(t)
+			const size, chunk = 64 << 20, 256 << 10
+			data := pattern(size)
+			storePut(t, b, "r.bin", data)
+			m := mountWith(t, b, section, mountOpts{dataPath: "block_cache"})
+			rng := rand.New(rand.NewSource(7))
+			offs := make([]int64, 300)
+			chunks := map[int64]bool{}
+			for i := range offs {
+				// Alternately in [1, 24) MiB and [40, 64) MiB: 16 MiB or
+				// more from the read before.
+				base := int64(1 << 20)
+				if i%2 == 1 {
+					base = 40 << 20
+				}
+				offs[i] = base + rng.Int63n((23<<20)/4096)*4096
+				chunks[offs[i]/chunk] = true
+			}
+			raw := make([]byte, 2*4096)
+			shift := 4096 - int(uintptr(unsafe.Pointer(&raw[0]))%4096)
+			buf := raw[shift%4096 : shift%4096+4096] // O_DIRECT wants it aligned
+			pass := func() int64 {
+				before := healthJSON(t, m.Dir).Store["get"].Count
+				f, err := os.OpenFile(m.path("r.bin"), os.O_RDONLY|unix.O_DIRECT, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				for _, off := range offs {
+					if _, err := f.ReadAt(buf, off); err != nil {
+						t.Fatalf("read at %d: %v", off, err)
+					}
+					if string(buf) != data[off:off+4096] {
+						t.Fatalf("read at %d: other bytes", off)
+					}
+				}
+				return healthJSON(t, m.Dir).Store["get"].Count - before
+			}
+			if first := pass(); first == 0 || first > int64(len(chunks)) {
+				t.Errorf("the first pass sent %d GETs, want 1 to %d (one per chunk)", first, len(chunks))
+			}
+			if second := pass(); second != 0 {
+				t.Errorf("the second pass sent %d GETs", second)
+			}
+		})
+	}
+}

@@ -97,6 +97,9 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		if v.cache != nil {
 			so.Track = v.cache.Track
 		}
+		if opts.Budget != nil {
+			so.Ranges = stream.NewRanges(opts.Budget, 0)
+		}
 		if s.Disk.Dir != "" {
 			d := s.Disk
 			d.Owner, d.Logger = opts.CacheOwner, opts.Logger

@@ -24,7 +24,9 @@ type Options struct {
 	// WriterOptions.Track); nil records nothing.
 	Track func(ctx context.Context, key string, up storage.Upload) (func(), error)
 	// Disk, if set, is the mount's disk tier for reads.
-	Disk   *disktier.Tier
+	Disk *disktier.Tier
+	// Ranges, if set, keeps what random reads fetch (ReaderOptions.Ranges).
+	Ranges *Ranges
 	Logger *slog.Logger
 }
 
@@ -163,7 +165,7 @@ func (f *File) reader(rd *content.Reads) (*Reader, error) {
 func (s *Streamer) newReader(v content.Version) *Reader {
 	o := s.opts
 	return NewReader(s.b, ObjectRef{Key: v.Key, ETag: v.ETag, Size: v.Size},
-		ReaderOptions{Budget: o.Budget, PartSize: o.PartSize, MaxWindow: o.MaxWindow, Disk: o.Disk})
+		ReaderOptions{Budget: o.Budget, PartSize: o.PartSize, MaxWindow: o.MaxWindow, Disk: o.Disk, Ranges: o.Ranges})
 }
 
 // ReadAt reads the stored version through the handle's reader.

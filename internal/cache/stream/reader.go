@@ -50,6 +50,9 @@ type ReaderOptions struct {
 	// Disk, if set, is the disk tier: blocks of a pinned version are read
 	// from it when there, and blocks fetched whole are kept in it.
 	Disk *disktier.Tier
+	// Ranges, if set, serves random reads of a pinned version from chunks
+	// kept in memory, fetching each missing chunk whole (see Ranges).
+	Ranges *Ranges
 }
 
 // Defaults of ReaderOptions.
@@ -199,8 +202,17 @@ func (r *Reader) usable() error {
 	return r.stale
 }
 
-// direct reads dst at pos with one pinned GET, without buffering.
+// direct reads dst at pos outside the stream: from the chunks Ranges
+// keeps, or with one pinned GET, without buffering.
 func (r *Reader) direct(ctx context.Context, dst []byte, pos int64) (int, error) {
+	if c := r.opts.Ranges; c != nil {
+		if n, ok, err := c.read(ctx, r, dst, pos); ok {
+			if err != nil {
+				return n, r.failed(err)
+			}
+			return n, nil
+		}
+	}
 	n, err := r.getInto(ctx, dst, pos, nil)
 	r.keep(dst[:n], pos)
 	if err != nil {

@@ -177,6 +177,9 @@ func (r *Reader) limitAfter(pos int64) int64 {
 // demand starts a part for a read at pos that no part holds, or returns
 // nil when there is no memory for one.
 func (r *Reader) demand(pos, end int64) *part {
+	if r.streak == 0 && r.opts.Ranges.takes(r, pos, end) {
+		return nil // a small random read: served through Ranges (direct)
+	}
 	start := pos
 	size := min(end-pos, r.opts.PartSize)
 	frontier := r.streak > 0 && pos >= r.fetchEnd
