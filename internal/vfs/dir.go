@@ -87,7 +87,7 @@ func (v *FS) readListing(ctx context.Context, p string) (map[string]*node, error
 }
 
 // listHeadConcurrency bounds the HEADs that complete one listing.
-const listHeadConcurrency = 32
+const listHeadConcurrency = 64
 
 // listedNode returns what the cache should hold for the child p of a
 // listing, listed as n: the cached complete node if it describes the same
@@ -106,7 +106,7 @@ func (v *FS) listedNode(p string, n *node) *node {
 // (S3 on most servers) the attributes a direct lookup would show, so a
 // directory read and a stat never disagree (tar, rsync and make compare
 // them). Children whose version is already cached cost nothing; the rest
-// cost one HEAD each, 32 at a time. With Options.TrustListings the listing
+// cost one HEAD each, 64 at a time. With Options.TrustListings the listing
 // is used as it is.
 func (v *FS) completeListing(ctx context.Context, dir string, children map[string]*node) error {
 	type job struct {
