@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // fixtures names the objects the read workloads use; run.sh passes the
@@ -108,12 +106,9 @@ func cmdSeed(ctx context.Context, env environ, args []string, out io.Writer) err
 	if err := b.put(ctx, f.dirPrefix, nil); err != nil {
 		return err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(seedSmallJob)
-	for i := range f.dirFiles {
-		g.Go(func() error { return b.put(gctx, f.dirKey(i), p.slice(i, f.dirSize)) })
-	}
-	if err := g.Wait(); err != nil {
+	if err := forEach(ctx, f.dirFiles, seedSmallJob, func(ctx context.Context, i int) error {
+		return b.put(ctx, f.dirKey(i), p.slice(i, f.dirSize))
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "seeded %s with %d objects in %.1fs\n", f.dirPrefix, f.dirFiles, time.Since(start).Seconds())
@@ -133,12 +128,9 @@ func seedTree(ctx context.Context, b bucketOps, f fixtures, p *payload, out io.W
 	if len(objs) == f.treeFiles {
 		return nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(seedSmallJob)
-	for i := range f.treeFiles {
-		g.Go(func() error { return b.put(gctx, f.treeKey(i), p.slice(i, f.dirSize)) })
-	}
-	if err := g.Wait(); err != nil {
+	if err := forEach(ctx, f.treeFiles, seedSmallJob, func(ctx context.Context, i int) error {
+		return b.put(ctx, f.treeKey(i), p.slice(i, f.dirSize))
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "seeded %s with %d objects in %d directories in %.1fs\n", f.treePrefix, f.treeFiles,

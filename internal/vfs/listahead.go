@@ -79,10 +79,7 @@ func (v *FS) takeAhead(ctx context.Context, p string) (map[string]*node, bool) {
 	if r.err != nil || r.l == nil || time.Since(r.at) > a.maxAge {
 		return nil, false
 	}
-	v.meta.mu.Lock()
-	changed := r.l.void || len(r.l.touched) > 0
-	v.meta.mu.Unlock()
-	if changed {
+	if v.meta.changed(r.l) {
 		return nil, false
 	}
 	return r.children, true

@@ -122,6 +122,14 @@ func (c *metaCache) endListing(l *listing) {
 	}
 }
 
+// changed says whether the mount changed anything in l's directory, or
+// dropped it, since l began.
+func (c *metaCache) changed(l *listing) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return l.void || len(l.touched) > 0
+}
+
 // touch is the last change the mount made to a name while a listing of
 // its directory was being read.
 type touch struct {
