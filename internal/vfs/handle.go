@@ -331,8 +331,30 @@ func (h *Handle) Release(ctx context.Context) error {
 	h.closed = true
 	f := h.f
 	h.reads.Close()
+	if h.v.lazy == nil {
+		f.mu.Lock()
+	} else if !f.mu.TryLock() {
+		// A background upload (lazy-write) may hold the file for as long
+		// as the store takes: the release waits for it off the kernel's
+		// path. close(2) has returned already, and unmount waits for it.
+		h.v.bg.Add(1)
+		go func() {
+			defer h.v.bg.Done()
+			f.mu.Lock()
+			if err := h.releaseLocked(context.Background()); err != nil {
+				h.v.log.Error("upload at release failed; the file stays in the cache and is uploaded again "+
+					"at its next close or fsync, at unmount or at the next mount", "path", f.path, "err", err)
+			}
+		}()
+		return nil
+	}
+	return h.releaseLocked(ctx)
+}
+
+// releaseLocked is Release with f.mu held; it unlocks it.
+func (h *Handle) releaseLocked(ctx context.Context) error {
+	f := h.f
 	var err error
-	f.mu.Lock()
 	if h.writable {
 		if !f.deferUpload() {
 			err = f.upload(ctx, false)

@@ -71,11 +71,33 @@ func TestLazyWriteClosesBeforeTheUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	writeClose(t, v, "a", "hello")
+	h, _, err := v.Create(ctx, "a", OpenFlags{Write: true, Truncate: true}, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Write(ctx, []byte("hello"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.FlushOnClose(ctx); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-g.entered:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no background upload started")
+	}
+	// The upload holds the file now; the release that follows close
+	// must not wait for it.
+	released := make(chan error, 1)
+	go func() { released <- h.Release(ctx) }()
+	select {
+	case err := <-released:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(g.open)
+		t.Fatal("release waited for the background upload")
 	}
 	if _, err := s.Head(ctx, "a"); err == nil {
 		t.Fatal("the store has the file before its upload was let through")
