@@ -15,12 +15,17 @@
 #                           (file, block)
 #   BENCH_WORKLOADS=all     or a subset of: seq-read-1 seq-read-4 rand-read-4k
 #                           rand-read-256k seq-write create-small read-small
-#                           ls-l stat delete-small find-tree (read-small and
-#                           delete-small use the files create-small made)
-#   BENCH_DIR_FILES=10000   objects in the listed/statted directory
+#                           ls-f ls-l stat delete-small find-tree
+#                           cp-tree-out cp-tree-in (read-small
+#                           and delete-small use the files create-small
+#                           made); the SDK baseline runs only what the
+#                           chosen workloads are compared with
+#   BENCH_DIR_FILES=10000   objects in the listed/statted directory (1000000
+#                           for the million-entry listing)
 #   BENCH_TREE_FILES=20000 BENCH_TREE_DIRS=200
-#                           objects of the tree find walks, and its
-#                           directories (seeded only for find-tree)
+#                           objects of the tree find walks and cp -r copies,
+#                           and its directories (seeded only for find-tree,
+#                           cp-tree-out and cp-tree-in)
 #   BENCH_FILES=2000 BENCH_FILE_KB=16 BENCH_FILE_JOBS=1
 #                           small files created, read back and deleted, and
 #                           how many at once
@@ -161,10 +166,29 @@ trap 'exit 143' TERM
 export AWS_EC2_METADATA_DISABLED=true
 
 fixture_flags=(-bucket "$BUCKET" -big-key "$BIG_KEY" -size-mb "$SIZE_MB" -dir "$DIR_NAME/" -dir-files "$DIR_FILES")
-# The tree costs a while to seed: only when find-tree runs.
+# The tree costs a while to seed: only when a workload uses it.
+TREE_FILE_BYTES=1024 # the fixtures' default object size
 case " $WORKLOADS " in
-*" find-tree "*) fixture_flags+=(-tree "$TREE_NAME/" -tree-dirs "$TREE_DIRS" -tree-files "$TREE_FILES") ;;
+*" find-tree "* | *" cp-tree-out "* | *" cp-tree-in "*)
+	fixture_flags+=(-tree "$TREE_NAME/" -tree-dirs "$TREE_DIRS" -tree-files "$TREE_FILES")
+	;;
 *) TREE_FILES=0 ;;
+esac
+# cp-tree-in copies a local tree shaped as the seeded one.
+LOCAL_TREE=$WORK/local-tree
+case " $WORKLOADS " in
+*" cp-tree-in "*)
+	rm -rf "$LOCAL_TREE"
+	python3 - "$LOCAL_TREE" "$TREE_DIRS" "$TREE_FILES" "$TREE_FILE_BYTES" <<'PY' || die "could not make the local tree for cp-tree-in"
+import os, sys
+root, dirs, files, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+for i in range(files):
+    d = os.path.join(root, "d%03d" % (i % dirs))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d" % i), "wb") as f:
+        f.write(bytes([i % 251]) * size)
+PY
+	;;
 esac
 log "seeding fixtures: $BIG_KEY ($SIZE_MB MiB), $DIR_NAME/ ($DIR_FILES objects), $TREE_NAME/ ($TREE_FILES objects)"
 bounded "$STEP_TIMEOUT" "$BT" seed "${fixture_flags[@]}" >&2
@@ -211,7 +235,7 @@ for ((round = 0; round < ROUNDS; round++)); do
 		drop_caches
 		wait_idle
 		bounded "$STEP_TIMEOUT" "$BT" sdk "${fixture_flags[@]}" -rand-time "${RAND_SECS}s" -rand-jobs "$RAND_JOBS" \
-			-files "$FILES" -file-kb "$FILE_KB" -file-jobs "$FILE_JOBS" -stat-jobs "$STAT_JOBS" >>"$RESULTS" ||
+			-files "$FILES" -file-kb "$FILE_KB" -file-jobs "$FILE_JOBS" -stat-jobs "$STAT_JOBS" -for "$WORKLOADS" >>"$RESULTS" ||
 			log "the SDK baseline failed; ratios will be missing"
 	fi
 	for ((i = 0; i < ${#tool_list[@]}; i++)); do
@@ -225,10 +249,12 @@ for ((round = 0; round < ROUNDS; round++)); do
 	done
 done
 
+rm -rf "$LOCAL_TREE"
+
 {
 	printf '# %s MiB big file, %d-object directory, %d x %d KiB small files (%d at a time), %d stat jobs, %ds x %d random readers\n' \
 		"$SIZE_MB" "$DIR_FILES" "$FILES" "$FILE_KB" "$FILE_JOBS" "$STAT_JOBS" "$RAND_SECS" "$RAND_JOBS"
-	[ "$TREE_FILES" = 0 ] || printf '# find over %d objects in %d directories\n' "$TREE_FILES" "$TREE_DIRS"
+	[ "$TREE_FILES" = 0 ] || printf '# a tree of %d objects in %d directories (find, cp -r)\n' "$TREE_FILES" "$TREE_DIRS"
 	[ "$ROUNDS" = 1 ] || printf '# %d rounds, each workload its median\n' "$ROUNDS"
 	[ -z "$NET_MBIT" ] || printf '# loopback limited to %s Mbit/s\n' "$NET_MBIT"
 	[ -z "$NET_DELAY_MS" ] || printf '# store %s ms away each way (round trip %s ms)\n' "$NET_DELAY_MS" $((2 * NET_DELAY_MS))

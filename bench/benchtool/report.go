@@ -29,7 +29,7 @@ func baselinesFor(workload string) []string {
 		return []string{"put-small"}
 	case "read-small":
 		return []string{"get-small"}
-	case "ls-l":
+	case "ls-l", "ls-f":
 		return []string{"list"}
 	case "stat":
 		return []string{"head"}
@@ -37,9 +37,36 @@ func baselinesFor(workload string) []string {
 		return []string{"delete-small"}
 	case "find-tree":
 		return []string{"list-tree"}
+	case "cp-tree-out":
+		return []string{"get-tree"}
+	case "cp-tree-in":
+		return []string{"put-tree"}
 	}
 	return nil
 }
+
+// baselinesForAll is the set of SDK operations the named workloads
+// (space- or comma-separated) are compared with, and those they need run
+// first: reading and deleting small files need them created. Nil when no
+// workload is named.
+func baselinesForAll(workloads string) map[string]bool {
+	ws := strings.FieldsFunc(workloads, isListSep)
+	if len(ws) == 0 {
+		return nil
+	}
+	ops := map[string]bool{}
+	for _, w := range ws {
+		for _, op := range baselinesFor(w) {
+			ops[op] = true
+		}
+	}
+	if ops["get-small"] || ops["delete-small"] {
+		ops["put-small"] = true
+	}
+	return ops
+}
+
+func isListSep(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }
 
 // baseline returns the fastest SDK result among names.
 func baseline(sdk map[string]result, names []string) (result, bool) {

@@ -185,3 +185,19 @@ func sameRows(t *testing.T, got, want []tableRow) {
 		}
 	}
 }
+
+func TestBaselinesForAll(t *testing.T) {
+	if got := baselinesForAll(" "); got != nil {
+		t.Fatalf("no workloads: %v", got)
+	}
+	got := baselinesForAll("ls-f,read-small find-tree")
+	want := map[string]bool{"list": true, "get-small": true, "put-small": true, "list-tree": true}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for op := range want {
+		if !got[op] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}

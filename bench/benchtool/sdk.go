@@ -23,6 +23,9 @@ type sdkOpts struct {
 	fileJobs, statJobs int
 	prefix             string // where the baseline writes, ends in /
 	only               string // comma-separated operations; "" runs all
+	// forWorkloads, if not empty, runs only the operations the mount
+	// workloads it names (space- or comma-separated) are compared with.
+	forWorkloads string
 }
 
 // sdkOp is one baseline operation; run returns the amount done (bytes or
@@ -53,8 +56,9 @@ func cmdSDK(ctx context.Context, env environ, args []string, out io.Writer) erro
 		return err
 	}
 	defer func() { _, _ = s.b.deletePrefix(context.WithoutCancel(ctx), o.prefix, maxObjects) }()
+	want := baselinesForAll(o.forWorkloads)
 	for _, op := range s.ops() {
-		if !selected(o.only, op.name) {
+		if !selected(o.only, op.name) || (want != nil && !want[op.name]) {
 			continue
 		}
 		r := result{tool: "sdk", workload: op.name, unit: op.unit, status: "ok"}
@@ -90,6 +94,7 @@ func (o *sdkOpts) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.statJobs, "stat-jobs", 8, "concurrent HEADs over the directory")
 	fs.StringVar(&o.prefix, "prefix", "sdk/", "prefix the baseline writes under")
 	fs.StringVar(&o.only, "only", "", "comma-separated operations to run (default all)")
+	fs.StringVar(&o.forWorkloads, "for", "", "run only the operations these mount workloads are compared with (space- or comma-separated)")
 }
 
 func (o *sdkOpts) check() error {
@@ -102,6 +107,11 @@ func (o *sdkOpts) check() error {
 	}
 	if o.partMB < 5 {
 		return fmt.Errorf("-part-mb %d: S3 parts are at least 5 MiB", o.partMB)
+	}
+	for _, w := range strings.FieldsFunc(o.forWorkloads, isListSep) {
+		if baselinesFor(w) == nil {
+			return fmt.Errorf("-for: no baseline for workload %q", w)
+		}
 	}
 	if !strings.HasSuffix(o.prefix, "/") || strings.HasPrefix(o.prefix, "/") {
 		return fmt.Errorf("-prefix %q must be relative and end in /", o.prefix)
@@ -158,7 +168,8 @@ func (s *sdkRun) ops() []sdkOp {
 		{"delete-small", unitOps, s.deleteSmall},
 	}
 	if s.o.treeFiles > 0 {
-		ops = append(ops, sdkOp{"list-tree", unitOps, s.listTree})
+		ops = append(ops, sdkOp{"list-tree", unitOps, s.listTree},
+			sdkOp{"get-tree", unitOps, s.getTree}, sdkOp{"put-tree", unitOps, s.putTree})
 	}
 	return ops
 }

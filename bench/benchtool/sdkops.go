@@ -178,3 +178,47 @@ func (s *sdkRun) head(ctx context.Context) (int64, error) {
 	})
 	return int64(s.o.dirFiles), err
 }
+
+// treeObjects lists the tree's objects, page after page.
+func (s *sdkRun) treeObjects(ctx context.Context) ([]string, error) {
+	objs, err := s.b.listAll(ctx, s.o.treePrefix, maxObjects)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(objs))
+	for _, o := range files(objs) {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	if len(keys) != s.o.treeFiles {
+		return nil, fmt.Errorf("listed %d objects under %s, want %d", len(keys), s.o.treePrefix, s.o.treeFiles)
+	}
+	return keys, nil
+}
+
+// getTree lists the tree and reads every object of it, one at a time, as
+// `cp -r` out of a mount does.
+func (s *sdkRun) getTree(ctx context.Context) (int64, error) {
+	keys, err := s.treeObjects(ctx)
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 64<<10)
+	for _, k := range keys {
+		if _, err := s.getRange(ctx, k, 0, -1, buf); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(keys)), nil
+}
+
+// putTree writes a copy of the tree under the baseline's prefix, one
+// object at a time, as `cp -r` into a mount does.
+func (s *sdkRun) putTree(ctx context.Context) (int64, error) {
+	p := s.payload()
+	for i := range s.o.treeFiles {
+		if err := s.b.put(ctx, s.o.prefix+s.o.treeKey(i), p.slice(i, s.o.dirSize)); err != nil {
+			return 0, err
+		}
+	}
+	return int64(s.o.treeFiles), nil
+}

@@ -61,7 +61,7 @@ const (
 	seedPartSize = 8 << 20
 	seedInflight = 8
 	seedSmallJob = 16
-	maxObjects   = 1_000_000 // bound on any listing the harness makes
+	maxObjects   = 2_000_000 // bound on any listing the harness makes
 )
 
 func cmdSeed(ctx context.Context, env environ, args []string, out io.Writer) error {

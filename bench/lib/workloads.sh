@@ -10,12 +10,12 @@
 # (checked through the SDK), not when the file system says it is done.
 
 # shellcheck disable=SC2034 # run.sh reads it
-WORKLOADS_ALL="seq-read-1 seq-read-4 rand-read-4k rand-read-256k seq-write create-small read-small ls-l stat delete-small find-tree"
+WORKLOADS_ALL="seq-read-1 seq-read-4 rand-read-4k rand-read-256k seq-write create-small read-small ls-f ls-l stat delete-small find-tree cp-tree-out cp-tree-in"
 
 # wl_unit NAME prints the unit the workload reports in.
 wl_unit() {
 	case $1 in
-	rand-read-4k | create-small | read-small | ls-l | stat | delete-small | find-tree) echo ops/s ;;
+	rand-read-4k | create-small | read-small | ls-f | ls-l | stat | delete-small | find-tree | cp-tree-out | cp-tree-in) echo ops/s ;;
 	*) echo MiB/s ;;
 	esac
 }
@@ -127,6 +127,17 @@ wl_read_small() {
 	AMOUNT=$FILES
 }
 
+# `ls -f` of the many-object directory: names and types only, unsorted;
+# the rate is entries per second.
+wl_ls_f() {
+	local n
+	clock_start
+	n=$(bounded "$STEP_TIMEOUT" ls -f "$MNT/$DIR_NAME" | wc -l) || fail "ls -f failed or timed out"
+	clock_stop
+	[ "$n" -eq $((DIR_FILES + 2)) ] || fail "ls -f listed $((n - 2)) entries, want $DIR_FILES"
+	AMOUNT=$DIR_FILES
+}
+
 # `ls -l` of the many-object directory; the rate is entries per second.
 wl_ls_l() {
 	local n
@@ -167,6 +178,31 @@ wl_find_tree() {
 	AMOUNT=$TREE_FILES
 }
 
+# `cp -r` of the tree out of the mount into a local directory, cold; the
+# rate is files per second.
+wl_cp_tree_out() {
+	local out=$WORK/cp-out n
+	rm -rf "$out"
+	clock_start
+	bounded "$STEP_TIMEOUT" cp -r "$MNT/$TREE_NAME" "$out" || fail "cp -r out of the mount failed or timed out"
+	clock_stop
+	n=$(find "$out" -type f | wc -l)
+	rm -rf "$out"
+	[ "$n" -eq "$TREE_FILES" ] || fail "cp -r copied $n files, want $TREE_FILES"
+	AMOUNT=$TREE_FILES
+}
+
+# `cp -r` of a local copy of the tree (LOCAL_TREE, made once by run.sh)
+# into the mount; done when the bucket lists every file at its size.
+wl_cp_tree_in() {
+	clock_start
+	bounded "$STEP_TIMEOUT" cp -r "$LOCAL_TREE" "$MNT/$WPREFIX/tree" || fail "cp -r into the mount failed or timed out"
+	bt_step wait-count -bucket "$BUCKET" -prefix "$WPREFIX/tree/" -count "$TREE_FILES" \
+		-size "$TREE_FILE_BYTES" -timeout "${STEP_TIMEOUT}s" || return 1
+	clock_stop
+	AMOUNT=$TREE_FILES
+}
+
 # record TOOL WORKLOAD AMOUNT NANOS RSS_KIB STATUS [REQUESTS]: one line of
 # results.
 record() {
@@ -191,8 +227,9 @@ run_workload() {
 	fi
 	# The store's own counters, from after mounting to after unmounting
 	# (so uploads finished at unmount count): every tool the same way.
-	local req0 reqs=''
+	local req0 reqs='' idle
 	req0=$("$BT" requests 2>/dev/null) || req0=''
+	idle=$(peak_rss_kib "$DAEMON_PID")
 	if "$fn"; then
 		rss=$(peak_rss_kib "$DAEMON_PID")
 	else
@@ -205,7 +242,7 @@ run_workload() {
 	record "$tool" "$wl" "$AMOUNT" $((T1 - T0)) "$rss" "$status" "$reqs"
 	if [ "$status" = ok ]; then
 		log "$tool $wl: $(awk -v a="$AMOUNT" -v ns=$((T1 - T0)) -v u="$(wl_unit "$wl")" \
-			'BEGIN { v = a / (ns / 1e9); if (u == "MiB/s") v /= 1048576; printf "%.1f %s in %.2fs", v, u, ns / 1e9 }'), peak RSS $((rss / 1024)) MiB${reqs:+, store: $reqs}"
+			'BEGIN { v = a / (ns / 1e9); if (u == "MiB/s") v /= 1048576; printf "%.1f %s in %.2fs", v, u, ns / 1e9 }'), peak RSS $((rss / 1024)) MiB ($((idle / 1024)) MiB once mounted)${reqs:+, store: $reqs}"
 	else
 		log "$tool $wl failed: $status"
 	fi
