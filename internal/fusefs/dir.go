@@ -21,9 +21,28 @@ type dirHandle struct {
 	n *node
 
 	mu     sync.Mutex
-	ents   []vfs.DirEntry // ".", ".." and the children
+	ents   []vfs.DirEntry // the children, after "." and ".." (see at)
 	loaded bool
 	next   int
+}
+
+// dots are the two entries every listing starts with.
+var dots = [2]vfs.DirEntry{
+	{Name: ".", Attr: vfs.Attr{Kind: vfs.KindDir}},
+	{Name: "..", Attr: vfs.Attr{Kind: vfs.KindDir}},
+}
+
+// at is the i-th entry of the stream ("." and ".." first), and false past
+// its end. The listing is kept as vfs returned it: a directory of a
+// million entries is not copied to put the two in front.
+func (d *dirHandle) at(i int) (*vfs.DirEntry, bool) {
+	switch {
+	case i < 0 || i >= len(dots)+len(d.ents):
+		return nil, false
+	case i < len(dots):
+		return &dots[i], true
+	}
+	return &d.ents[i-len(dots)], true
 }
 
 var (
@@ -49,10 +68,7 @@ func (d *dirHandle) load(ctx context.Context) syscall.Errno {
 	if err != nil {
 		return d.n.fail("readdir", p, err)
 	}
-	dot := vfs.DirEntry{Name: ".", Attr: vfs.Attr{Kind: vfs.KindDir}}
-	dotdot := vfs.DirEntry{Name: "..", Attr: vfs.Attr{Kind: vfs.KindDir}}
-	d.ents = append([]vfs.DirEntry{dot, dotdot}, ents...)
-	d.loaded, d.next = true, 0
+	d.ents, d.loaded, d.next = ents, true, 0
 	return 0
 }
 
@@ -64,10 +80,10 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	if en := d.load(ctx); en != 0 {
 		return nil, en
 	}
-	if d.next >= len(d.ents) {
+	e, ok := d.at(d.next)
+	if !ok {
 		return nil, 0
 	}
-	e := d.ents[d.next]
 	d.next++
 	return &fuse.DirEntry{Name: e.Name, Mode: typeOf(e.Attr), Off: uint64(d.next), Ino: d.ino(e)}, 0
 }
@@ -76,15 +92,17 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 func (d *dirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	ctx = detach(ctx)
 	d.mu.Lock()
-	var a *vfs.Attr
-	if i := d.next - 1; i >= 0 && i < len(d.ents) && d.ents[i].Name == name {
-		a = &d.ents[i].Attr
+	var a vfs.Attr
+	e, ok := d.at(d.next - 1)
+	ok = ok && e.Name == name
+	if ok {
+		a = e.Attr
 	}
 	d.mu.Unlock()
-	if a == nil {
+	if !ok {
 		return d.n.Lookup(ctx, name, out)
 	}
-	return d.n.entry(ctx, name, *a, out), 0
+	return d.n.entry(ctx, name, a, out), 0
 }
 
 // Seekdir repositions the stream; offset 0 (rewinddir) lists again.
@@ -107,7 +125,7 @@ func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
 func (d *dirHandle) Releasedir(ctx context.Context, flags uint32) {}
 
 // ino is the d_ino of an entry: the inode number a stat of it shows.
-func (d *dirHandle) ino(e vfs.DirEntry) uint64 {
+func (d *dirHandle) ino(e *vfs.DirEntry) uint64 {
 	switch e.Name {
 	case ".":
 		return d.n.StableAttr().Ino

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -41,8 +42,11 @@ type metaCache struct {
 
 type cacheEntry struct {
 	n   *node // nil: the name is known to be missing
-	exp time.Time
+	exp int64 // when it expires, in Unix nanoseconds (a third of a time.Time)
 }
+
+// fresh says whether e has not expired at now.
+func (e cacheEntry) fresh(now time.Time) bool { return now.UnixNano() < e.exp }
 
 // dirListing is the set of child names of a directory, complete as of exp.
 type dirListing struct {
@@ -155,7 +159,7 @@ func (c *metaCache) get(p string) (n *node, found bool) {
 	defer c.mu.Unlock()
 	now := c.now()
 	if e, ok := c.entries[p]; ok {
-		if now.Before(e.exp) {
+		if e.fresh(now) {
 			return e.n, true
 		}
 		delete(c.entries, p)
@@ -178,7 +182,7 @@ func (c *metaCache) known(p string, n *node) *node {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[p]
-	if !ok || e.n == nil || e.n.partial || !c.now().Before(e.exp) || e.n.Kind != n.Kind {
+	if !ok || e.n == nil || e.n.partial || !e.fresh(c.now()) || e.n.Kind != n.Kind {
 		return nil
 	}
 	if n.Kind == KindDir || (e.n.key == n.key && e.n.etag == n.etag) {
@@ -204,7 +208,7 @@ func (c *metaCache) put(p string, n *node) {
 	}
 	if ttl > 0 {
 		c.evictLocked()
-		c.entries[p] = cacheEntry{n: n, exp: c.now().Add(ttl)}
+		c.entries[p] = cacheEntry{n: n, exp: c.now().Add(ttl).UnixNano()}
 	} else {
 		delete(c.entries, p)
 	}
@@ -284,15 +288,24 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 	}
 	c.evictLocked()
 	exp := c.now().Add(c.ttl)
-	names := make(map[string]struct{}, len(children))
+	// A listing larger than the room left fills it and no more; the
+	// set of names is then not kept either (what is kept stays within
+	// max-files), so names it lacks are asked for.
+	room := c.max - len(c.entries)
+	complete := l.complete
+	names := make(map[string]struct{}, min(len(children), max(room, 0)))
 	for name, n := range children {
 		if _, ok := l.touched[name]; ok {
 			continue
 		}
+		if room <= 0 {
+			complete = false
+			break
+		}
+		room--
 		names[name] = struct{}{}
-		c.entries[join(l.dir, name)] = cacheEntry{n: n, exp: exp}
+		c.entries[childPath(l.dir, name, n.key)] = cacheEntry{n: n, exp: exp.UnixNano()}
 	}
-	complete := l.complete
 	for name, t := range l.touched {
 		switch {
 		case !t.known:
@@ -306,6 +319,22 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 	} else {
 		delete(c.dirs, l.dir)
 	}
+}
+
+// childPath is join(dir, name), sharing the bytes of key (the child's
+// object key) when it is that path, as in a mount of a whole bucket: a
+// listing of a million names then allocates no second copy of each.
+func childPath(dir, name, key string) string {
+	if dir == "" {
+		if key == name {
+			return key
+		}
+		return name
+	}
+	if len(key) == len(dir)+1+len(name) && strings.HasPrefix(key, dir) && key[len(dir)] == '/' && strings.HasSuffix(key, name) {
+		return key
+	}
+	return join(dir, name)
 }
 
 // setListing records that dir holds exactly children, as after mkdir.

@@ -70,6 +70,11 @@ func listMetaOptions(raw *listRaw) func(*s3.Options) {
 	}
 }
 
+// noUserMetadata is the metadata of every listed object that has none: one
+// empty map, not one per object of a listing of millions. Nothing writes
+// to the metadata of a listed object.
+var noUserMetadata = map[string]string{}
+
 // listedMetadata reads the user metadata of each listed object from a
 // ListObjectsV2 response body. The result maps the key as it appears in
 // the response (still URL-encoded) to its metadata, with lower-case names
@@ -98,10 +103,13 @@ func listedMetadata(body []byte) (map[string]map[string]string, error) {
 		if c.UserMetadata == nil {
 			continue
 		}
-		md := map[string]string{}
+		md := noUserMetadata
 		for _, it := range c.UserMetadata.Items {
 			name := strings.ToLower(it.XMLName.Local)
 			if k, ok := strings.CutPrefix(name, "x-amz-meta-"); ok && k != "" {
+				if len(md) == 0 {
+					md = map[string]string{}
+				}
 				md[k] = it.Value
 			}
 		}
