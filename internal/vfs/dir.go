@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -52,15 +53,15 @@ func (v *FS) ReadDir(ctx context.Context, p string) ([]DirEntry, error) {
 		}
 	}
 	v.mu.Unlock()
-	names := make([]string, 0, len(children))
-	for name := range children {
-		names = append(names, name)
+	out := make([]DirEntry, 0, len(children))
+	for name, n := range children {
+		out = append(out, DirEntry{Name: name, Attr: n.Attr})
 	}
-	sort.Strings(names)
-	out := make([]DirEntry, len(names))
-	for i, name := range names {
-		out[i] = DirEntry{Name: name, Attr: children[name].Attr}
-		v.dtimes.apply(join(p, name), &out[i].Attr)
+	slices.SortFunc(out, func(a, b DirEntry) int { return strings.Compare(a.Name, b.Name) })
+	for i := range out {
+		if out[i].Attr.Kind == KindDir {
+			v.dtimes.apply(join(p, out[i].Name), &out[i].Attr)
+		}
 	}
 	return out, nil
 }
@@ -157,68 +158,197 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 func (v *FS) listDirPages(ctx context.Context, p string, maxEntries int) (children map[string]*node, complete bool, err error) {
 	prefix := dirPrefix(p)
 	children = map[string]*node{}
-	implicit := v.implicitDirAttr()
 	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/"}
 	read := 0
-	for {
+	for first := true; ; first = false {
 		page, err := v.b.List(ctx, opts)
 		if err != nil {
 			return nil, false, storeErr(err)
 		}
 		read += len(page.Objects) + len(page.CommonPrefixes)
-		for _, cp := range page.CommonPrefixes {
-			name := strings.TrimSuffix(strings.TrimPrefix(cp, prefix), "/")
-			if !validName(name) {
-				continue
-			}
-			if old, ok := children[name]; ok && old.Kind == KindDir {
-				continue // an Azure marker already described it
-			}
-			children[name] = &node{Attr: implicit}
-		}
-		for _, obj := range page.Objects {
-			name := strings.TrimPrefix(obj.Key, prefix)
-			if name == "" {
-				continue // this directory's own "p/" marker
-			}
-			switch {
-			case strings.HasSuffix(name, "/"):
-				// A marker of a subdirectory listed as an object: only
-				// possible without a delimiter; treat as the directory.
-				name = strings.TrimSuffix(name, "/")
-				if validName(name) {
-					children[name] = v.dirNode(obj)
-				}
-				continue
-			case !validName(name):
-				continue
-			case isFolderMarker(obj):
-				children[name] = v.dirNode(obj)
-				continue
-			}
-			if old, ok := children[name]; ok && old.Kind == KindDir {
-				v.log.Debug("name is both a file and a directory; showing the directory", "path", join(p, name))
-				continue
-			}
-			kind := KindFile
-			if isSymlinkObject(obj) && !v.opts.NoSymlinks {
-				kind = KindSymlink
-			} else if strings.HasSuffix(name, symlinkSuffix) && !v.opts.NoSymlinks {
-				target := strings.TrimSuffix(name, symlinkSuffix)
-				if validName(target) {
-					if _, ok := children[target]; !ok {
-						children[target] = v.objNode(KindSymlink, obj)
-					}
-					continue
-				}
-			}
-			children[name] = v.objNode(kind, obj)
-		}
+		v.addListed(children, p, page)
 		if page.NextToken == "" {
 			return children, true, nil
 		}
 		if maxEntries > 0 && read > maxEntries {
 			return children, false, nil
+		}
+		if first && maxEntries == 0 && costlyMetadata(v.caps, page) {
+			if err := v.listRestPipelined(ctx, p, lastListed(page), children); err != nil {
+				return nil, false, err
+			}
+			return children, true, nil
+		}
+		opts.ContinuationToken = page.NextToken
+	}
+}
+
+// addListed records the entries of one listing page of directory p in
+// children.
+func (v *FS) addListed(children map[string]*node, p string, page storage.ListPage) {
+	prefix := dirPrefix(p)
+	implicit := v.implicitDirAttr()
+	for _, cp := range page.CommonPrefixes {
+		name := strings.TrimSuffix(strings.TrimPrefix(cp, prefix), "/")
+		if !validName(name) {
+			continue
+		}
+		if old, ok := children[name]; ok && old.Kind == KindDir {
+			continue // an Azure marker already described it
+		}
+		children[name] = &node{Attr: implicit}
+	}
+	for _, obj := range page.Objects {
+		name := strings.TrimPrefix(obj.Key, prefix)
+		if name == "" {
+			continue // this directory's own "p/" marker
+		}
+		switch {
+		case strings.HasSuffix(name, "/"):
+			// A marker of a subdirectory listed as an object: only
+			// possible without a delimiter; treat as the directory.
+			name = strings.TrimSuffix(name, "/")
+			if validName(name) {
+				children[name] = v.dirNode(obj)
+			}
+			continue
+		case !validName(name):
+			continue
+		case isFolderMarker(obj):
+			children[name] = v.dirNode(obj)
+			continue
+		}
+		if old, ok := children[name]; ok && old.Kind == KindDir {
+			v.log.Debug("name is both a file and a directory; showing the directory", "path", join(p, name))
+			continue
+		}
+		kind := KindFile
+		if isSymlinkObject(obj) && !v.opts.NoSymlinks {
+			kind = KindSymlink
+		} else if strings.HasSuffix(name, symlinkSuffix) && !v.opts.NoSymlinks {
+			target := strings.TrimSuffix(name, symlinkSuffix)
+			if validName(target) {
+				if _, ok := children[target]; !ok {
+					children[target] = v.objNode(KindSymlink, obj)
+				}
+				continue
+			}
+		}
+		children[name] = v.objNode(kind, obj)
+	}
+}
+
+// Listings whose metadata costs the server dearly.
+//
+// MinIO returns each object's user metadata in a listing when asked
+// (s3store), but such a page costs it four to five times the CPU of a
+// plain one, and pages follow one another: a directory of 10,000 entries
+// 20 ms away took 2.2 s to list this way, against 0.55 s for the plain
+// listing. Once a first page shows metadata and more pages follow, the
+// rest of the directory is listed plainly, page after page, only to learn
+// where each page ends; each such range is then listed again with its
+// metadata, up to pipelinedRanges of them at once, while the plain
+// listing goes on. Only those listings with metadata make the result; the
+// plain one only splits the work. A store whose listings always carry
+// metadata at no extra cost (Azure: Caps.ListMetadata) lists as before.
+const pipelinedRanges = 8
+
+// costlyMetadata says whether a listing page of a store carries metadata
+// the store was asked for at a cost.
+func costlyMetadata(caps storage.Caps, page storage.ListPage) bool {
+	if caps.ListMetadata {
+		return false
+	}
+	for _, o := range page.Objects {
+		if o.Metadata != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// lastListed is the largest key or common prefix of a page (both lists are
+// in key order).
+func lastListed(page storage.ListPage) string {
+	last := ""
+	if n := len(page.Objects); n > 0 {
+		last = page.Objects[n-1].Key
+	}
+	if n := len(page.CommonPrefixes); n > 0 {
+		last = max(last, page.CommonPrefixes[n-1])
+	}
+	return last
+}
+
+// listRestPipelined lists directory p after the key after (see
+// pipelinedRanges) into children.
+func (v *FS) listRestPipelined(ctx context.Context, p, after string, children map[string]*node) error {
+	prefix := dirPrefix(p)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(pipelinedRanges)
+	var ranges [][]storage.ListPage
+	var mu sync.Mutex
+	rangeAt := func(i int, from, to string) {
+		g.Go(func() error {
+			pages, err := v.listRange(gctx, prefix, from, to)
+			mu.Lock()
+			ranges[i] = pages
+			mu.Unlock()
+			return err
+		})
+	}
+	plain := storage.ListOptions{Prefix: prefix, Delimiter: "/", StartAfter: after, NoMetadata: true}
+	for i := 0; ; i++ {
+		page, err := v.b.List(gctx, plain)
+		if err != nil {
+			if werr := g.Wait(); werr != nil {
+				return werr // what stopped the plain listing
+			}
+			return storeErr(err)
+		}
+		to := lastListed(page)
+		if page.NextToken == "" {
+			to = "" // to the end, whatever was added meanwhile
+		}
+		mu.Lock()
+		ranges = append(ranges, nil)
+		mu.Unlock()
+		rangeAt(i, after, to)
+		if page.NextToken == "" || to == "" {
+			break
+		}
+		after = to
+		plain.ContinuationToken = page.NextToken
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, pages := range ranges {
+		for _, page := range pages {
+			v.addListed(children, p, page)
+		}
+	}
+	return nil
+}
+
+// listRange lists the entries of prefix after from up to to ("" for no
+// end), with their metadata.
+func (v *FS) listRange(ctx context.Context, prefix, from, to string) ([]storage.ListPage, error) {
+	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/", StartAfter: from}
+	var pages []storage.ListPage
+	for {
+		page, err := v.b.List(ctx, opts)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		last := lastListed(page)
+		if to != "" && last > to {
+			page.Objects = slices.DeleteFunc(page.Objects, func(o storage.Object) bool { return o.Key > to })
+			page.CommonPrefixes = slices.DeleteFunc(page.CommonPrefixes, func(cp string) bool { return cp > to })
+		}
+		pages = append(pages, page)
+		if page.NextToken == "" || (to != "" && last >= to) {
+			return pages, nil
 		}
 		opts.ContinuationToken = page.NextToken
 	}
