@@ -346,7 +346,10 @@ func (f *fileSystem) Getxattr(path, name string) (int, []byte) {
 		return -fuse.ENOSYS, nil
 	}
 	if !vfs.IsUserXattr(name) {
-		return -fuse.ENODATA, nil
+		if vfs.NoneHeld(name) {
+			return -fuse.ENODATA, nil
+		}
+		return -fuse.ENOTSUP, nil
 	}
 	defer f.observe("getxattr", time.Now())
 	p := rel(path)

@@ -19,12 +19,18 @@ var (
 	_ fs.NodeRemovexattrer = (*node)(nil)
 )
 
-// Getxattr reads one extended attribute. Names outside user.* (the
-// kernel's security.capability probe before writes, ACL probes from ls)
-// are answered here at once: no path walk, no store request.
+// Getxattr reads one extended attribute. Names outside user.* are
+// answered here at once: no path walk, no store request. The kernel's
+// security.capability probe before writes learns there is none; the
+// namespaces the mount does not keep (security labels, POSIX ACLs) are
+// not supported, which `ls -l` notes once per file system instead of
+// asking twice for every entry.
 func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
 	if !vfs.IsUserXattr(attr) {
-		return 0, syscall.ENODATA
+		if vfs.NoneHeld(attr) {
+			return 0, syscall.ENODATA
+		}
+		return 0, syscall.ENOTSUP
 	}
 	ctx = detach(ctx)
 	defer n.m.observe("getxattr", time.Now(), n, "")

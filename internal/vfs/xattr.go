@@ -40,6 +40,15 @@ const (
 // IsUserXattr reports whether name is in the namespace vfs stores.
 func IsUserXattr(name string) bool { return strings.HasPrefix(name, XattrUserPrefix) }
 
+// NoneHeld says whether a frontend answers a read of the attribute name,
+// outside user.*, with "no such attribute" rather than "not supported":
+// security.capability, which the kernel reads before every write to learn
+// whether a write must drop it. Every other name outside user.* belongs
+// to a namespace the mount does not keep (security labels, POSIX ACLs,
+// trusted.*), and saying so lets programs stop asking: `ls -l` asks for
+// a label and an ACL per entry until a file system says it has none.
+func NoneHeld(name string) bool { return name == "security.capability" }
+
 // checkXattrName validates a user attribute name for a change.
 func checkXattrName(name string) error {
 	switch {
