@@ -63,10 +63,8 @@ func TestListingCosts(t *testing.T) {
 			}
 			d := delta(healthJSON(t, m.Dir).Store, before)
 			t.Logf("ls -l of %d objects: %d LIST, %d HEAD", files, d["list"].Count, d["head"].Count)
-			// Two pages, and on MinIO the second also listed plainly
-			// to learn where it ends (pipelined listing).
-			if d["head"].Count > 3 || d["list"].Count > 5 {
-				t.Fatalf("ls -l of %d objects cost %d LIST and %d HEAD; want its pages and at most the lookup of the directory",
+			if d["head"].Count > 3 || d["list"].Count > 4 {
+				t.Fatalf("ls -l of %d objects cost %d LIST and %d HEAD; want its 2 pages and at most the lookup of the directory",
 					files, d["list"].Count, d["head"].Count)
 			}
 

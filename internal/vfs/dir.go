@@ -6,7 +6,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -160,7 +159,7 @@ func (v *FS) listDirPages(ctx context.Context, p string, maxEntries int) (childr
 	children = map[string]*node{}
 	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/"}
 	read := 0
-	for first := true; ; first = false {
+	for {
 		page, err := v.b.List(ctx, opts)
 		if err != nil {
 			return nil, false, storeErr(err)
@@ -172,12 +171,6 @@ func (v *FS) listDirPages(ctx context.Context, p string, maxEntries int) (childr
 		}
 		if maxEntries > 0 && read > maxEntries {
 			return children, false, nil
-		}
-		if first && maxEntries == 0 && costlyMetadata(v.caps, page) {
-			if err := v.listRestPipelined(ctx, p, lastListed(page), children); err != nil {
-				return nil, false, err
-			}
-			return children, true, nil
 		}
 		opts.ContinuationToken = page.NextToken
 	}
@@ -235,122 +228,6 @@ func (v *FS) addListed(children map[string]*node, p string, page storage.ListPag
 			}
 		}
 		children[name] = v.objNode(kind, obj)
-	}
-}
-
-// Listings whose metadata costs the server dearly.
-//
-// MinIO returns each object's user metadata in a listing when asked
-// (s3store), but such a page costs it four to five times the CPU of a
-// plain one, and pages follow one another: a directory of 10,000 entries
-// 20 ms away took 2.2 s to list this way, against 0.55 s for the plain
-// listing. Once a first page shows metadata and more pages follow, the
-// rest of the directory is listed plainly, page after page, only to learn
-// where each page ends; each such range is then listed again with its
-// metadata, up to pipelinedRanges of them at once, while the plain
-// listing goes on. Only those listings with metadata make the result; the
-// plain one only splits the work. A store whose listings always carry
-// metadata at no extra cost (Azure: Caps.ListMetadata) lists as before.
-const pipelinedRanges = 8
-
-// costlyMetadata says whether a listing page of a store carries metadata
-// the store was asked for at a cost.
-func costlyMetadata(caps storage.Caps, page storage.ListPage) bool {
-	if caps.ListMetadata {
-		return false
-	}
-	for _, o := range page.Objects {
-		if o.Metadata != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// lastListed is the largest key or common prefix of a page (both lists are
-// in key order).
-func lastListed(page storage.ListPage) string {
-	last := ""
-	if n := len(page.Objects); n > 0 {
-		last = page.Objects[n-1].Key
-	}
-	if n := len(page.CommonPrefixes); n > 0 {
-		last = max(last, page.CommonPrefixes[n-1])
-	}
-	return last
-}
-
-// listRestPipelined lists directory p after the key after (see
-// pipelinedRanges) into children.
-func (v *FS) listRestPipelined(ctx context.Context, p, after string, children map[string]*node) error {
-	prefix := dirPrefix(p)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(pipelinedRanges)
-	var ranges [][]storage.ListPage
-	var mu sync.Mutex
-	rangeAt := func(i int, from, to string) {
-		g.Go(func() error {
-			pages, err := v.listRange(gctx, prefix, from, to)
-			mu.Lock()
-			ranges[i] = pages
-			mu.Unlock()
-			return err
-		})
-	}
-	plain := storage.ListOptions{Prefix: prefix, Delimiter: "/", StartAfter: after, NoMetadata: true}
-	for i := 0; ; i++ {
-		page, err := v.b.List(gctx, plain)
-		if err != nil {
-			if werr := g.Wait(); werr != nil {
-				return werr // what stopped the plain listing
-			}
-			return storeErr(err)
-		}
-		to := lastListed(page)
-		if page.NextToken == "" {
-			to = "" // to the end, whatever was added meanwhile
-		}
-		mu.Lock()
-		ranges = append(ranges, nil)
-		mu.Unlock()
-		rangeAt(i, after, to)
-		if page.NextToken == "" || to == "" {
-			break
-		}
-		after = to
-		plain.ContinuationToken = page.NextToken
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for _, pages := range ranges {
-		for _, page := range pages {
-			v.addListed(children, p, page)
-		}
-	}
-	return nil
-}
-
-// listRange lists the entries of prefix after from up to to ("" for no
-// end), with their metadata.
-func (v *FS) listRange(ctx context.Context, prefix, from, to string) ([]storage.ListPage, error) {
-	opts := storage.ListOptions{Prefix: prefix, Delimiter: "/", StartAfter: from}
-	var pages []storage.ListPage
-	for {
-		page, err := v.b.List(ctx, opts)
-		if err != nil {
-			return nil, storeErr(err)
-		}
-		last := lastListed(page)
-		if to != "" && last > to {
-			page.Objects = slices.DeleteFunc(page.Objects, func(o storage.Object) bool { return o.Key > to })
-			page.CommonPrefixes = slices.DeleteFunc(page.CommonPrefixes, func(cp string) bool { return cp > to })
-		}
-		pages = append(pages, page)
-		if page.NextToken == "" || (to != "" && last >= to) {
-			return pages, nil
-		}
-		opts.ContinuationToken = page.NextToken
 	}
 }
 
