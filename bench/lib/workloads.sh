@@ -195,6 +195,7 @@ wl_cp_tree_out() {
 # `cp -r` of a local copy of the tree (LOCAL_TREE, made once by run.sh)
 # into the mount; done when the bucket lists every file at its size.
 wl_cp_tree_in() {
+	mkdir -p "$MNT/$WPREFIX" || fail "mkdir $WPREFIX failed"
 	clock_start
 	bounded "$STEP_TIMEOUT" cp -r "$LOCAL_TREE" "$MNT/$WPREFIX/tree" || fail "cp -r into the mount failed or timed out"
 	bt_step wait-count -bucket "$BUCKET" -prefix "$WPREFIX/tree/" -count "$TREE_FILES" \
