@@ -52,7 +52,8 @@ func TestSeedBaselineAndWaitsOnTheServer(t *testing.T) {
 		t.Fatalf("%v in:\n%s", err, out)
 	}
 	want := map[string]int64{"get-stream": 9 << 20, "get-ranged": 9 << 20, "put-multipart": 9 << 20,
-		"put-small": 12, "get-small": 12, "list": 30, "head": 30, "delete-small": 12, "list-tree": 21}
+		"put-small": 12, "get-small": 12, "list": 30, "head": 30, "delete-small": 12, "list-tree": 21,
+		"get-tree": 21, "put-tree": 21}
 	seen := map[string]bool{}
 	for _, r := range rs {
 		seen[r.workload] = true
@@ -67,8 +68,22 @@ func TestSeedBaselineAndWaitsOnTheServer(t *testing.T) {
 			t.Errorf("%s: nothing done", r.workload)
 		}
 	}
-	if len(seen) != 11 {
-		t.Errorf("ran %d operations, want 11: %v", len(seen), seen)
+	if len(seen) != len(want)+2 { // and the two random reads
+		t.Errorf("ran %d operations, want %d: %v", len(seen), len(want)+2, seen)
+	}
+
+	// -for runs only what the named workloads are compared with.
+	out = runOK(t, env, append([]string{"sdk", "-files", "12", "-file-kb", "3", "-part-mb", "5", "-for", "ls-f read-small"}, fix...)...)
+	rs, err = readResults(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("%v in:\n%s", err, out)
+	}
+	var ran []string
+	for _, r := range rs {
+		ran = append(ran, r.workload)
+	}
+	if got := strings.Join(ran, " "); got != "put-small get-small list" {
+		t.Errorf("-for ls-f read-small ran %q", got)
 	}
 
 	// The waits see what is there, and time out on what is not.
