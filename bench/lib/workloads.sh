@@ -127,26 +127,22 @@ wl_read_small() {
 	AMOUNT=$FILES
 }
 
-# `ls -f` of the many-object directory: names and types only, unsorted;
-# the rate is entries per second.
-wl_ls_f() {
+# ls_dir FLAG EXTRA: `ls FLAG` of the many-object directory, which prints
+# EXTRA lines besides one per entry; the rate is entries per second.
+ls_dir() {
 	local n
 	clock_start
-	n=$(bounded "$STEP_TIMEOUT" ls -f "$MNT/$DIR_NAME" | wc -l) || fail "ls -f failed or timed out"
+	n=$(bounded "$STEP_TIMEOUT" ls "$1" "$MNT/$DIR_NAME" | wc -l) || fail "ls $1 failed or timed out"
 	clock_stop
-	[ "$n" -eq $((DIR_FILES + 2)) ] || fail "ls -f listed $((n - 2)) entries, want $DIR_FILES"
+	[ "$n" -eq $((DIR_FILES + $2)) ] || fail "ls $1 listed $((n - $2)) entries, want $DIR_FILES"
 	AMOUNT=$DIR_FILES
 }
 
-# `ls -l` of the many-object directory; the rate is entries per second.
-wl_ls_l() {
-	local n
-	clock_start
-	n=$(bounded "$STEP_TIMEOUT" ls -l "$MNT/$DIR_NAME" | wc -l) || fail "ls -l failed or timed out"
-	clock_stop
-	[ "$n" -eq $((DIR_FILES + 1)) ] || fail "ls -l listed $((n - 1)) entries, want $DIR_FILES"
-	AMOUNT=$DIR_FILES
-}
+# `ls -f`: names and types only, unsorted ("." and ".." too).
+wl_ls_f() { ls_dir -f 2; }
+
+# `ls -l` ("total" first).
+wl_ls_l() { ls_dir -l 1; }
 
 # Stat every file of the many-object directory by name, STAT_JOBS at a
 # time, without listing it first.
