@@ -41,8 +41,9 @@ type openStore struct{ storage.Backend }
 
 func (openStore) Close() error { return nil }
 
-// writeClose creates p with data and closes it.
-func writeClose(t *testing.T, v *FS, p, data string) {
+// writeFlushed creates p with data and flushes it as close(2) does,
+// returning the handle still to release.
+func writeFlushed(t *testing.T, v *FS, p, data string) *Handle {
 	t.Helper()
 	ctx := context.Background()
 	h, _, err := v.Create(ctx, p, OpenFlags{Write: true, Truncate: true}, 0o644, 0, 0)
@@ -55,7 +56,13 @@ func writeClose(t *testing.T, v *FS, p, data string) {
 	if err := h.FlushOnClose(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Release(ctx); err != nil {
+	return h
+}
+
+// writeClose creates p with data and closes it.
+func writeClose(t *testing.T, v *FS, p, data string) {
+	t.Helper()
+	if err := writeFlushed(t, v, p, data).Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -71,16 +78,7 @@ func TestLazyWriteClosesBeforeTheUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	h, _, err := v.Create(ctx, "a", OpenFlags{Write: true, Truncate: true}, 0o644, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Write(ctx, []byte("hello"), 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.FlushOnClose(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := writeFlushed(t, v, "a", "hello")
 	select {
 	case <-g.entered:
 	case <-time.After(10 * time.Second):

@@ -323,15 +323,10 @@ func (c *metaCache) putListing(l *listing, children map[string]*node) {
 
 // childPath is join(dir, name), sharing the bytes of key (the child's
 // object key) when it is that path, as in a mount of a whole bucket: a
-// listing of a million names then allocates no second copy of each.
+// listing of a million names then allocates no second copy of each. At
+// the top (dir "") join allocates nothing already.
 func childPath(dir, name, key string) string {
-	if dir == "" {
-		if key == name {
-			return key
-		}
-		return name
-	}
-	if len(key) == len(dir)+1+len(name) && strings.HasPrefix(key, dir) && key[len(dir)] == '/' && strings.HasSuffix(key, name) {
+	if dir != "" && len(key) == len(dir)+1+len(name) && strings.HasPrefix(key, dir) && key[len(dir)] == '/' && strings.HasSuffix(key, name) {
 		return key
 	}
 	return join(dir, name)
