@@ -43,6 +43,28 @@ drop_caches() {
 	fi
 }
 
+# machine_ticks prints the clock ticks all CPUs spent busy and in all
+# since boot, from /proc/stat.
+machine_ticks() { awk 'NR == 1 { b = $2 + $3 + $4 + $7 + $8; print b, b + $5 + $6 }' /proc/stat; }
+
+# cpu_ticks PID prints the clock ticks the process has run (user and
+# system), or 0 when there is no such process.
+cpu_ticks() {
+	local t
+	[ -n "$1" ] && t=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }') || true
+	echo "${t:-0}"
+}
+
+# cpu_note D0 D1 M0 M1 BUSY0 BUSY1 says where the CPU went between two
+# readings: the daemon's and the server's seconds, and how busy the whole
+# machine was (100% is every core). Ticks of the daemon and the server
+# come from cpu_ticks, the machine's from machine_ticks.
+cpu_note() {
+	awk -v d="$(($2 - $1))" -v m="$(($4 - $3))" -v b0="$5" -v b1="$6" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		split(b0, p, " "); split(b1, q, " "); t = q[2] - p[2]
+		printf "cpu: daemon %.1f s, MinIO %.1f s, machine %d%% busy", d / hz, m / hz, (t > 0 ? 100 * (q[1] - p[1]) / t : 0) }'
+}
+
 # wait_idle waits (up to 60 s) until the machine has been nearly idle for
 # a second: the servers finish what the last workload left them (MinIO
 # scans and frees space in the background after large uploads and
@@ -50,7 +72,7 @@ drop_caches() {
 wait_idle() {
 	local busy
 	for _ in $(seq 60); do
-		busy=$(awk 'NR == 1 { b = $2 + $3 + $4 + $7 + $8; print b, b + $5 + $6 }' /proc/stat)
+		busy=$(machine_ticks)
 		sleep 1
 		busy=$(awk -v prev="$busy" 'NR == 1 {
 			split(prev, p, " "); b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6

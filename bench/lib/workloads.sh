@@ -227,19 +227,25 @@ run_workload() {
 	local req0 reqs='' idle
 	req0=$("$BT" requests 2>/dev/null) || req0=''
 	idle=$(peak_rss_kib "$DAEMON_PID")
+	# CPU: the daemon's up to the end of the workload (it is gone after
+	# unmounting), the server's and the machine's up to after unmounting.
+	local server=${CLOUDFUSE_TEST_MINIO_PID:-} d0 d1 m0 b0 cpu
+	d0=$(cpu_ticks "$DAEMON_PID") m0=$(cpu_ticks "$server") b0=$(machine_ticks)
 	if "$fn"; then
 		rss=$(peak_rss_kib "$DAEMON_PID")
 	else
 		status=${WL_ERROR:-failed}
 		AMOUNT=0 T0=0 T1=0
 	fi
+	d1=$(cpu_ticks "$DAEMON_PID")
 	unmount_tool
+	cpu=$(cpu_note "$d0" "$d1" "$m0" "$(cpu_ticks "$server")" "$b0" "$(machine_ticks)")
 	[ -z "$req0" ] || reqs=$("$BT" requests -since "$req0" 2>/dev/null) || reqs=''
 	if declare -F "after_${fn#wl_}" >/dev/null; then "after_${fn#wl_}" || log "cleanup after $wl: $WL_ERROR"; fi
 	record "$tool" "$wl" "$AMOUNT" $((T1 - T0)) "$rss" "$status" "$reqs"
 	if [ "$status" = ok ]; then
 		log "$tool $wl: $(awk -v a="$AMOUNT" -v ns=$((T1 - T0)) -v u="$(wl_unit "$wl")" \
-			'BEGIN { v = a / (ns / 1e9); if (u == "MiB/s") v /= 1048576; printf "%.1f %s in %.2fs", v, u, ns / 1e9 }'), peak RSS $((rss / 1024)) MiB ($((idle / 1024)) MiB once mounted)${reqs:+, store: $reqs}"
+			'BEGIN { v = a / (ns / 1e9); if (u == "MiB/s") v /= 1048576; printf "%.1f %s in %.2fs", v, u, ns / 1e9 }'), peak RSS $((rss / 1024)) MiB ($((idle / 1024)) MiB once mounted)${reqs:+, store: $reqs}; $cpu"
 	else
 		log "$tool $wl failed: $status"
 	fi
