@@ -45,30 +45,11 @@ ensure_packages fusermount3=fuse3 mountpoint=util-linux timeout=coreutils python
 
 WORK=${BENCH_WORKDIR:-$(mktemp -d "${TMPDIR:-/tmp}/cloudfuse-bench-data.XXXXXXXX")}
 mkdir -p "$WORK/bin" "$WORK/logs"
-BT=$WORK/bin/benchtool
-(cd "$ROOT" && "$GO" build -o "$BT" ./bench/benchtool) || die "building bench/benchtool failed"
-if [ -n "${BENCH_CLOUDFUSE_BIN:-}" ]; then
-	CLOUDFUSE_BIN=$BENCH_CLOUDFUSE_BIN
-else
-	(cd "$ROOT" && "$GO" build -o bin/cloudfuse ./cmd/cloudfuse) || die "building cloudfuse failed"
-	CLOUDFUSE_BIN=$ROOT/bin/cloudfuse
-fi
+build_benchtool
+build_cloudfuse
 
-ENVFILE=$WORK/servers.env
-cleanup() {
-	local status=$?
-	trap - EXIT INT TERM
-	cleanup_run
-	rm -rf "${WORK:?}/sdk"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
-# shellcheck disable=SC1090
-. "$ENVFILE"
-export AWS_EC2_METADATA_DISABLED=true
+bench_cleanup() { rm -rf "${WORK:?}/sdk"; }
+start_servers
 
 log "seeding set/ ($SET_FILES x $SET_KB KiB) and big/ (1 x $BIG_MB MiB)"
 bounded "$STEP_TIMEOUT" "$BT" seed-set -bucket "$BUCKET" -prefix set/ -n "$SET_FILES" -size-kb "$SET_KB" >&2

@@ -40,24 +40,11 @@ mkdir -p "$WORK/bin" "$WORK/logs"
 (cd "$ROOT" && "$GO" build -o "$WORK/bin/go-fuse" ./cmd/cloudfuse) || die "building cloudfuse failed"
 (cd "$ROOT" && CGO_ENABLED=1 "$GO" build -tags cgofuse,fuse3 -o "$WORK/bin/cgofuse" ./cmd/cloudfuse) ||
 	die "building the cgofuse frontend failed (it needs libfuse3-dev)"
-(cd "$ROOT" && "$GO" build -o "$WORK/bin/benchtool" ./bench/benchtool) || die "building bench/benchtool failed"
+build_benchtool
 
-ENVFILE=$WORK/servers.env
-cleanup() {
-	local status=$?
-	trap - EXIT INT TERM
-	cleanup_run
-	rm -rf "${WORK:?}/tree"
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
-# shellcheck disable=SC1090
-. "$ENVFILE"
-export AWS_EC2_METADATA_DISABLED=true
-"$WORK/bin/benchtool" seed-set -bucket "$BUCKET" -prefix seed/ -n 1 -size-kb 1 >/dev/null
+bench_cleanup() { rm -rf "${WORK:?}/tree"; }
+start_servers
+"$BT" seed-set -bucket "$BUCKET" -prefix seed/ -n 1 -size-kb 1 >/dev/null
 
 mkdir -p "$WORK/tree"
 for ((i = 0; i < SMALL_FILES; i++)); do

@@ -41,7 +41,7 @@ WORK=${BENCH_WORKDIR:-$(mktemp -d "${TMPDIR:-/tmp}/cloudfuse-bench-passthrough.X
 mkdir -p "$WORK/bin" "$WORK/logs"
 CLOUDFUSE_BIN=$WORK/bin/cloudfuse
 (cd "$ROOT" && "$GO" build -o "$CLOUDFUSE_BIN" ./cmd/cloudfuse) || die "building cloudfuse failed"
-(cd "$ROOT" && "$GO" build -o "$WORK/bin/benchtool" ./bench/benchtool) || die "building bench/benchtool failed"
+build_benchtool
 
 # The two read-only variants of the file-cache mount.
 cf_config_pass() {
@@ -52,21 +52,8 @@ cf_config_nopass() {
 	cf_config_pass | sed 's/^file_cache:$/&\n  passthrough: false/'
 }
 
-ENVFILE=$WORK/servers.env
-cleanup() {
-	local status=$?
-	trap - EXIT INT TERM
-	cleanup_run
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
-# shellcheck disable=SC1090
-. "$ENVFILE"
-export AWS_EC2_METADATA_DISABLED=true
-"$WORK/bin/benchtool" seed-set -bucket "$BUCKET" -prefix big/ -n 1 -size-kb $((BIG_MB << 10)) >/dev/null
+start_servers
+"$BT" seed-set -bucket "$BUCKET" -prefix big/ -n 1 -size-kb $((BIG_MB << 10)) >/dev/null
 warm_memory "${BENCH_WARM_MB:-}"
 
 

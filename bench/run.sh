@@ -131,39 +131,17 @@ WORK=${BENCH_WORKDIR:-$(mktemp -d "${TMPDIR:-/tmp}/cloudfuse-bench.XXXXXXXX")}
 mkdir -p "$WORK/bin" "$WORK/logs"
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
-BT=$WORK/bin/benchtool
-(cd "$ROOT" && "$GO" build -o "$BT" ./bench/benchtool) || die "building bench/benchtool failed"
-case " $TOOLS " in
-*" cloudfuse-"*)
-	if [ -n "${BENCH_CLOUDFUSE_BIN:-}" ]; then
-		CLOUDFUSE_BIN=$BENCH_CLOUDFUSE_BIN
-	else
-		(cd "$ROOT" && "$GO" build -o bin/cloudfuse ./cmd/cloudfuse) || die "building cloudfuse failed"
-		CLOUDFUSE_BIN=$ROOT/bin/cloudfuse
-	fi
-	[ -x "$CLOUDFUSE_BIN" ] || die "no cloudfuse binary at $CLOUDFUSE_BIN"
-	;;
-esac
+build_benchtool
+case " $TOOLS " in *" cloudfuse-"*) build_cloudfuse ;; esac
 
-# Servers, and the exit path that always unmounts and stops them.
-ENVFILE=$WORK/servers.env
+# Servers, and the exit path that always unmounts and stops them (and
+# takes away the rate limit and the delay proxy this run may add).
 SHAPED=
-cleanup() {
-	local status=$?
-	trap - EXIT INT TERM
+bench_cleanup() {
 	[ -z "$SHAPED" ] || tc qdisc del dev lo root || log "warning: could not remove the loopback rate limit (tc qdisc del dev lo root)"
 	[ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null || true
-	cleanup_run
-	exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
-# shellcheck disable=SC1090
-. "$ENVFILE"
-export AWS_EC2_METADATA_DISABLED=true
+start_servers
 
 fixture_flags=(-bucket "$BUCKET" -big-key "$BIG_KEY" -size-mb "$SIZE_MB" -dir "$DIR_NAME/" -dir-files "$DIR_FILES")
 # The tree costs a while to seed: only when a workload uses it.

@@ -72,6 +72,19 @@ cf_config_lazy() {
 	echo "lazy-write: true"
 }
 
+# cf_config_awslist: the file cache, with listings that carry no user
+# metadata, as on Amazon S3 (BENCH_AWS_LISTING=1 does this to every
+# variant); beside cloudfuse-file in one run it shows what that costs.
+cf_config_awslist() {
+	cf_config_file | sed 's/^s3storage:$/&\n  list-metadata: false/'
+}
+
+# cf_config_awsfixed: cloudfuse-awslist with --fixed-attributes, which
+# keeps no mode or owner per object, so listings alone answer stat.
+cf_config_awsfixed() {
+	cf_config_awslist | sed 's/^libfuse:$/&\n  fixed-attributes: true/'
+}
+
 # cf_config_block: streaming through bounded memory.
 cf_config_block() {
 	cf_yaml_common
@@ -212,6 +225,46 @@ unmount_all() {
 	local m p
 	for m in "${MOUNTS[@]}"; do detach "$m"; done
 	for p in "${LIVE_PIDS[@]}"; do stop_daemon "$p" 10; done
+}
+
+# build_benchtool builds the harness helper into $WORK/bin and sets BT.
+build_benchtool() {
+	BT=$WORK/bin/benchtool
+	(cd "$ROOT" && "$GO" build -o "$BT" ./bench/benchtool) || die "building bench/benchtool failed"
+}
+
+# build_cloudfuse sets CLOUDFUSE_BIN: BENCH_CLOUDFUSE_BIN when given, else
+# bin/cloudfuse built from this tree.
+build_cloudfuse() {
+	if [ -n "${BENCH_CLOUDFUSE_BIN:-}" ]; then
+		CLOUDFUSE_BIN=$BENCH_CLOUDFUSE_BIN
+	else
+		(cd "$ROOT" && "$GO" build -o bin/cloudfuse ./cmd/cloudfuse) || die "building cloudfuse failed"
+		CLOUDFUSE_BIN=$ROOT/bin/cloudfuse
+	fi
+	[ -x "$CLOUDFUSE_BIN" ] || die "no cloudfuse binary at $CLOUDFUSE_BIN"
+}
+
+# start_servers sets the exit path (bench_cleanup, when the script defines
+# one, then cleanup_run), starts the test servers for this run and loads
+# their settings into the environment.
+start_servers() {
+	ENVFILE=$WORK/servers.env
+	trap on_exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	"$ROOT/scripts/testservers.sh" start "$ENVFILE" >/dev/null
+	# shellcheck disable=SC1090
+	. "$ENVFILE"
+	export AWS_EC2_METADATA_DISABLED=true
+}
+
+on_exit() {
+	local status=$?
+	trap - EXIT INT TERM
+	if declare -F bench_cleanup >/dev/null; then bench_cleanup; fi
+	cleanup_run
+	exit "$status"
 }
 
 # cleanup_run: the exit path the bench scripts share: every mount and
