@@ -42,8 +42,11 @@ import (
 type openMode int
 
 const (
-	modeCached  openMode = iota // the page cache (counted in node.cached)
-	modePassing                 // passthrough to a local file (node.passing)
+	// modeUncounted: the page cache on a mount that never passes
+	// through (or stopped offering it), where no open needs the counts.
+	modeUncounted openMode = iota
+	modeCached             // the page cache (counted in node.cached)
+	modePassing            // passthrough to a local file (node.passing)
 )
 
 // passthroughEnabled says whether this mount's handles may pass through:
@@ -83,7 +86,11 @@ func (m *mount) canPass(lf *os.File) bool {
 func (n *node) openHandle(h *vfs.Handle) (fs.FileHandle, uint32) {
 	fl := n.m.openFlags(h)
 	hd := &handle{h: h, n: n, mode: modeCached}
-	if !n.m.passthrough.Load() || fl&fuse.FOPEN_DIRECT_IO != 0 {
+	if !n.m.passthrough.Load() {
+		hd.mode = modeUncounted
+		return hd, fl
+	}
+	if fl&fuse.FOPEN_DIRECT_IO != 0 {
 		n.count(modeCached, 1)
 		return hd, fl
 	}
@@ -111,6 +118,9 @@ func (n *node) openHandle(h *vfs.Handle) (fs.FileHandle, uint32) {
 
 // count changes the node's count of handles in mode by d.
 func (n *node) count(mode openMode, d int) {
+	if mode == modeUncounted {
+		return
+	}
 	n.mu.Lock()
 	if mode == modeCached {
 		n.cached += d
