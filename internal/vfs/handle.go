@@ -297,14 +297,20 @@ func (v *FS) flushFile(ctx context.Context, f *file, keepOpen bool) error {
 	if !keepOpen || !f.deferUpload() {
 		err = f.upload(ctx, keepOpen)
 	}
+	v.settle(f, err)
+	return err
+}
+
+// settle unlocks f (its caller holds f.mu) after an upload that returned
+// err. A file no handle uses leaves the open table once it is clean: one
+// kept only for a failed upload leaves when a retry (a flush, the
+// background upload, rename, Close) succeeded.
+func (v *FS) settle(f *file, err error) {
 	idle := err == nil && f.refs.Load() == 0
 	f.mu.Unlock()
 	if idle {
-		// A file kept only for a failed upload leaves the table once
-		// the retry (rename, Close) succeeded.
 		v.dropIdle(f)
 	}
-	return err
 }
 
 // dropIdle removes f from the open table and closes its staged copy if no

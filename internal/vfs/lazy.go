@@ -78,11 +78,7 @@ func (v *FS) lazyUpload(f *file) {
 	f.busy.Store(true)
 	err := f.upload(context.Background(), false)
 	f.busy.Store(false)
-	idle := err == nil && f.refs.Load() == 0
-	f.mu.Unlock()
-	if idle {
-		v.dropIdle(f)
-	}
+	v.settle(f, err)
 	if err != nil {
 		v.log.Error("background upload failed (lazy-write); the file stays in the cache and is uploaded again "+
 			"at its next close or fsync, at unmount or at the next mount", "path", f.path, "err", err)
