@@ -72,6 +72,7 @@ func vfsOptions(cfg *config.Config, log *slog.Logger) vfs.Options {
 		ReadOnly:          cfg.ReadOnly,
 		LazyWrite:         lazyWrite(cfg),
 		ListAhead:         cfg.AttrCache.ListAhead,
+		ListHeads:         cfg.AttrCache.ListHeads,
 		PersistCache:      persistCache(cfg),
 		NoSymlinks:        !cfg.SymlinksEnabled(),
 		FixedAttrs:        cfg.Libfuse.FixedAttributes,

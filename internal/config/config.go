@@ -199,6 +199,9 @@ type AttrCache struct {
 	// ListAhead is how many subdirectories of a directory just read are
 	// listed in the background for a program walking the tree (ours).
 	ListAhead int `key:"list-ahead"` // 16; 0: none
+	// ListHeads bounds the HEAD requests at once, across the mount, that
+	// complete listings without metadata (ours).
+	ListHeads int `key:"list-heads" zero:"default"` // 64
 }
 
 // S3Storage is the s3storage section.
@@ -412,6 +415,7 @@ func Default() *Config {
 		AttrCache: AttrCache{
 			TimeoutSec: 120,
 			ListAhead:  16,
+			ListHeads:  64,
 		},
 		S3: S3Storage{
 			PartSizeMB:        8,

@@ -86,8 +86,30 @@ func (v *FS) readListing(ctx context.Context, p string) (map[string]*node, error
 	return children, nil
 }
 
-// listHeadConcurrency bounds the HEADs that complete one listing.
-const listHeadConcurrency = 64
+// defaultListHeads is Options.ListHeads when it is not set.
+const defaultListHeads = 64
+
+// headEach runs fn for 0 <= i < n, with at most Options.ListHeads calls
+// running at once across the whole mount: list-ahead reads up to
+// ListAhead directories at a time, and when each listing bounded its own
+// HEADs a walk of a tree held a thousand requests, with their connections
+// and buffers, at once. It returns the first error of fn, or the context's.
+func (v *FS) headEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var stopped error
+	for i := 0; i < n && stopped == nil; i++ {
+		if stopped = v.heads.Acquire(gctx, 1); stopped == nil {
+			g.Go(func() error {
+				defer v.heads.Release(1)
+				return fn(gctx, i)
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return stopped
+}
 
 // listedNode returns what the cache should hold for the child p of a
 // listing, listed as n: the cached complete node if it describes the same
@@ -106,7 +128,8 @@ func (v *FS) listedNode(p string, n *node) *node {
 // (S3 on most servers) the attributes a direct lookup would show, so a
 // directory read and a stat never disagree (tar, rsync and make compare
 // them). Children whose version is already cached cost nothing; the rest
-// cost one HEAD each, 64 at a time. With Options.TrustListings the listing
+// cost one HEAD each, Options.ListHeads at a time across the mount. With
+// Options.TrustListings the listing
 // is used as it is.
 func (v *FS) completeListing(ctx context.Context, dir string, children map[string]*node) error {
 	type job struct {
@@ -125,19 +148,15 @@ func (v *FS) completeListing(ctx context.Context, dir string, children map[strin
 		return nil
 	}
 	results := make([]*node, len(jobs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(listHeadConcurrency)
-	for i, j := range jobs {
-		g.Go(func() error {
-			full, err := v.complete(gctx, join(dir, j.name), j.n)
-			if errors.Is(err, ErrNotExist) {
-				return nil // deleted since the listing
-			}
-			results[i] = full
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := v.headEach(ctx, len(jobs), func(ctx context.Context, i int) error {
+		full, err := v.complete(ctx, join(dir, jobs[i].name), jobs[i].n)
+		if errors.Is(err, ErrNotExist) {
+			return nil // deleted since the listing
+		}
+		results[i] = full
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	for i, j := range jobs {

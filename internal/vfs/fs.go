@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/a9de3765/cloudfuse/internal/cache/disktier"
 	"github.com/a9de3765/cloudfuse/internal/cache/staged"
@@ -46,9 +47,10 @@ type FS struct {
 
 	closeOnce sync.Once
 	stop      chan struct{}
-	bg        sync.WaitGroup // background work, lazy uploads included
-	lazy      *lazyUploads   // nil unless Options.LazyWrite (lazy.go)
-	ahead     *listAhead     // nil unless Options.ListAhead (listahead.go)
+	bg        sync.WaitGroup      // background work, lazy uploads included
+	lazy      *lazyUploads        // nil unless Options.LazyWrite (lazy.go)
+	ahead     *listAhead          // nil unless Options.ListAhead (listahead.go)
+	heads     *semaphore.Weighted // Options.ListHeads (headEach)
 }
 
 // New returns a filesystem over b. It creates the cache directory and
@@ -68,6 +70,7 @@ func New(ctx context.Context, b storage.Backend, opts Options) (*FS, error) {
 		mountTime: fsNow(),
 		window:    newListWindow(time.Now(), opts.NoListFor, time.Now),
 		files:     map[string]*file{},
+		heads:     semaphore.NewWeighted(int64(opts.ListHeads)),
 		stop:      make(chan struct{}),
 	}
 	if opts.LazyWrite {
@@ -147,6 +150,9 @@ func checkOptions(o Options) (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ListHeads <= 0 {
+		o.ListHeads = defaultListHeads
 	}
 	return o, nil
 }

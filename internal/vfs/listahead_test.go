@@ -9,22 +9,73 @@ import (
 	"time"
 
 	"github.com/a9de3765/cloudfuse/internal/storage"
+	"github.com/a9de3765/cloudfuse/internal/storage/memstore"
 )
+
+// inFlight counts requests running at once and keeps the most seen.
+type inFlight struct{ now, most atomic.Int64 }
+
+// enter counts one more request running; the returned func ends it.
+func (f *inFlight) enter() func() {
+	n := f.now.Add(1)
+	for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
+	}
+	return func() { f.now.Add(-1) }
+}
 
 // slowLists is a store some milliseconds away for listings; it records
 // how many ran at once.
 type slowLists struct {
 	*requestCounter
-	now, most atomic.Int64
+	inFlight
 }
 
 func (s *slowLists) List(ctx context.Context, o storage.ListOptions) (storage.ListPage, error) {
-	n := s.now.Add(1)
-	defer s.now.Add(-1)
-	for m := s.most.Load(); n > m && !s.most.CompareAndSwap(m, n); m = s.most.Load() {
-	}
+	defer s.enter()()
 	time.Sleep(20 * time.Millisecond)
 	return s.requestCounter.List(ctx, o)
+}
+
+// slowHeads is a store whose listings carry no metadata (as Amazon S3's)
+// and whose HEADs take some milliseconds; it records how many ran at once.
+type slowHeads struct {
+	storage.Backend
+	inFlight
+}
+
+func (s *slowHeads) Head(ctx context.Context, key string) (storage.Object, error) {
+	defer s.enter()()
+	time.Sleep(2 * time.Millisecond)
+	return s.Backend.Head(ctx, key)
+}
+
+// The HEADs that complete listings without metadata are bounded across
+// the mount, not per listing: a walk with listings read ahead keeps at
+// most Options.ListHeads of them running, and still sees every file with
+// the mode its object stores.
+func TestListingHeadsBoundedAcrossMount(t *testing.T) {
+	mem := memstore.New(memstore.Options{MinPartSize: 1 << 20, ListMetadata: false})
+	const dirs, files, bound = 12, 20, 6
+	for d := range dirs {
+		for f := range files {
+			put(t, mem, fmt.Sprintf("t/d%02d/f%02d", d, f), "x", map[string]string{"mode": "33152"}) // 0600
+		}
+	}
+	s := &slowHeads{Backend: mem}
+	v := newTestFS(t, s, func(o *Options) { o.ListAhead, o.ListHeads = dirs, bound })
+	seen := walk(t, v, "t")
+	if len(seen) != dirs*files {
+		t.Fatalf("the walk saw %d files, want %d", len(seen), dirs*files)
+	}
+	for _, p := range seen {
+		a, err := v.Lookup(context.Background(), p)
+		if err != nil || a.Mode != 0o600 {
+			t.Fatalf("%s: mode %o, %v; want 600 from its metadata", p, a.Mode, err)
+		}
+	}
+	if m := s.most.Load(); m > bound || m < 2 {
+		t.Fatalf("%d HEADs ran at once, want 2 to %d", m, bound)
+	}
 }
 
 // walk reads p and every directory below it, depth first in name order,

@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/a9de3765/cloudfuse/internal/storage"
 )
 
@@ -143,31 +141,27 @@ func (v *FS) dropImplicit(ctx context.Context, dir string, children map[string]*
 		names = append(names, name)
 	}
 	found := make([]*node, len(names))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(listHeadConcurrency)
-	for i, name := range names {
-		g.Go(func() error {
-			p := join(dir, name)
-			obj, err := v.b.Head(gctx, p+"/")
-			if errors.Is(err, storage.ErrNotFound) && !v.caps.ListMetadata {
-				// An Azure-style marker "name" looks like a file in a
-				// listing without metadata.
-				obj, err = v.b.Head(gctx, p)
-				if err == nil && !isFolderMarker(obj) {
-					err = storage.ErrNotFound
-				}
+	err := v.headEach(ctx, len(names), func(ctx context.Context, i int) error {
+		p := join(dir, names[i])
+		obj, err := v.b.Head(ctx, p+"/")
+		if errors.Is(err, storage.ErrNotFound) && !v.caps.ListMetadata {
+			// An Azure-style marker "name" looks like a file in a
+			// listing without metadata.
+			obj, err = v.b.Head(ctx, p)
+			if err == nil && !isFolderMarker(obj) {
+				err = storage.ErrNotFound
 			}
-			if errors.Is(err, storage.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return storeErr(err)
-			}
-			found[i] = v.dirNode(obj)
+		}
+		if errors.Is(err, storage.ErrNotFound) {
 			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		}
+		if err != nil {
+			return storeErr(err)
+		}
+		found[i] = v.dirNode(obj)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	for i, name := range names {

@@ -90,6 +90,11 @@ type Options struct {
 	// listahead.go).
 	ListAhead int
 
+	// ListHeads bounds the HEADs running at once, across the mount, that
+	// complete listings without metadata and find directories' markers
+	// (0: 64).
+	ListHeads int
+
 	// LazyWrite makes the last close of a changed file on the file cache
 	// return before its upload, which runs in the background (lazy.go).
 	LazyWrite bool
