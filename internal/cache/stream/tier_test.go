@@ -73,3 +73,24 @@ func TestDiskTierServesTheSecondPass(t *testing.T) {
 		t.Errorf("random reads of blocks on disk sent %d GETs", n)
 	}
 }
+
+// A random read served through Ranges keeps on disk the blocks its chunk
+// covers whole, as a streamed read does: a file's short last block read
+// first out of order is not fetched again by the next pass.
+func TestRangesKeepWholeBlocksOnDisk(t *testing.T) {
+	s, obj, data := newStore(t, 1<<20+2000)
+	tier, err := disktier.Open(disktier.Options{Dir: t.TempDir(), MaxBytes: 64 << 20, BlockSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tier.Close()
+	b := NewBudget(64 << 20)
+	r := NewReader(s, refOf(obj), ReaderOptions{Budget: b, Disk: tier, Ranges: NewRanges(b, 0)})
+	defer r.Close()
+	p := make([]byte, 2000)
+	n, err := r.ReadAt(t.Context(), p, 1<<20)
+	checkRead(t, data, p, 1<<20, n, err)
+	if st := tier.Stats(); st.Blocks != 1 {
+		t.Fatalf("after a random read of the last block the tier holds %d blocks, want 1: %v", st.Blocks, st)
+	}
+}
