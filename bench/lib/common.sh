@@ -55,14 +55,21 @@ cpu_ticks() {
 	echo "${t:-0}"
 }
 
+# busy_pct BUSY0 BUSY1 prints how busy the whole machine was, in percent
+# of every core, between two readings of machine_ticks.
+busy_pct() {
+	awk -v b0="$1" -v b1="$2" 'BEGIN {
+		split(b0, p, " "); split(b1, q, " "); t = q[2] - p[2]
+		print (t > 0 ? int(100 * (q[1] - p[1]) / t) : 0) }'
+}
+
 # cpu_note D0 D1 M0 M1 BUSY0 BUSY1 says where the CPU went between two
 # readings: the daemon's and the server's seconds, and how busy the whole
-# machine was (100% is every core). Ticks of the daemon and the server
-# come from cpu_ticks, the machine's from machine_ticks.
+# machine was. Ticks of the daemon and the server come from cpu_ticks, the
+# machine's from machine_ticks.
 cpu_note() {
-	awk -v d="$(($2 - $1))" -v m="$(($4 - $3))" -v b0="$5" -v b1="$6" -v hz="$(getconf CLK_TCK)" 'BEGIN {
-		split(b0, p, " "); split(b1, q, " "); t = q[2] - p[2]
-		printf "cpu: daemon %.1f s, MinIO %.1f s, machine %d%% busy", d / hz, m / hz, (t > 0 ? 100 * (q[1] - p[1]) / t : 0) }'
+	awk -v d="$(($2 - $1))" -v m="$(($4 - $3))" -v busy="$(busy_pct "$5" "$6")" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "cpu: daemon %.1f s, MinIO %.1f s, machine %d%% busy", d / hz, m / hz, busy }'
 }
 
 # wait_idle waits (up to 60 s) until the machine has been nearly idle for
@@ -70,13 +77,11 @@ cpu_note() {
 # scans and frees space in the background after large uploads and
 # deletes), so no tool is measured against that work.
 wait_idle() {
-	local busy
+	local busy before
 	for _ in $(seq 60); do
-		busy=$(machine_ticks)
+		before=$(machine_ticks)
 		sleep 1
-		busy=$(awk -v prev="$busy" 'NR == 1 {
-			split(prev, p, " "); b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6
-			print (t > p[2]) ? int(100 * (b - p[1]) / (t - p[2])) : 0 }' /proc/stat)
+		busy=$(busy_pct "$before" "$(machine_ticks)")
 		if [ "$busy" -lt 10 ]; then return 0; fi
 	done
 	log "warning: the machine stayed busy (${busy}% CPU); measuring anyway"
