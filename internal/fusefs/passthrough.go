@@ -85,11 +85,11 @@ func (m *mount) canPass(lf *os.File) bool {
 // the handle with its FOPEN_ flags.
 func (n *node) openHandle(h *vfs.Handle) (fs.FileHandle, uint32) {
 	fl := n.m.openFlags(h)
-	hd := &handle{h: h, n: n, mode: modeCached}
+	hd := &handle{h: h, n: n} // modeUncounted
 	if !n.m.passthrough.Load() {
-		hd.mode = modeUncounted
 		return hd, fl
 	}
+	hd.mode = modeCached
 	if fl&fuse.FOPEN_DIRECT_IO != 0 {
 		n.count(modeCached, 1)
 		return hd, fl

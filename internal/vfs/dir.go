@@ -129,8 +129,7 @@ func (v *FS) listedNode(p string, n *node) *node {
 // directory read and a stat never disagree (tar, rsync and make compare
 // them). Children whose version is already cached cost nothing; the rest
 // cost one HEAD each, Options.ListHeads at a time across the mount. With
-// Options.TrustListings the listing
-// is used as it is.
+// Options.TrustListings the listing is used as it is.
 func (v *FS) completeListing(ctx context.Context, dir string, children map[string]*node) error {
 	type job struct {
 		name string
