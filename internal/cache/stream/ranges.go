@@ -168,9 +168,6 @@ func (c *Ranges) fetch(ctx context.Context, r *Reader, id rangeID, f *rangeFetch
 		f.err = err
 		return
 	}
-	// A chunk may cover a disk-tier block whole (a file's short last
-	// block): keep it there too, as streamed reads do.
-	r.keep(buf, start)
 	f.data = buf
 }
 

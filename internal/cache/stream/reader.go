@@ -214,7 +214,6 @@ func (r *Reader) direct(ctx context.Context, dst []byte, pos int64) (int, error)
 		}
 	}
 	n, err := r.getInto(ctx, dst, pos, nil)
-	r.keep(dst[:n], pos)
 	if err != nil {
 		return n, r.failed(err)
 	}
@@ -254,7 +253,8 @@ func (r *Reader) Close() error {
 }
 
 // getInto fills dst with the object's bytes at pos, from the disk tier
-// where it has them and through pinned GETs for the rest. progress, if
+// where it has them and through pinned GETs for the rest, which leave on
+// the tier the blocks they fetched whole. progress, if
 // set, is told how many bytes of dst are filled as they arrive, in order.
 func (r *Reader) getInto(ctx context.Context, dst []byte, pos int64, progress func(int64)) (int, error) {
 	if r.opts.Disk == nil || r.obj.ETag == "" {

@@ -267,11 +267,7 @@ func (r *Reader) start(off, size int64) (pt *part, noBudget bool) {
 // fetch runs one part's GET.
 func (r *Reader) fetch(ctx context.Context, pt *part) {
 	defer r.wg.Done()
-	n, err := r.getInto(ctx, pt.buf, pt.off, pt.progress)
-	// The blocks that arrived whole go to the disk tier, also from a part
-	// cut short (dropped, canceled). Its readers have those bytes already
-	// (progress); the buffer stays ours until unref.
-	r.keep(pt.buf[:n], pt.off)
+	_, err := r.getInto(ctx, pt.buf, pt.off, pt.progress)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Publish under r.mu so no read finds a failed part after this.

@@ -4,7 +4,7 @@ import "context"
 
 // The disk tier under a reader (ReaderOptions.Disk): a fetch takes the
 // blocks the tier has from it, in order, and GETs the runs it lacks;
-// afterwards the blocks the fetch covered whole are written to the tier.
+// the blocks each GET covered whole are written to the tier as it ends.
 // Blocks are aligned to the tier's block size from the object's start, so
 // every reader of a version finds the same blocks.
 
@@ -38,6 +38,11 @@ func (r *Reader) getTiered(ctx context.Context, dst []byte, pos int64, progress 
 			shifted = func(m int64) { progress(base + m) }
 		}
 		m, err := r.getStore(ctx, dst[got:got+runEnd-p], p, shifted)
+		// The blocks that arrived whole go to the tier, also from a GET
+		// cut short (a part dropped or canceled): whatever read the run
+		// is for, a stream's part, a read outside the stream or a chunk
+		// of Ranges.
+		r.keep(dst[got:got+int64(m)], p)
 		got += int64(m)
 		if err != nil {
 			return int(got), err
